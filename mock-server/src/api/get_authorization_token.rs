@@ -1,0 +1,371 @@
+//! `GetAuthorizationToken`: validate the query, authorize the caller, find the domain, mint.
+//!
+//! Model: botocore `codeartifact/2018-09-22/service-2.json`; semantics: the CLI manual page
+//! (`--domain`, `--domain-owner`, `--duration-seconds`) and the user guide's "tokens" page.
+//! Message texts follow Coral's validation style (`1 validation error detected: Value 'X' at
+//! 'domain' failed to satisfy constraint: ...`), which CodeArtifact uses for other operations.
+
+use std::time::SystemTime;
+
+use serde_json::json;
+
+use crate::clock::unix_seconds;
+use crate::directory::Directory;
+use crate::domain::domain_arn;
+use crate::error::{ErrorCode, ServiceError, ValidationReason};
+use crate::fixture::{domain_name_problem, is_account_id};
+use crate::identity::Identity;
+use crate::sigv4::Query;
+use crate::token::{TokenClaims, TokenSealer};
+
+/// Token lifetime when `duration` is absent, and the longest allowed: 12 hours.
+pub const DEFAULT_DURATION_SECONDS: i64 = 43_200;
+/// Shortest non-zero lifetime: 15 minutes.
+pub const MIN_DURATION_SECONDS: i64 = 900;
+
+const DOMAIN_PATTERN: &str = r"[a-z][a-z0-9\-]{0,48}[a-z0-9]";
+const OWNER_PATTERN: &str = "[0-9]{12}";
+
+/// The validated request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// `domain`.
+    pub domain: String,
+    /// `domain-owner`, when sent.
+    pub domain_owner: Option<String>,
+    /// `duration`, when sent.
+    pub duration_seconds: Option<i64>,
+}
+
+/// What `--duration-seconds 0` does for long-term (IAM user) keys, which have no session to
+/// follow. AWS does not document it; see `docs/fidelity.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ZeroDurationPolicy {
+    /// Issue a token with the default 12-hour lifetime.
+    #[default]
+    DefaultDuration,
+    /// Refuse with a ValidationException.
+    Reject,
+}
+
+/// How `expiration` is spelled in the JSON body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ExpirationFormat {
+    /// Whole epoch seconds: `1764330000`.
+    #[default]
+    Integer,
+    /// Java's `Double.toString`, as Coral services often write it: `1.76433E9`.
+    JavaDouble,
+}
+
+/// Everything the operation needs besides the request.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// Domains and identities.
+    pub directory: &'a Directory,
+    /// Seals tokens.
+    pub sealer: &'a TokenSealer,
+    /// The server's now.
+    pub now: SystemTime,
+    /// The region of the request's credential scope.
+    pub region: &'a str,
+    /// Policy for duration 0 with long-term keys.
+    pub zero_duration: ZeroDurationPolicy,
+    /// Spelling of `expiration`.
+    pub expiration_format: ExpirationFormat,
+}
+
+/// Reads and validates the query, reporting every violation at once as AWS does.
+pub fn parse_input(query: &Query) -> Result<Input, ServiceError> {
+    let mut violations = Vec::new();
+    let mut reason = ValidationReason::FieldValidationFailed;
+
+    let domain = query.first("domain");
+    match &domain {
+        None => violations.push(
+            "Value null at 'domain' failed to satisfy constraint: Member must not be null"
+                .to_owned(),
+        ),
+        Some(d) => {
+            length_violations(d, "domain", 2, 50, &mut violations);
+            if domain_name_problem(d).is_some() {
+                violations.push(pattern_violation(d, "domain", DOMAIN_PATTERN));
+            }
+        }
+    }
+    let domain_owner = query.first("domain-owner");
+    if let Some(owner) = &domain_owner {
+        length_violations(owner, "domainOwner", 12, 12, &mut violations);
+        if !is_account_id(owner) {
+            violations.push(pattern_violation(owner, "domainOwner", OWNER_PATTERN));
+        }
+    }
+    let duration_seconds = match query.first("duration") {
+        None => None,
+        Some(text) => match parse_long(&text) {
+            Some(Ok(seconds)) => {
+                if let Some(problem) = duration_violation(seconds) {
+                    violations.push(format!("Value '{text}' at 'durationSeconds' failed to satisfy constraint: {problem}"));
+                }
+                Some(seconds)
+            }
+            Some(Err(too_big)) => {
+                let bound = if too_big {
+                    "less than or equal to 43200"
+                } else {
+                    "greater than or equal to 0"
+                };
+                violations.push(format!("Value '{text}' at 'durationSeconds' failed to satisfy constraint: Member must have value {bound}"));
+                None
+            }
+            None => {
+                reason = ValidationReason::CannotParse;
+                violations.push(format!("Value '{text}' at 'durationSeconds' failed to satisfy constraint: Member must be a number"));
+                None
+            }
+        },
+    };
+
+    if violations.is_empty() {
+        Ok(Input {
+            domain: domain.unwrap_or_default(),
+            domain_owner,
+            duration_seconds,
+        })
+    } else {
+        let count = violations.len();
+        let plural = if count == 1 { "error" } else { "errors" };
+        Err(ServiceError::validation(
+            reason,
+            format!(
+                "{count} validation {plural} detected: {}",
+                violations.join("; ")
+            ),
+        ))
+    }
+}
+
+/// Authorizes the caller, finds the domain and mints a token: the operation's body.
+pub fn handle(
+    ctx: &Context<'_>,
+    caller: &Identity,
+    input: &Input,
+) -> Result<Vec<u8>, ServiceError> {
+    let owner = input.domain_owner.as_deref().unwrap_or(&caller.account);
+    let resource = domain_arn(ctx.region, owner, &input.domain);
+    for action in [
+        "codeartifact:GetAuthorizationToken",
+        "sts:GetServiceBearerToken",
+    ] {
+        if !caller.is_allowed(action) {
+            let on = if action.starts_with("sts:") {
+                &caller.arn
+            } else {
+                &resource
+            };
+            return Err(ServiceError::new(
+                ErrorCode::AccessDeniedException,
+                format!(
+                    "User: {} is not authorized to perform: {action} on resource: {on} because no identity-based policy allows the {action} action",
+                    caller.arn
+                ),
+            ));
+        }
+    }
+    let domain = ctx
+        .directory
+        .domain(owner, &input.domain, ctx.region)
+        .ok_or_else(|| ServiceError::domain_not_found(&input.domain, owner))?;
+    if !domain.admits(caller) {
+        return Err(ServiceError::new(
+            ErrorCode::AccessDeniedException,
+            format!(
+                "User: {} is not authorized to perform: codeartifact:GetAuthorizationToken on resource: {resource}",
+                caller.arn
+            ),
+        ));
+    }
+
+    let issued_at = unix_seconds(ctx.now);
+    let expires_at = expiration(ctx, caller, input.duration_seconds, issued_at)?;
+    let token = ctx.sealer.seal(&TokenClaims {
+        domain: domain.name.clone(),
+        domain_owner: domain.owner.clone(),
+        region: ctx.region.to_owned(),
+        principal: caller.arn.clone(),
+        issued_at,
+        expires_at,
+    });
+    Ok(success_body(&token, expires_at, ctx.expiration_format))
+}
+
+/// The token's expiry: now plus the duration; for 0, the session's own expiry.
+fn expiration(
+    ctx: &Context<'_>,
+    caller: &Identity,
+    duration: Option<i64>,
+    issued_at: i64,
+) -> Result<i64, ServiceError> {
+    let default = issued_at + DEFAULT_DURATION_SECONDS;
+    match duration {
+        None => Ok(default),
+        Some(0) if caller.is_temporary() => Ok(caller
+            .session_expires_at()
+            .map_or(default, |at| unix_seconds(at).min(default))),
+        Some(0) => match ctx.zero_duration {
+            ZeroDurationPolicy::DefaultDuration => Ok(default),
+            ZeroDurationPolicy::Reject => Err(ServiceError::validation(
+                ValidationReason::FieldValidationFailed,
+                "durationSeconds 0 requires temporary credentials: the token would expire with the caller's role session, and long-term access keys have none",
+            )),
+        },
+        Some(seconds) => Ok(issued_at + seconds),
+    }
+}
+
+fn success_body(token: &str, expires_at: i64, format: ExpirationFormat) -> Vec<u8> {
+    match format {
+        ExpirationFormat::Integer => {
+            serde_json::to_vec(&json!({"authorizationToken": token, "expiration": expires_at}))
+                .unwrap_or_default()
+        }
+        ExpirationFormat::JavaDouble => {
+            // serde_json cannot write `1.76433E9`; the token is base64url, so needs no escaping.
+            format!(
+                "{{\"authorizationToken\":\"{token}\",\"expiration\":{}}}",
+                java_double(expires_at)
+            )
+            .into_bytes()
+        }
+    }
+}
+
+/// `Double.toString` of a whole number of at least 10^7: `1.76433E9`.
+fn java_double(value: i64) -> String {
+    let digits = value.unsigned_abs().to_string();
+    if digits.len() < 8 {
+        return format!("{value}.0");
+    }
+    let sign = if value < 0 { "-" } else { "" };
+    let fraction = digits[1..].trim_end_matches('0');
+    let fraction = if fraction.is_empty() { "0" } else { fraction };
+    format!("{sign}{}.{fraction}E{}", &digits[..1], digits.len() - 1)
+}
+
+/// Parses a `long`: `Some(Ok(n))`, `Some(Err(too_big))` for a number out of range, or `None`
+/// for text that is not a number at all.
+fn parse_long(text: &str) -> Option<Result<i64, bool>> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.parse::<i64>().map_err(|_| !text.starts_with('-')))
+}
+
+fn duration_violation(seconds: i64) -> Option<&'static str> {
+    if seconds < 0 {
+        Some("Member must have value greater than or equal to 0")
+    } else if seconds > DEFAULT_DURATION_SECONDS {
+        Some("Member must have value less than or equal to 43200")
+    } else if seconds != 0 && seconds < MIN_DURATION_SECONDS {
+        Some("Member must be 0 or have value greater than or equal to 900")
+    } else {
+        None
+    }
+}
+
+fn length_violations(value: &str, member: &str, min: usize, max: usize, out: &mut Vec<String>) {
+    let length = value.chars().count();
+    if length < min {
+        out.push(format!("Value '{value}' at '{member}' failed to satisfy constraint: Member must have length greater than or equal to {min}"));
+    }
+    if length > max {
+        out.push(format!("Value '{value}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to {max}"));
+    }
+}
+
+fn pattern_violation(value: &str, member: &str, pattern: &str) -> String {
+    format!("Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(query: &str) -> Result<Input, ServiceError> {
+        parse_input(&Query::parse(query).unwrap())
+    }
+
+    fn message(query: &str) -> String {
+        input(query).unwrap_err().message
+    }
+
+    #[test]
+    fn accepts_the_three_parameters_in_any_order() {
+        assert_eq!(
+            input("duration=900&domain-owner=111122223333&domain=acme").unwrap(),
+            Input {
+                domain: "acme".into(),
+                domain_owner: Some("111122223333".into()),
+                duration_seconds: Some(900)
+            }
+        );
+    }
+
+    #[test]
+    fn a_missing_domain_is_a_null_member() {
+        assert_eq!(
+            message("duration=900"),
+            "1 validation error detected: Value null at 'domain' failed to satisfy constraint: Member must not be null"
+        );
+    }
+
+    #[test]
+    fn a_bad_domain_name_names_the_model_pattern() {
+        assert_eq!(
+            message("domain=MY_DOMAIN"),
+            r"1 validation error detected: Value 'MY_DOMAIN' at 'domain' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-z][a-z0-9\-]{0,48}[a-z0-9]"
+        );
+    }
+
+    #[test]
+    fn every_violation_is_reported_together() {
+        let e = input("domain=a&domain-owner=123&duration=50000").unwrap_err();
+        assert!(
+            e.message.starts_with("5 validation errors detected: "),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.members["reason"], "FIELD_VALIDATION_FAILED");
+    }
+
+    #[test]
+    fn durations_follow_the_manual_page() {
+        for ok in ["0", "900", "43200", "3600"] {
+            assert!(input(&format!("domain=acme&duration={ok}")).is_ok(), "{ok}");
+        }
+        assert!(message("domain=acme&duration=899")
+            .contains("Member must be 0 or have value greater than or equal to 900"));
+        assert!(message("domain=acme&duration=1")
+            .contains("Member must be 0 or have value greater than or equal to 900"));
+        assert!(message("domain=acme&duration=43201").contains("less than or equal to 43200"));
+        assert!(message("domain=acme&duration=-1").contains("greater than or equal to 0"));
+        assert!(message("domain=acme&duration=99999999999999999999")
+            .contains("less than or equal to 43200"));
+    }
+
+    #[test]
+    fn a_non_numeric_duration_cannot_be_parsed() {
+        let e = input("domain=acme&duration=12h").unwrap_err();
+        assert_eq!(e.code, ErrorCode::ValidationException);
+        assert_eq!(e.members["reason"], "CANNOT_PARSE");
+        assert!(e.message.contains("Value '12h' at 'durationSeconds'"));
+    }
+
+    #[test]
+    fn java_double_matches_double_to_string() {
+        assert_eq!(java_double(1_764_330_000), "1.76433E9");
+        assert_eq!(java_double(1_764_330_017), "1.764330017E9");
+        assert_eq!(java_double(2_000_000_000), "2.0E9");
+    }
+}

@@ -1,0 +1,104 @@
+//! The server's idea of now. Signature-skew checks, token and session expirations and the
+//! `Date` header all read it, so scripting it (an offset, or frozen) moves all of them together.
+
+use std::sync::RwLock;
+use std::time::{Duration, SystemTime};
+
+/// How the clock relates to the machine's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockMode {
+    /// The machine's clock.
+    Real,
+    /// The machine's clock shifted by this many seconds (negative: behind).
+    Offset(i64),
+    /// Stopped at this instant.
+    Frozen(SystemTime),
+}
+
+/// A settable clock, shared by every request.
+#[derive(Debug)]
+pub struct Clock {
+    mode: RwLock<ClockMode>,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::new(ClockMode::Real)
+    }
+}
+
+impl Clock {
+    /// A clock in the given mode.
+    pub fn new(mode: ClockMode) -> Self {
+        Self {
+            mode: RwLock::new(mode),
+        }
+    }
+
+    /// Now, as the server sees it.
+    pub fn now(&self) -> SystemTime {
+        let mode = *self
+            .mode
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match mode {
+            ClockMode::Real => SystemTime::now(),
+            ClockMode::Offset(seconds) if seconds >= 0 => {
+                SystemTime::now() + Duration::from_secs(seconds.unsigned_abs())
+            }
+            ClockMode::Offset(seconds) => {
+                SystemTime::now() - Duration::from_secs(seconds.unsigned_abs())
+            }
+            ClockMode::Frozen(at) => at,
+        }
+    }
+
+    /// The current mode.
+    pub fn mode(&self) -> ClockMode {
+        *self
+            .mode
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Changes the mode.
+    pub fn set(&self, mode: ClockMode) {
+        *self
+            .mode
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = mode;
+    }
+}
+
+/// Whole seconds since the Unix epoch (floor), as AWS writes `expiration`.
+pub fn unix_seconds(time: SystemTime) -> i64 {
+    match time.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+        Err(before) => {
+            -i64::try_from(before.duration().as_secs_f64().ceil() as u64).unwrap_or(i64::MAX)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frozen_clock_stands_still_and_offset_clock_moves() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_000_000);
+        let clock = Clock::new(ClockMode::Frozen(at));
+        assert_eq!(clock.now(), at);
+        clock.set(ClockMode::Offset(1200));
+        let ahead = clock.now().duration_since(SystemTime::now()).unwrap();
+        assert!(ahead > Duration::from_secs(1190) && ahead <= Duration::from_secs(1200));
+        clock.set(ClockMode::Real);
+        assert_eq!(clock.mode(), ClockMode::Real);
+    }
+
+    #[test]
+    fn unix_seconds_floors() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_500);
+        assert_eq!(unix_seconds(t), 1);
+    }
+}

@@ -1,0 +1,73 @@
+//! Command-line flags and the configuration built from them; the only place the environment
+//! is read.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::api::get_authorization_token::{ExpirationFormat, ZeroDurationPolicy};
+use crate::fixture::{Fixture, FixtureError};
+use crate::service::{ServiceConfig, DEFAULT_MAX_SKEW_SECONDS};
+
+/// An offline, signature-checking stand-in for AWS CodeArtifact's token API.
+///
+/// Point any AWS client at it with `--endpoint-url http://IP:PORT`. Once the socket accepts,
+/// the first line on stdout is `listening on http://IP:PORT`; logs go to stderr (RUST_LOG).
+#[derive(Debug, Parser)]
+#[command(name = "codeartifact-mock", version)]
+pub struct Options {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(
+        long,
+        env = "CODEARTIFACT_MOCK_LISTEN",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub listen: SocketAddr,
+
+    /// Fixture file (TOML) with regions, domains and identities; without it, the embedded
+    /// default fixture is served.
+    #[arg(long, env = "CODEARTIFACT_MOCK_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Largest accepted distance, in seconds, between a request's X-Amz-Date and the server's now.
+    #[arg(long, env = "CODEARTIFACT_MOCK_MAX_SKEW_SECONDS", default_value_t = DEFAULT_MAX_SKEW_SECONDS)]
+    pub max_skew_seconds: u64,
+
+    /// What `--duration-seconds 0` does for long-term (IAM user) access keys.
+    #[arg(
+        long,
+        env = "CODEARTIFACT_MOCK_ZERO_DURATION",
+        value_enum,
+        default_value_t
+    )]
+    pub zero_duration_with_long_term_keys: ZeroDurationPolicy,
+
+    /// How `expiration` is written in the JSON body.
+    #[arg(
+        long,
+        env = "CODEARTIFACT_MOCK_EXPIRATION_FORMAT",
+        value_enum,
+        default_value_t
+    )]
+    pub expiration_format: ExpirationFormat,
+}
+
+impl Options {
+    /// The fixture to serve: `--config`, or the embedded default.
+    pub fn fixture(&self) -> Result<Fixture, FixtureError> {
+        match &self.config {
+            Some(path) => Fixture::load(path),
+            None => Ok(Fixture::embedded_default()),
+        }
+    }
+
+    /// The service's behaviour switches.
+    pub fn service_config(&self) -> ServiceConfig {
+        ServiceConfig {
+            max_skew_seconds: self.max_skew_seconds,
+            zero_duration: self.zero_duration_with_long_term_keys,
+            expiration_format: self.expiration_format,
+        }
+    }
+}

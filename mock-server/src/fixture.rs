@@ -1,0 +1,560 @@
+//! The fixture file: which regions are served, which domains and identities exist.
+//!
+//! The schema is documented in `docs/fixtures.md` and fixed by issue #2; unknown keys are
+//! errors so a typo never silently changes behaviour. Every error names the file, the line
+//! where it can, and the offending value.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::sigv4::SecretKey;
+
+/// The fixture compiled into the binary, served when no `--config` is given.
+pub const DEFAULT_FIXTURE: &str = include_str!("../../fixtures/default.toml");
+
+/// A fixture that failed to load.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct FixtureError {
+    /// The file (or `<embedded default>`, `<request body>`).
+    pub source_name: String,
+    /// 1-based line of the problem, when known.
+    pub line: Option<usize>,
+    /// What is wrong, naming the value.
+    pub message: String,
+}
+
+impl fmt::Display for FixtureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.source_name, self.message),
+            None => write!(f, "{}: {}", self.source_name, self.message),
+        }
+    }
+}
+
+/// A validated fixture.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    /// Regions this endpoint serves, in file order.
+    pub regions: Vec<String>,
+    /// Domains.
+    pub domains: Vec<DomainSpec>,
+    /// Identities.
+    pub identities: Vec<IdentitySpec>,
+}
+
+/// One `[[domains]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainSpec {
+    /// Domain name.
+    pub name: String,
+    /// Owning account (12 digits).
+    pub owner: String,
+    /// The one region it exists in; `None` means every served region.
+    pub region: Option<String>,
+    /// Other accounts or principal ARNs the domain policy lets in (`*` for anyone).
+    pub allow_principals: Vec<String>,
+}
+
+/// One `[[identities]]` entry.
+#[derive(Debug, Clone)]
+pub struct IdentitySpec {
+    /// Principal ARN.
+    pub arn: String,
+    /// Account, taken from the ARN.
+    pub account: String,
+    /// Access key id.
+    pub access_key_id: String,
+    /// Secret access key.
+    pub secret_access_key: SecretKey,
+    /// For temporary credentials.
+    pub session: Option<SessionSpec>,
+    /// Allowed actions (`service:Action`, `service:*` or `*`).
+    pub allow: Vec<String>,
+}
+
+/// The temporary part of session credentials.
+#[derive(Debug, Clone)]
+pub struct SessionSpec {
+    /// The session token the key was issued with.
+    pub token: SecretKey,
+    /// When the credentials stop working.
+    pub expiry: SessionExpiry,
+}
+
+/// When session credentials expire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionExpiry {
+    /// Never (no `expires_in_seconds` nor `expiration`).
+    Never,
+    /// Seconds after the fixture is loaded (negative: already expired).
+    AfterLoad(i64),
+    /// At a fixed time.
+    At(SystemTime),
+}
+
+impl SessionExpiry {
+    /// The expiry as a point in time, for a fixture loaded at `loaded_at`.
+    pub fn resolve(self, loaded_at: SystemTime) -> Option<SystemTime> {
+        match self {
+            Self::Never => None,
+            Self::AfterLoad(seconds) if seconds >= 0 => {
+                Some(loaded_at + Duration::from_secs(seconds.unsigned_abs()))
+            }
+            Self::AfterLoad(seconds) => {
+                Some(loaded_at - Duration::from_secs(seconds.unsigned_abs()))
+            }
+            Self::At(time) => Some(time),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFixture {
+    regions: Vec<Spanned<String>>,
+    #[serde(default)]
+    domains: Vec<RawDomain>,
+    #[serde(default)]
+    identities: Vec<RawIdentity>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDomain {
+    name: Spanned<String>,
+    owner: Spanned<String>,
+    region: Option<Spanned<String>>,
+    #[serde(default)]
+    allow_principals: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIdentity {
+    arn: Spanned<String>,
+    access_key_id: Spanned<String>,
+    secret_access_key: Spanned<String>,
+    session_token: Option<Spanned<String>>,
+    expires_in_seconds: Option<Spanned<i64>>,
+    expiration: Option<Spanned<String>>,
+    #[serde(default)]
+    allow: Vec<Spanned<String>>,
+}
+
+impl Fixture {
+    /// The embedded default fixture.
+    pub fn embedded_default() -> Self {
+        Self::parse(DEFAULT_FIXTURE, "<embedded default>")
+            .unwrap_or_else(|e| unreachable!("the embedded fixture is tested to be valid: {e}"))
+    }
+
+    /// Reads and validates a fixture file.
+    pub fn load(path: &Path) -> Result<Self, FixtureError> {
+        let text = std::fs::read_to_string(path).map_err(|e| FixtureError {
+            source_name: path.display().to_string(),
+            line: None,
+            message: format!("cannot read the fixture: {e}"),
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates fixture TOML; `source_name` goes into error messages.
+    pub fn parse(text: &str, source_name: &str) -> Result<Self, FixtureError> {
+        let error = |span: Option<Range<usize>>, message: String| FixtureError {
+            source_name: source_name.to_owned(),
+            line: span.map(|s| line_of(text, s.start)),
+            message,
+        };
+        let raw: RawFixture =
+            toml::from_str(text).map_err(|e| error(e.span(), e.message().to_owned()))?;
+        Validator { error: &error }.fixture(raw)
+    }
+}
+
+struct Validator<'e, E: Fn(Option<Range<usize>>, String) -> FixtureError> {
+    error: &'e E,
+}
+
+impl<E: Fn(Option<Range<usize>>, String) -> FixtureError> Validator<'_, E> {
+    fn at<T>(&self, spanned: &Spanned<T>, message: String) -> FixtureError {
+        (self.error)(Some(spanned.span()), message)
+    }
+
+    fn fixture(&self, raw: RawFixture) -> Result<Fixture, FixtureError> {
+        if raw.regions.is_empty() {
+            return Err((self.error)(
+                None,
+                "`regions` must list at least one region".into(),
+            ));
+        }
+        let mut regions = Vec::with_capacity(raw.regions.len());
+        for region in &raw.regions {
+            if !is_region_name(region.get_ref()) {
+                return Err(self.at(
+                    region,
+                    format!("invalid region name '{}'", region.get_ref()),
+                ));
+            }
+            if regions.contains(region.get_ref()) {
+                return Err(self.at(
+                    region,
+                    format!("region '{}' is listed twice", region.get_ref()),
+                ));
+            }
+            regions.push(region.get_ref().clone());
+        }
+        let domains = raw
+            .domains
+            .into_iter()
+            .map(|d| self.domain(d, &regions))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.no_overlapping_domains(&domains)?;
+        let mut seen_keys = HashSet::new();
+        let mut identities = Vec::with_capacity(raw.identities.len());
+        for raw_identity in raw.identities {
+            if !seen_keys.insert(raw_identity.access_key_id.get_ref().clone()) {
+                return Err(self.at(
+                    &raw_identity.access_key_id,
+                    format!(
+                        "duplicate access key id '{}'",
+                        raw_identity.access_key_id.get_ref()
+                    ),
+                ));
+            }
+            identities.push(self.identity(raw_identity)?);
+        }
+        Ok(Fixture {
+            regions,
+            domains: domains.into_iter().map(|(spec, _)| spec).collect(),
+            identities,
+        })
+    }
+
+    fn domain(
+        &self,
+        raw: RawDomain,
+        regions: &[String],
+    ) -> Result<(DomainSpec, Spanned<String>), FixtureError> {
+        if let Some(problem) = domain_name_problem(raw.name.get_ref()) {
+            return Err(self.at(
+                &raw.name,
+                format!("invalid domain name '{}': {problem}", raw.name.get_ref()),
+            ));
+        }
+        if !is_account_id(raw.owner.get_ref()) {
+            return Err(self.at(
+                &raw.owner,
+                format!(
+                    "invalid domain owner '{}': must be 12 digits",
+                    raw.owner.get_ref()
+                ),
+            ));
+        }
+        if let Some(region) = &raw.region {
+            if !regions.contains(region.get_ref()) {
+                return Err(self.at(
+                    region,
+                    format!(
+                        "domain region '{}' is not one of `regions`",
+                        region.get_ref()
+                    ),
+                ));
+            }
+        }
+        for principal in &raw.allow_principals {
+            let p = principal.get_ref();
+            if !(p == "*" || is_account_id(p) || account_of_arn(p).is_some()) {
+                return Err(self.at(principal, format!("invalid principal '{p}': expected a 12-digit account, an IAM or STS ARN, or \"*\"")));
+            }
+        }
+        let spec = DomainSpec {
+            name: raw.name.get_ref().clone(),
+            owner: raw.owner.into_inner(),
+            region: raw.region.map(Spanned::into_inner),
+            allow_principals: raw
+                .allow_principals
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+        };
+        Ok((spec, raw.name))
+    }
+
+    fn no_overlapping_domains(
+        &self,
+        domains: &[(DomainSpec, Spanned<String>)],
+    ) -> Result<(), FixtureError> {
+        for (i, (a, _)) in domains.iter().enumerate() {
+            for (b, b_name) in &domains[i + 1..] {
+                let same_place = a.region.is_none() || b.region.is_none() || a.region == b.region;
+                if a.name == b.name && a.owner == b.owner && same_place {
+                    return Err(self.at(
+                        b_name,
+                        format!(
+                            "domain '{}' owned by '{}' is defined twice in the same region",
+                            b.name, b.owner
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn identity(&self, raw: RawIdentity) -> Result<IdentitySpec, FixtureError> {
+        let Some(account) = account_of_arn(raw.arn.get_ref()) else {
+            return Err(self.at(&raw.arn, format!("identity ARN '{}' has no account: expected arn:aws:iam::123456789012:user/name or arn:aws:sts::123456789012:assumed-role/role/session", raw.arn.get_ref())));
+        };
+        let key = raw.access_key_id.get_ref();
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(self.at(
+                &raw.access_key_id,
+                format!("invalid access key id '{key}': letters and digits only"),
+            ));
+        }
+        if raw.secret_access_key.get_ref().is_empty() {
+            return Err(self.at(
+                &raw.secret_access_key,
+                format!("identity '{key}' has an empty secret_access_key"),
+            ));
+        }
+        for action in &raw.allow {
+            if !is_action_pattern(action.get_ref()) {
+                return Err(self.at(
+                    action,
+                    format!(
+                        "invalid action '{}': expected service:Action, service:* or *",
+                        action.get_ref()
+                    ),
+                ));
+            }
+        }
+        let expiry = match (&raw.expires_in_seconds, &raw.expiration) {
+            (Some(_), Some(expiration)) => {
+                return Err(self.at(
+                    expiration,
+                    format!("identity '{key}' sets both expires_in_seconds and expiration"),
+                ));
+            }
+            (Some(seconds), None) => SessionExpiry::AfterLoad(*seconds.get_ref()),
+            (None, Some(expiration)) => {
+                match humantime::parse_rfc3339_weak(expiration.get_ref()) {
+                    Ok(time) => SessionExpiry::At(time),
+                    Err(_) => {
+                        return Err(self.at(expiration, format!("invalid expiration '{}': expected RFC 3339, e.g. 2026-01-01T00:00:00Z", expiration.get_ref())));
+                    }
+                }
+            }
+            (None, None) => SessionExpiry::Never,
+        };
+        let session = match raw.session_token {
+            Some(token) => Some(SessionSpec {
+                token: SecretKey::new(token.into_inner()),
+                expiry,
+            }),
+            None if expiry != SessionExpiry::Never => {
+                return Err(self.at(&raw.access_key_id, format!("identity '{key}' has an expiry but no session_token: only temporary credentials expire")));
+            }
+            None => None,
+        };
+        Ok(IdentitySpec {
+            arn: raw.arn.get_ref().clone(),
+            account,
+            access_key_id: raw.access_key_id.into_inner(),
+            secret_access_key: SecretKey::new(raw.secret_access_key.into_inner()),
+            session,
+            allow: raw.allow.into_iter().map(Spanned::into_inner).collect(),
+        })
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Why a domain name breaks CodeArtifact's rules (2-50 characters,
+/// `[a-z][a-z0-9\-]{0,48}[a-z0-9]`), or `None` when it is valid.
+pub fn domain_name_problem(name: &str) -> Option<&'static str> {
+    let bytes = name.as_bytes();
+    if !(2..=50).contains(&bytes.len()) {
+        return Some("must be 2 to 50 characters long");
+    }
+    let first_ok = bytes[0].is_ascii_lowercase();
+    let last_ok =
+        bytes[bytes.len() - 1].is_ascii_lowercase() || bytes[bytes.len() - 1].is_ascii_digit();
+    let middle_ok = bytes
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
+    if first_ok && last_ok && middle_ok {
+        None
+    } else {
+        Some(r"must match [a-z][a-z0-9\-]{0,48}[a-z0-9]")
+    }
+}
+
+/// Whether `text` is a 12-digit AWS account id.
+pub fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The account of an IAM or STS ARN (`arn:aws:iam::123456789012:user/x`).
+pub fn account_of_arn(arn: &str) -> Option<String> {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some(service), Some(""), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    let known = matches!(service, "iam" | "sts") && !partition.is_empty() && !resource.is_empty();
+    (known && is_account_id(account)).then(|| account.to_owned())
+}
+
+fn is_region_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+fn is_action_pattern(action: &str) -> bool {
+    if action == "*" {
+        return true;
+    }
+    let Some((service, name)) = action.split_once(':') else {
+        return false;
+    };
+    let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    word(service) && (name == "*" || word(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(text: &str) -> String {
+        Fixture::parse(text, "f.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_embedded_default_is_valid_and_serves_the_manual_page_example() {
+        let fixture = Fixture::parse(DEFAULT_FIXTURE, "default").unwrap();
+        assert!(fixture.regions.iter().any(|r| r == "us-east-1"));
+        assert!(fixture
+            .domains
+            .iter()
+            .any(|d| d.name == "test-domain" && d.owner == "111122223333" && d.region.is_none()));
+        let example = fixture
+            .identities
+            .iter()
+            .find(|i| i.access_key_id == "AKIAIOSFODNN7EXAMPLE")
+            .unwrap();
+        assert!(example
+            .secret_access_key
+            .matches("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"));
+        assert!(fixture.identities.iter().any(|i| i.access_key_id == "test"));
+        assert!(fixture.identities.iter().any(|i| i.session.is_some()));
+    }
+
+    #[test]
+    fn syntax_errors_name_file_and_line() {
+        assert!(error_of("regions = [\"us-east-1\"]\n[[domains]\n").starts_with("f.toml:2: "));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_their_line() {
+        let e = error_of("regions = [\"us-east-1\"]\n\n[[domains]]\nname = \"acme\"\nowner = \"111122223333\"\nonwer = \"x\"\n");
+        assert!(e.starts_with("f.toml:6: unknown field `onwer`"), "{e}");
+    }
+
+    #[test]
+    fn invalid_domain_names_and_owners_are_named() {
+        let e = error_of(
+            "regions = [\"us-east-1\"]\n[[domains]]\nname = \"Acme\"\nowner = \"111122223333\"\n",
+        );
+        assert_eq!(
+            e,
+            r"f.toml:3: invalid domain name 'Acme': must match [a-z][a-z0-9\-]{0,48}[a-z0-9]"
+        );
+        let e = error_of(
+            "regions = [\"us-east-1\"]\n[[domains]]\nname = \"acme\"\nowner = \"1111-2222-3333\"\n",
+        );
+        assert_eq!(
+            e,
+            "f.toml:4: invalid domain owner '1111-2222-3333': must be 12 digits"
+        );
+    }
+
+    #[test]
+    fn duplicate_access_keys_are_refused() {
+        let identity = "[[identities]]\narn = \"arn:aws:iam::111122223333:user/a\"\naccess_key_id = \"AKIA1\"\nsecret_access_key = \"s\"\n";
+        let e = error_of(&format!("regions = [\"us-east-1\"]\n{identity}{identity}"));
+        assert_eq!(e, "f.toml:8: duplicate access key id 'AKIA1'");
+    }
+
+    #[test]
+    fn an_arn_without_an_account_is_refused() {
+        let e = error_of("regions = [\"us-east-1\"]\n[[identities]]\narn = \"arn:aws:iam:::user/a\"\naccess_key_id = \"AKIA1\"\nsecret_access_key = \"s\"\n");
+        assert!(
+            e.starts_with("f.toml:3: identity ARN 'arn:aws:iam:::user/a' has no account"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn session_expiry_needs_a_session_token() {
+        let e = error_of("regions = [\"us-east-1\"]\n[[identities]]\narn = \"arn:aws:iam::111122223333:user/a\"\naccess_key_id = \"AKIA1\"\nsecret_access_key = \"s\"\nexpires_in_seconds = 5\n");
+        assert!(e.contains("has an expiry but no session_token"), "{e}");
+    }
+
+    #[test]
+    fn domain_region_must_be_served() {
+        let e = error_of("regions = [\"us-east-1\"]\n[[domains]]\nname = \"acme\"\nowner = \"111122223333\"\nregion = \"eu-west-1\"\n");
+        assert_eq!(
+            e,
+            "f.toml:5: domain region 'eu-west-1' is not one of `regions`"
+        );
+    }
+
+    #[test]
+    fn domain_names_follow_the_codeartifact_pattern() {
+        assert_eq!(domain_name_problem("ab"), None);
+        assert_eq!(domain_name_problem("a-1"), None);
+        assert!(domain_name_problem("a").is_some());
+        assert!(domain_name_problem("1abc").is_some());
+        assert!(domain_name_problem("abc-").is_some());
+        assert!(domain_name_problem(&"a".repeat(51)).is_some());
+        assert_eq!(domain_name_problem(&"a".repeat(50)), None);
+    }
+
+    #[test]
+    fn accounts_come_from_iam_and_sts_arns() {
+        assert_eq!(
+            account_of_arn("arn:aws:iam::111122223333:user/dev").as_deref(),
+            Some("111122223333")
+        );
+        assert_eq!(
+            account_of_arn("arn:aws:sts::111122223333:assumed-role/ci/job").as_deref(),
+            Some("111122223333")
+        );
+        assert_eq!(account_of_arn("arn:aws:s3:::bucket"), None);
+        assert_eq!(account_of_arn("not-an-arn"), None);
+    }
+}

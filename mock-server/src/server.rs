@@ -1,0 +1,142 @@
+//! The only place hyper is wired: accept loop, HTTP/1.1 connections, body limits, graceful
+//! shutdown.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::error::{ErrorCode, ServiceError};
+use crate::service::{Body, MockService};
+
+/// Largest request body read (CodeArtifact's token call has none).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// How long in-flight requests may take to finish after shutdown is asked for.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How long a client may take to send its request headers.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running server. Dropping the handle shuts the server down.
+#[derive(Debug)]
+pub struct ServerHandle {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl ServerHandle {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://IP:PORT`, for `--endpoint-url`.
+    pub fn uri(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to [`SHUTDOWN_GRACE`]) and waits.
+    pub async fn shutdown(mut self) {
+        if let Some(trigger) = self.shutdown.take() {
+            let _ = trigger.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        if let Some(trigger) = self.shutdown.take() {
+            let _ = trigger.send(());
+        }
+    }
+}
+
+/// Serves `service` on an already bound listener until the handle is shut down or dropped.
+pub fn serve(listener: TcpListener, service: MockService) -> std::io::Result<ServerHandle> {
+    let addr = listener.local_addr()?;
+    let (trigger, mut shutdown) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let graceful = GracefulShutdown::new();
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let Ok((stream, _peer)) = accepted else { continue };
+                    let _ = stream.set_nodelay(true);
+                    let service = service.clone();
+                    let connection = http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(HEADER_READ_TIMEOUT)
+                        .serve_connection(
+                            TokioIo::new(stream),
+                            service_fn(move |request| answer(service.clone(), request)),
+                        );
+                    let watched = graceful.watch(connection);
+                    tokio::spawn(async move {
+                        if let Err(error) = watched.await {
+                            tracing::debug!(%error, "connection ended with an error");
+                        }
+                    });
+                }
+                _ = &mut shutdown => break,
+            }
+        }
+        drop(listener);
+        if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("in-flight requests did not finish within the grace period");
+        }
+    });
+    Ok(ServerHandle {
+        addr,
+        shutdown: Some(trigger),
+        task: Some(task),
+    })
+}
+
+async fn answer(
+    service: MockService,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    let (parts, body) = request.into_parts();
+    let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(error)
+            if error
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            return Ok(too_large());
+        }
+        Err(_) => Bytes::new(),
+    };
+    Ok(service.handle(Request::from_parts(parts, bytes)))
+}
+
+fn too_large() -> Response<Body> {
+    let error = ServiceError::new(
+        ErrorCode::ValidationException,
+        format!("Request body exceeds the limit of {MAX_BODY_BYTES} bytes"),
+    );
+    Response::builder()
+        .status(StatusCode::PAYLOAD_TOO_LARGE)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .header(http::header::CONNECTION, "close")
+        .body(Full::new(Bytes::from(error.body())))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}

@@ -1,0 +1,289 @@
+//! Canonical request and string to sign, exactly as the client must have built them
+//! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html>).
+//!
+//! The server rebuilds them from what arrived on the wire: the raw path, normalised and
+//! double-encoded as every AWS service but S3 does; the query re-encoded and sorted; the
+//! headers the client listed in `SignedHeaders`, trimmed and folded; the payload hash.
+
+use http::HeaderMap;
+use sha2::{Digest, Sha256};
+
+use super::amz_date::AmzDate;
+use super::query::{percent_decode, uri_encode, uri_encode_into, Query};
+
+/// Name of the query parameter that carries a presigned request's signature; it is the one
+/// parameter left out of the canonical query.
+pub(super) const X_AMZ_SIGNATURE: &str = "X-Amz-Signature";
+
+/// A canonical request: the bytes whose hash goes into the string to sign.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CanonicalRequest {
+    bytes: Vec<u8>,
+    /// Where a signed `x-amz-security-token` value sits, so logs can hide it.
+    token_value: Option<std::ops::Range<usize>>,
+}
+
+/// The inputs of a canonical request.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestParts<'a> {
+    /// HTTP method, as sent.
+    pub method: &'a str,
+    /// Raw path, as sent (still percent-encoded).
+    pub path: &'a str,
+    /// Decoded query.
+    pub query: &'a Query,
+    /// All request headers.
+    pub headers: &'a HeaderMap,
+}
+
+impl CanonicalRequest {
+    /// Builds the canonical request over `signed_headers` (lower-case, sorted) and the hex
+    /// payload hash. With `presigned`, `X-Amz-Signature` is left out of the query.
+    pub fn new(
+        parts: RequestParts<'_>,
+        presigned: bool,
+        signed_headers: &[String],
+        payload_hash: &str,
+    ) -> Self {
+        let mut text = String::with_capacity(256);
+        text.push_str(parts.method);
+        text.push('\n');
+        text.push_str(&canonical_uri(parts.path));
+        text.push('\n');
+        text.push_str(&canonical_query(parts.query, presigned));
+        text.push('\n');
+        let mut bytes = text.into_bytes();
+        let mut token_value = None;
+        for name in signed_headers {
+            let mut values = parts.headers.get_all(name.as_str()).iter().peekable();
+            if values.peek().is_none() {
+                continue;
+            }
+            bytes.extend_from_slice(name.as_bytes());
+            bytes.push(b':');
+            let start = bytes.len();
+            for (i, value) in values.enumerate() {
+                if i > 0 {
+                    bytes.push(b',');
+                }
+                push_trimmed_value(value.as_bytes(), &mut bytes);
+            }
+            if name == "x-amz-security-token" {
+                token_value = Some(start..bytes.len());
+            }
+            bytes.push(b'\n');
+        }
+        bytes.push(b'\n');
+        bytes.extend_from_slice(signed_headers.join(";").as_bytes());
+        bytes.push(b'\n');
+        bytes.extend_from_slice(payload_hash.as_bytes());
+        Self { bytes, token_value }
+    }
+
+    /// The exact bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Hex SHA-256 of the canonical request.
+    pub fn hash(&self) -> String {
+        hex::encode(Sha256::digest(&self.bytes))
+    }
+
+    /// The canonical request with any session token value replaced, for debug logs.
+    pub fn redacted(&self) -> String {
+        match &self.token_value {
+            Some(range) => format!(
+                "{}<redacted>{}",
+                String::from_utf8_lossy(&self.bytes[..range.start]),
+                String::from_utf8_lossy(&self.bytes[range.end..])
+            ),
+            None => String::from_utf8_lossy(&self.bytes).into_owned(),
+        }
+    }
+}
+
+impl std::fmt::Debug for CanonicalRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// The string to sign for a canonical request.
+pub fn string_to_sign(date: AmzDate, scope: &str, canonical: &CanonicalRequest) -> String {
+    format!("AWS4-HMAC-SHA256\n{date}\n{scope}\n{}", canonical.hash())
+}
+
+/// Canonical URI: dot segments removed and empty segments merged (the `normalize` of the AWS
+/// suite), then every byte but unreserved ones and `/` percent-encoded, which re-encodes the
+/// client's own escapes (`%3D` becomes `%253D`): the double encoding of non-S3 services.
+pub fn canonical_uri(raw_path: &str) -> String {
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in raw_path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    let ends_in_directory =
+        raw_path.ends_with('/') || raw_path.ends_with("/.") || raw_path.ends_with("/..");
+    let mut out = String::with_capacity(raw_path.len() + 8);
+    out.push('/');
+    for (i, segment) in segments.iter().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        uri_encode_into(segment.as_bytes(), false, &mut out);
+    }
+    if ends_in_directory && !segments.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+/// The path as an operation sees it: normalised like [`canonical_uri`], escapes decoded
+/// (so `/v1/authorization%2Dtoken` routes like `/v1/authorization-token`).
+pub fn normalized_path(raw_path: &str) -> String {
+    let mut segments: Vec<String> = Vec::new();
+    for segment in raw_path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => {
+                let decoded = percent_decode(other).unwrap_or_else(|_| other.as_bytes().to_vec());
+                segments.push(String::from_utf8_lossy(&decoded).into_owned());
+            }
+        }
+    }
+    format!("/{}", segments.join("/"))
+}
+
+/// Canonical query: each name and value re-encoded, sorted by name then value.
+pub fn canonical_query(query: &Query, presigned: bool) -> String {
+    let mut pairs: Vec<(String, String)> = query
+        .params()
+        .iter()
+        .filter(|p| !(presigned && p.key == X_AMZ_SIGNATURE.as_bytes()))
+        .map(|p| (uri_encode(&p.key), uri_encode(&p.value)))
+        .collect();
+    pairs.sort_unstable();
+    let mut out = String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
+    for (i, (key, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(key);
+        out.push('=');
+        out.push_str(value);
+    }
+    out
+}
+
+/// Appends a header value with leading and trailing white space removed and every run of
+/// spaces inside folded to one, as the SigV4 spec asks.
+fn push_trimmed_value(value: &[u8], out: &mut Vec<u8>) {
+    let start = value.iter().position(|b| !b.is_ascii_whitespace());
+    let end = value.iter().rposition(|b| !b.is_ascii_whitespace());
+    let (Some(start), Some(end)) = (start, end) else {
+        return;
+    };
+    let mut previous_space = false;
+    for &b in &value[start..=end] {
+        let is_space = b == b' ' || b == b'\t';
+        if !(is_space && previous_space) {
+            out.push(if is_space { b' ' } else { b });
+        }
+        previous_space = is_space;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_uri_normalises_like_the_aws_suite() {
+        assert_eq!(canonical_uri("/example/.."), "/");
+        assert_eq!(canonical_uri("/example1/example2/../.."), "/");
+        assert_eq!(canonical_uri("/./"), "/");
+        assert_eq!(canonical_uri("//"), "/");
+        assert_eq!(canonical_uri("/./example"), "/example");
+        assert_eq!(canonical_uri("//example//"), "/example/");
+        assert_eq!(
+            canonical_uri("/v1/authorization-token"),
+            "/v1/authorization-token"
+        );
+    }
+
+    #[test]
+    fn canonical_uri_double_encodes_escapes() {
+        assert_eq!(
+            canonical_uri("/test/@connections/JBDvjfGEIAMCERw%3D"),
+            "/test/%40connections/JBDvjfGEIAMCERw%253D"
+        );
+    }
+
+    #[test]
+    fn normalized_path_undoes_both_encodings() {
+        assert_eq!(
+            normalized_path("/v1/./authorization%2Dtoken"),
+            "/v1/authorization-token"
+        );
+        assert_eq!(
+            normalized_path("/v1/x/../authorization-token"),
+            "/v1/authorization-token"
+        );
+        assert_eq!(
+            normalized_path("/v1//authorization-token"),
+            "/v1/authorization-token"
+        );
+    }
+
+    #[test]
+    fn canonical_query_sorts_and_reencodes() {
+        let q = Query::parse("domain=acme&duration=900&domain-owner=111122223333&a=%7e").unwrap();
+        assert_eq!(
+            canonical_query(&q, false),
+            "a=~&domain=acme&domain-owner=111122223333&duration=900"
+        );
+        let presigned = Query::parse("X-Amz-Signature=abc&b=1").unwrap();
+        assert_eq!(canonical_query(&presigned, true), "b=1");
+        assert_eq!(
+            canonical_query(&presigned, false),
+            "X-Amz-Signature=abc&b=1"
+        );
+    }
+
+    #[test]
+    fn header_values_are_trimmed_and_folded() {
+        let mut out = Vec::new();
+        push_trimmed_value(b"  \"a   b   c\"  ", &mut out);
+        assert_eq!(out, b"\"a b c\"");
+    }
+
+    #[test]
+    fn redaction_hides_the_session_token_only() {
+        let mut headers = HeaderMap::new();
+        headers.insert("host", "h".parse().unwrap());
+        headers.insert("x-amz-security-token", "SECRET-TOKEN".parse().unwrap());
+        let query = Query::default();
+        let parts = RequestParts {
+            method: "POST",
+            path: "/",
+            query: &query,
+            headers: &headers,
+        };
+        let signed = ["host".to_owned(), "x-amz-security-token".to_owned()];
+        let creq = CanonicalRequest::new(parts, false, &signed, "e3b0");
+        assert!(String::from_utf8_lossy(creq.as_bytes()).contains("SECRET-TOKEN"));
+        assert!(!creq.redacted().contains("SECRET-TOKEN"));
+        assert!(creq
+            .redacted()
+            .contains("x-amz-security-token:<redacted>\n"));
+    }
+}

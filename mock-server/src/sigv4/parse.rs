@@ -1,0 +1,248 @@
+//! Finding the signature parameters: in the `Authorization` header, or in a presigned query.
+
+use http::HeaderMap;
+
+use super::key::Signature;
+use super::query::Query;
+use super::AuthError;
+
+const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+/// Where the client put its signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureLocation {
+    /// `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.
+    Header,
+    /// `?X-Amz-Algorithm=...&X-Amz-Credential=...&X-Amz-Signature=...` (a presigned request).
+    Query,
+}
+
+/// The signature parameters of a request, not yet checked.
+#[derive(Debug)]
+pub struct SignatureParams {
+    /// Header or query.
+    pub location: SignatureLocation,
+    /// `AKID/20150830/us-east-1/service/aws4_request`.
+    pub credential: String,
+    /// Lower-case names, sorted.
+    pub signed_headers: Vec<String>,
+    /// The presented signature.
+    pub signature: Signature,
+    /// The raw date text (`X-Amz-Date`, or `Date` when that is absent).
+    pub date: String,
+    /// `X-Amz-Security-Token`, when sent.
+    pub session_token: Option<String>,
+    /// Presigned `X-Amz-Expires`, when sent.
+    pub expires: Option<String>,
+}
+
+impl SignatureParams {
+    /// Extracts the parameters, reporting the first problem in AWS's order (rules 1-2 of the
+    /// module docs).
+    pub fn extract(headers: &HeaderMap, query: &Query) -> Result<Self, AuthError> {
+        let header = headers.get(http::header::AUTHORIZATION);
+        let query_algorithm = query.first("X-Amz-Algorithm");
+        match (header, query_algorithm) {
+            (Some(_), Some(_)) => Err(AuthError::BothSignatureLocations),
+            (None, None) => Err(AuthError::MissingAuthenticationToken),
+            (Some(header), None) => {
+                Self::from_header(&String::from_utf8_lossy(header.as_bytes()), headers)
+            }
+            (None, Some(algorithm)) => Self::from_query(&algorithm, query),
+        }
+    }
+
+    fn from_header(header: &str, headers: &HeaderMap) -> Result<Self, AuthError> {
+        let header = header.trim();
+        let (algorithm, rest) = header.split_once(' ').unwrap_or((header, ""));
+        if algorithm != ALGORITHM {
+            return Err(AuthError::UnsupportedAlgorithm(algorithm.to_owned()));
+        }
+        let (mut credential, mut signed_headers, mut signature) = (None, None, None);
+        for piece in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let Some((key, value)) = piece.split_once('=') else {
+                return Err(AuthError::NotKeyValuePair {
+                    pair: piece.to_owned(),
+                    header: header.to_owned(),
+                });
+            };
+            // The last value of a repeated key wins, as AWS does.
+            match key {
+                "Credential" => credential = Some(value.to_owned()),
+                "SignedHeaders" => signed_headers = Some(value.to_owned()),
+                "Signature" => signature = Some(value.to_owned()),
+                _ => {}
+            }
+        }
+        let date = header_text(headers, "x-amz-date").or_else(|| header_text(headers, "date"));
+        let mut missing = Vec::new();
+        if credential.is_none() {
+            missing.push("Authorization header requires 'Credential' parameter.");
+        }
+        if signature.is_none() {
+            missing.push("Authorization header requires 'Signature' parameter.");
+        }
+        if signed_headers.is_none() {
+            missing.push("Authorization header requires 'SignedHeaders' parameter.");
+        }
+        if date.is_none() {
+            missing.push("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+        }
+        match (credential, signed_headers, signature, date) {
+            (Some(credential), Some(signed_headers), Some(signature), Some(date)) => Ok(Self {
+                location: SignatureLocation::Header,
+                credential,
+                signed_headers: split_signed_headers(&signed_headers),
+                signature: Signature::new(signature),
+                date,
+                session_token: header_text(headers, "x-amz-security-token"),
+                expires: None,
+            }),
+            _ => Err(AuthError::MissingHeaderParameters(missing)),
+        }
+    }
+
+    fn from_query(algorithm: &str, query: &Query) -> Result<Self, AuthError> {
+        if algorithm != ALGORITHM {
+            return Err(AuthError::MissingAuthenticationToken);
+        }
+        let credential = query.first("X-Amz-Credential");
+        let signature = query.first("X-Amz-Signature");
+        let signed_headers = query.first("X-Amz-SignedHeaders");
+        let date = query.first("X-Amz-Date");
+        let mut missing = Vec::new();
+        if credential.is_none() {
+            missing.push("AWS query-string parameters must include 'X-Amz-Credential'.");
+        }
+        if signature.is_none() {
+            missing.push("AWS query-string parameters must include 'X-Amz-Signature'.");
+        }
+        if signed_headers.is_none() {
+            missing.push("AWS query-string parameters must include 'X-Amz-SignedHeaders'.");
+        }
+        if date.is_none() {
+            missing.push("AWS query-string parameters must include 'X-Amz-Date'.");
+        }
+        match (credential, signed_headers, signature, date) {
+            (Some(credential), Some(signed_headers), Some(signature), Some(date)) => Ok(Self {
+                location: SignatureLocation::Query,
+                credential,
+                signed_headers: split_signed_headers(&signed_headers),
+                signature: Signature::new(signature),
+                date,
+                session_token: query.first("X-Amz-Security-Token"),
+                expires: query.first("X-Amz-Expires"),
+            }),
+            _ => Err(AuthError::MissingQueryParameters(missing)),
+        }
+    }
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
+fn split_signed_headers(list: &str) -> Vec<String> {
+    let mut names: Vec<String> = list.split(';').map(str::to_owned).collect();
+    names.sort_unstable();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    fn message(result: Result<SignatureParams, AuthError>) -> String {
+        result.unwrap_err().to_string()
+    }
+
+    #[test]
+    fn no_signature_anywhere_is_a_missing_token() {
+        let err = SignatureParams::extract(&HeaderMap::new(), &Query::default()).unwrap_err();
+        assert!(matches!(err, AuthError::MissingAuthenticationToken));
+    }
+
+    #[test]
+    fn lists_every_missing_header_parameter_in_one_message() {
+        let h = headers(&[(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/svc/aws4_request",
+        )]);
+        assert_eq!(
+            message(SignatureParams::extract(&h, &Query::default())),
+            "Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-HMAC-SHA256"
+        );
+    }
+
+    #[test]
+    fn names_an_unsupported_algorithm() {
+        let h = headers(&[("authorization", "AWS4-HMAC-SHA512 Credential=x")]);
+        assert_eq!(
+            message(SignatureParams::extract(&h, &Query::default())),
+            "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA512'."
+        );
+    }
+
+    #[test]
+    fn rejects_a_piece_without_an_equal_sign() {
+        let h = headers(&[(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=a, SignedHeaders",
+        )]);
+        assert_eq!(
+            message(SignatureParams::extract(&h, &Query::default())),
+            "'SignedHeaders' not a valid key=value pair (missing equal-sign) in Authorization header: 'AWS4-HMAC-SHA256 Credential=a, SignedHeaders'"
+        );
+    }
+
+    #[test]
+    fn both_locations_at_once_are_refused() {
+        let h = headers(&[("authorization", "AWS4-HMAC-SHA256 Credential=a")]);
+        let q = Query::parse("X-Amz-Algorithm=AWS4-HMAC-SHA256").unwrap();
+        assert!(matches!(
+            SignatureParams::extract(&h, &q).unwrap_err(),
+            AuthError::BothSignatureLocations
+        ));
+    }
+
+    #[test]
+    fn presigned_query_with_another_algorithm_counts_as_unsigned() {
+        let q = Query::parse("X-Amz-Algorithm=HMAC").unwrap();
+        assert!(matches!(
+            SignatureParams::extract(&HeaderMap::new(), &q).unwrap_err(),
+            AuthError::MissingAuthenticationToken
+        ));
+    }
+
+    #[test]
+    fn presigned_query_lists_what_is_missing() {
+        let q =
+            Query::parse("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20150830T123600Z").unwrap();
+        assert_eq!(
+            message(SignatureParams::extract(&HeaderMap::new(), &q)),
+            "AWS query-string parameters must include 'X-Amz-Credential'. AWS query-string parameters must include 'X-Amz-Signature'. AWS query-string parameters must include 'X-Amz-SignedHeaders'. Re-examine the query-string parameters."
+        );
+    }
+
+    #[test]
+    fn header_parameters_may_come_in_any_order_with_odd_spacing() {
+        let h = headers(&[
+            ("authorization", "AWS4-HMAC-SHA256  Signature=abc ,SignedHeaders=x-amz-date;host,Credential=AKID/d/r/s/aws4_request"),
+            ("x-amz-date", "20150830T123600Z"),
+        ]);
+        let params = SignatureParams::extract(&h, &Query::default()).unwrap();
+        assert_eq!(params.signed_headers, ["host", "x-amz-date"]);
+        assert_eq!(params.credential, "AKID/d/r/s/aws4_request");
+        assert!(params.signature.matches("abc"));
+    }
+}

@@ -1,0 +1,278 @@
+//! Authorization tokens: shaped like CodeArtifact's, and really sealed.
+//!
+//! A real token is a JWE in compact serialization (five base64url parts) whose protected
+//! header reads `{"ver":1,"isu":<issued>,"enc":"A128GCM","tag":"...","exp":<expires>,
+//! "alg":"A128GCMKW","iv":"..."}`, which is why every token starts `eyJ2ZXIiOjEsImlzdSI6`.
+//! The mock builds exactly that: a random content key wrapped with the server's key
+//! (A128GCMKW, IV and tag in the header), and the claims encrypted under the content key
+//! (A128GCM, the encoded header as additional data). So a token's size and look match the
+//! real ones (about 1,240 characters), and [`TokenSealer::open`] can tell a token this server
+//! issued from a forged or tampered one.
+
+use std::fmt;
+
+use aes_gcm::aead::{AeadInPlace, KeyInit};
+use aes_gcm::{Aes128Gcm, Key, Nonce, Tag};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+/// Plaintext size the claims are padded to, so tokens are as long as real ones.
+const PADDED_CLAIMS_LEN: usize = 744;
+
+/// What a token grants, sealed inside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenClaims {
+    /// Domain name.
+    pub domain: String,
+    /// Domain owner.
+    pub domain_owner: String,
+    /// Region the token was issued in.
+    pub region: String,
+    /// ARN of the caller it was issued to.
+    pub principal: String,
+    /// Issue time, epoch seconds.
+    pub issued_at: i64,
+    /// Expiry, epoch seconds (equals the response's `expiration`).
+    pub expires_at: i64,
+}
+
+/// Why a token was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// Not five base64url parts with the expected header.
+    #[error("not a CodeArtifact authorization token")]
+    Malformed,
+    /// Not sealed by this server, or altered since.
+    #[error("token was not issued by this server or was altered")]
+    Forged,
+    /// Past its expiry.
+    #[error("token expired at {0}")]
+    Expired(i64),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    ver: u32,
+    isu: i64,
+    enc: String,
+    tag: String,
+    exp: i64,
+    alg: String,
+    iv: String,
+}
+
+/// Seals and opens tokens with one server key.
+pub struct TokenSealer {
+    key_wrapping: Aes128Gcm,
+}
+
+impl fmt::Debug for TokenSealer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenSealer(<key redacted>)")
+    }
+}
+
+impl TokenSealer {
+    /// A sealer with a fresh random key: tokens survive only as long as the process.
+    pub fn random() -> Self {
+        let mut key = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut key);
+        Self::with_key(key)
+    }
+
+    /// A sealer with a given key.
+    pub fn with_key(key: [u8; 16]) -> Self {
+        Self {
+            key_wrapping: Aes128Gcm::new(Key::<Aes128Gcm>::from_slice(&key)),
+        }
+    }
+
+    /// Seals claims into a token string.
+    pub fn seal(&self, claims: &TokenClaims) -> String {
+        let mut rng = rand::thread_rng();
+        let mut content_key = [0u8; 16];
+        let mut wrap_iv = [0u8; 12];
+        let mut content_iv = [0u8; 12];
+        rng.fill_bytes(&mut content_key);
+        rng.fill_bytes(&mut wrap_iv);
+        rng.fill_bytes(&mut content_iv);
+
+        let mut wrapped_key = content_key.to_vec();
+        let wrap_tag = seal_in_place(&self.key_wrapping, &wrap_iv, b"", &mut wrapped_key);
+        let header = Header {
+            ver: 1,
+            isu: claims.issued_at,
+            enc: "A128GCM".into(),
+            tag: URL_SAFE_NO_PAD.encode(wrap_tag),
+            exp: claims.expires_at,
+            alg: "A128GCMKW".into(),
+            iv: URL_SAFE_NO_PAD.encode(wrap_iv),
+        };
+        let header_b64 = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).unwrap_or_default());
+
+        let mut plaintext = serde_json::to_vec(claims).unwrap_or_default();
+        if plaintext.len() < PADDED_CLAIMS_LEN {
+            plaintext.resize(PADDED_CLAIMS_LEN, b' ');
+        }
+        let content_cipher = Aes128Gcm::new(Key::<Aes128Gcm>::from_slice(&content_key));
+        let tag = seal_in_place(
+            &content_cipher,
+            &content_iv,
+            header_b64.as_bytes(),
+            &mut plaintext,
+        );
+
+        let mut token = String::with_capacity(1280);
+        token.push_str(&header_b64);
+        for part in [&wrapped_key[..], &content_iv, &plaintext, &tag] {
+            token.push('.');
+            URL_SAFE_NO_PAD.encode_string(part, &mut token);
+        }
+        token
+    }
+
+    /// Opens a token this server sealed, refusing forged, altered and expired ones.
+    pub fn open(&self, token: &str, now_unix_seconds: i64) -> Result<TokenClaims, TokenError> {
+        let parts: Vec<&str> = token.split('.').collect();
+        let [header_b64, wrapped_b64, iv_b64, ciphertext_b64, tag_b64] = parts[..] else {
+            return Err(TokenError::Malformed);
+        };
+        let decode = |part: &str| {
+            URL_SAFE_NO_PAD
+                .decode(part)
+                .map_err(|_| TokenError::Malformed)
+        };
+        let header: Header =
+            serde_json::from_slice(&decode(header_b64)?).map_err(|_| TokenError::Malformed)?;
+        if header.ver != 1 || header.alg != "A128GCMKW" || header.enc != "A128GCM" {
+            return Err(TokenError::Malformed);
+        }
+        let mut content_key = decode(wrapped_b64)?;
+        open_in_place(
+            &self.key_wrapping,
+            &decode(&header.iv)?,
+            b"",
+            &mut content_key,
+            &decode(&header.tag)?,
+        )?;
+        let content_cipher =
+            Aes128Gcm::new_from_slice(&content_key).map_err(|_| TokenError::Forged)?;
+        let mut plaintext = decode(ciphertext_b64)?;
+        open_in_place(
+            &content_cipher,
+            &decode(iv_b64)?,
+            header_b64.as_bytes(),
+            &mut plaintext,
+            &decode(tag_b64)?,
+        )?;
+        let claims: TokenClaims =
+            serde_json::from_slice(plaintext.trim_ascii_end()).map_err(|_| TokenError::Forged)?;
+        if claims.expires_at != header.exp || claims.issued_at != header.isu {
+            return Err(TokenError::Forged);
+        }
+        if now_unix_seconds >= claims.expires_at {
+            return Err(TokenError::Expired(claims.expires_at));
+        }
+        Ok(claims)
+    }
+}
+
+fn seal_in_place(cipher: &Aes128Gcm, iv: &[u8; 12], aad: &[u8], buffer: &mut Vec<u8>) -> [u8; 16] {
+    // Encrypting into a Vec cannot fail for these sizes (far below GCM's limit).
+    cipher
+        .encrypt_in_place_detached(Nonce::from_slice(iv), aad, buffer)
+        .map(Into::into)
+        .unwrap_or([0; 16])
+}
+
+fn open_in_place(
+    cipher: &Aes128Gcm,
+    iv: &[u8],
+    aad: &[u8],
+    buffer: &mut Vec<u8>,
+    tag: &[u8],
+) -> Result<(), TokenError> {
+    if iv.len() != 12 || tag.len() != 16 {
+        return Err(TokenError::Malformed);
+    }
+    cipher
+        .decrypt_in_place_detached(Nonce::from_slice(iv), aad, buffer, Tag::from_slice(tag))
+        .map_err(|_| TokenError::Forged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims() -> TokenClaims {
+        TokenClaims {
+            domain: "test-domain".into(),
+            domain_owner: "111122223333".into(),
+            region: "us-east-1".into(),
+            principal: "arn:aws:iam::111122223333:user/test-user".into(),
+            issued_at: 1_764_000_000,
+            expires_at: 1_764_043_200,
+        }
+    }
+
+    #[test]
+    fn tokens_look_like_real_codeartifact_tokens() {
+        let token = TokenSealer::random().seal(&claims());
+        assert!(token.starts_with("eyJ2ZXIiOjEsImlzdSI6"), "{token}");
+        let parts: Vec<&str> = token.split('.').collect();
+        assert_eq!(parts.len(), 5);
+        assert_eq!(parts[0].len(), 176);
+        assert_eq!(
+            (parts[1].len(), parts[2].len(), parts[4].len()),
+            (22, 16, 22)
+        );
+        assert!((1_200..=1_280).contains(&token.len()), "{}", token.len());
+        assert!(token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)));
+        let header: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+        assert_eq!(header["isu"], 1_764_000_000);
+        assert_eq!(header["exp"], 1_764_043_200);
+        // Keys in the order real tokens have them.
+        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+        let positions: Vec<usize> = [
+            "\"ver\"", "\"isu\"", "\"enc\"", "\"tag\"", "\"exp\"", "\"alg\"", "\"iv\"",
+        ]
+        .iter()
+        .map(|key| raw.find(key).unwrap())
+        .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{raw}");
+    }
+
+    #[test]
+    fn opens_its_own_tokens_and_every_token_is_different() {
+        let sealer = TokenSealer::random();
+        let (a, b) = (sealer.seal(&claims()), sealer.seal(&claims()));
+        assert_ne!(a, b);
+        assert_eq!(sealer.open(&a, 1_764_000_001), Ok(claims()));
+    }
+
+    #[test]
+    fn refuses_tokens_of_another_server_altered_or_expired() {
+        let sealer = TokenSealer::random();
+        let token = sealer.seal(&claims());
+        assert_eq!(
+            TokenSealer::random().open(&token, 0),
+            Err(TokenError::Forged)
+        );
+        let mut altered = token.clone().into_bytes();
+        let middle = altered.len() / 2;
+        altered[middle] = if altered[middle] == b'A' { b'B' } else { b'A' };
+        assert!(sealer
+            .open(&String::from_utf8(altered).unwrap(), 0)
+            .is_err());
+        assert_eq!(
+            sealer.open(&token, 1_764_043_200),
+            Err(TokenError::Expired(1_764_043_200))
+        );
+        assert_eq!(sealer.open("eyJ.abc", 0), Err(TokenError::Malformed));
+    }
+}
