@@ -92,7 +92,12 @@ struct Shared {
 impl MockService {
     /// A service for a fixture, with a fresh token key and the real clock.
     pub fn new(fixture: &Fixture, config: ServiceConfig) -> Self {
-        let clock = Clock::default();
+        Self::with_clock(fixture, config, Clock::default())
+    }
+
+    /// A service whose clock starts in a given mode; the fixture's session expiries count from
+    /// that clock's now.
+    pub fn with_clock(fixture: &Fixture, config: ServiceConfig, clock: Clock) -> Self {
         let directory = Directory::new(fixture, clock.now());
         Self {
             shared: Arc::new(Shared {

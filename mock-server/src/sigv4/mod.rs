@@ -11,7 +11,8 @@
 //! 5. the credential scope: five parts, a served region, this service, `aws4_request`, the
 //!    request's own date;
 //! 6. the access key, its session token and the session's expiry;
-//! 7. the signature itself, compared in constant time.
+//! 7. `x-amz-content-sha256`, when sent, equal to the body's hash;
+//! 8. the signature itself, compared in constant time.
 //!
 //! Failures are an [`AuthError`] that says why; [`AuthError::to_service_error`] is the one place
 //! they become wire errors. Time is an input (`now`), never read from the system here.
@@ -113,6 +114,9 @@ pub enum AuthError {
     /// The session credentials have expired.
     #[error("The security token included in the request is expired")]
     ExpiredSessionToken,
+    /// `x-amz-content-sha256` names another payload than the one sent.
+    #[error("The provided 'x-amz-content-sha256' header does not match what was computed.")]
+    ContentSha256Mismatch,
     /// The signature does not match. Carries what the server computed, for debug logs.
     #[error("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")]
     SignatureMismatch {
@@ -140,6 +144,7 @@ impl AuthError {
             | Self::SignatureExpired { .. }
             | Self::SignatureNotYetCurrent { .. }
             | Self::WrongScope(_)
+            | Self::ContentSha256Mismatch
             | Self::SignatureMismatch { .. } => ErrorCode::InvalidSignatureException,
             Self::UnknownAccessKey | Self::InvalidSessionToken => {
                 ErrorCode::UnrecognizedClientException

@@ -108,6 +108,11 @@ impl Verifier {
         check_session(&credential, params.session_token.as_deref(), now)?;
 
         let payload_hash = hex::encode(Sha256::digest(body));
+        if let Some(claimed) = parts.headers.get("x-amz-content-sha256") {
+            if claimed.as_bytes() != payload_hash.as_bytes() {
+                return Err(AuthError::ContentSha256Mismatch);
+            }
+        }
         let presigned = params.location == SignatureLocation::Query;
         let canonical =
             CanonicalRequest::new(parts, presigned, &params.signed_headers, &payload_hash);

@@ -1,0 +1,22 @@
+//! Integration tests of codeartifact-mock, in one binary to keep link time low.
+
+/// Helpers: the test fixture, an independent signer (aws-sigv4), calls with and without sockets.
+mod util;
+
+/// The AWS SigV4 signing test suite shipped inside the aws-sigv4 crate, step by step.
+mod sigv4_suite;
+
+/// Signature cases through the whole service: presigned, tampered, skewed, scoped, encoded.
+mod signatures;
+
+/// Properties: whatever is signed correctly verifies; any single change does not.
+mod properties;
+
+/// GetAuthorizationToken semantics: validation, permissions, domains, durations, tokens.
+mod operation;
+
+/// The `codeartifact-mock` binary: start-up line, bad fixtures, logs.
+mod binary;
+
+/// Real clients: AWS CLI v1 and v2, boto3, the JS SDK and the Rust SDK.
+mod clients;

@@ -1,0 +1,281 @@
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings};
+use aws_smithy_runtime_api::client::identity::Identity;
+use bytes::Bytes;
+use codeartifact_mock::fixture::Fixture;
+use codeartifact_mock::service::ServiceConfig;
+use codeartifact_mock::MockService;
+use http::Request;
+use http_body_util::BodyExt;
+use serde_json::Value;
+
+pub const DEV_KEY: &str = "AKIADEVEXAMPLE000001";
+pub const DEV_SECRET: &str = "dev/secret/EXAMPLEKEY";
+pub const TOKEN_PATH: &str = "/v1/authorization-token";
+
+pub fn fixture_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixture.toml")
+}
+
+pub fn fixture() -> Fixture {
+    Fixture::load(&fixture_path()).expect("the test fixture is valid")
+}
+
+/// A service on the test fixture, its clock frozen at `now`.
+pub fn service_at(now: SystemTime) -> MockService {
+    service_with(now, ServiceConfig::default())
+}
+
+pub fn service_with(now: SystemTime, config: ServiceConfig) -> MockService {
+    let clock = codeartifact_mock::clock::Clock::new(codeartifact_mock::clock::ClockMode::Frozen(now));
+    MockService::with_clock(&fixture(), config, clock)
+}
+
+/// A fixed, whole-second instant for deterministic tests.
+pub fn t0() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_867_200) // 2026-11-28T12:00:00Z
+}
+
+/// How a test signs: everything a client chooses.
+#[derive(Debug, Clone)]
+pub struct Signing {
+    pub access_key_id: String,
+    pub secret: String,
+    pub session_token: Option<String>,
+    pub region: String,
+    pub service: String,
+    pub time: SystemTime,
+    pub location: SignatureLocation,
+    pub expires_in: Option<Duration>,
+}
+
+impl Signing {
+    pub fn dev(time: SystemTime) -> Self {
+        Self::key(DEV_KEY, DEV_SECRET, time)
+    }
+
+    pub fn key(access_key_id: &str, secret: &str, time: SystemTime) -> Self {
+        Self {
+            access_key_id: access_key_id.into(),
+            secret: secret.into(),
+            session_token: None,
+            region: "us-east-1".into(),
+            service: "codeartifact".into(),
+            time,
+            location: SignatureLocation::Headers,
+            expires_in: None,
+        }
+    }
+
+    pub fn session(mut self, token: &str) -> Self {
+        self.session_token = Some(token.into());
+        self
+    }
+
+    pub fn region(mut self, region: &str) -> Self {
+        self.region = region.into();
+        self
+    }
+
+    pub fn presigned(mut self, expires_in: Duration) -> Self {
+        self.location = SignatureLocation::QueryParams;
+        self.expires_in = Some(expires_in);
+        self
+    }
+}
+
+/// A request to `path_and_query`, with a Host header, not yet signed.
+pub fn request(method: &str, path_and_query: &str, body: &'static [u8]) -> Request<Bytes> {
+    Request::builder()
+        .method(method)
+        .uri(path_and_query)
+        .header("host", "127.0.0.1:8080")
+        .body(Bytes::from_static(body))
+        .expect("valid test request")
+}
+
+/// Signs with aws-sigv4, the signer the Rust SDK uses: independent of the verifier under test.
+pub fn sign_request(request: &mut Request<Bytes>, signing: &Signing) {
+    let identity: Identity = Credentials::new(
+        &signing.access_key_id,
+        &signing.secret,
+        signing.session_token.clone(),
+        None,
+        "tests",
+    )
+    .into();
+    let mut settings = SigningSettings::default();
+    settings.signature_location = signing.location;
+    settings.expires_in = signing.expires_in;
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region(&signing.region)
+        .name(&signing.service)
+        .time(signing.time)
+        .settings(settings)
+        .build()
+        .expect("signing params")
+        .into();
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().expect("ascii header").to_owned()))
+        .collect();
+    let uri = request.uri().to_string();
+    let signable = SignableRequest::new(
+        request.method().as_str(),
+        uri,
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        SignableBody::Bytes(request.body()),
+    )
+    .expect("signable request");
+    let (instructions, _signature) = sign(signable, &params).expect("signing").into_parts();
+    instructions.apply_to_request_http1x(request);
+}
+
+/// A signed token request with the given query.
+pub fn signed(query: &str, signing: &Signing) -> Request<Bytes> {
+    let mut req = request("POST", &format!("{TOKEN_PATH}?{query}"), b"");
+    sign_request(&mut req, signing);
+    req
+}
+
+/// A response, read back.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Bytes,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The error code, suffix stripped as clients do.
+    pub fn error_code(&self) -> Option<&str> {
+        self.header("x-amzn-ErrorType").map(|v| v.split(':').next().unwrap_or(v))
+    }
+
+    pub fn message(&self) -> String {
+        self.json()["message"].as_str().unwrap_or_default().to_owned()
+    }
+
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(
+            (self.status, self.error_code()),
+            (status, Some(code)),
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+    }
+
+    #[track_caller]
+    pub fn assert_ok(&self) -> Value {
+        assert_eq!(self.status, 200, "body: {}", String::from_utf8_lossy(&self.body));
+        self.json()
+    }
+}
+
+/// Calls the service without a socket.
+pub async fn call(service: &MockService, request: Request<Bytes>) -> Answer {
+    let response = service.handle(request);
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.expect("full body").to_bytes();
+    Answer { status: parts.status.as_u16(), headers: parts.headers, body }
+}
+
+/// The `codeartifact-mock` binary, started on an ephemeral port; killed on drop.
+pub struct MockProcess {
+    child: Child,
+    pub url: String,
+    stderr_path: PathBuf,
+}
+
+impl MockProcess {
+    pub fn start(args: &[&str]) -> Self {
+        let stderr_path = std::env::temp_dir().join(format!(
+            "codeartifact-mock-{}-{}.log",
+            std::process::id(),
+            rand_suffix()
+        ));
+        let stderr = std::fs::File::create(&stderr_path).expect("log file");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_codeartifact-mock"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .env("RUST_LOG", std::env::var("TEST_RUST_LOG").unwrap_or_else(|_| "info".into()))
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("start codeartifact-mock");
+        let mut first_line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first_line)
+            .expect("read the listening line");
+        let url = first_line
+            .trim_end()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
+            .to_owned();
+        Self { child, url, stderr_path }
+    }
+
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+}
+
+impl Drop for MockProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.stderr_path);
+    }
+}
+
+fn rand_suffix() -> u64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos().into()).unwrap_or(0)
+}
+
+/// Sends raw bytes on a new connection and reads the response (the server closes it after).
+pub fn raw_exchange(url: &str, request: &[u8]) -> (u16, String) {
+    let addr = url.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    stream.write_all(request).expect("write");
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+/// Serialises a request as HTTP/1.1 bytes, with `Connection: close`.
+pub fn to_wire(request: &Request<Bytes>) -> Vec<u8> {
+    let mut out = format!("{} {} HTTP/1.1\r\n", request.method(), request.uri()).into_bytes();
+    for (name, value) in request.headers() {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("content-length: {}\r\nconnection: close\r\n\r\n", request.body().len()).as_bytes());
+    out.extend_from_slice(request.body());
+    out
+}
