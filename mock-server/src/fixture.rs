@@ -172,8 +172,13 @@ impl Fixture {
             line: span.map(|s| line_of(text, s.start)),
             message,
         };
-        let raw: RawFixture =
-            toml::from_str(text).map_err(|e| error(e.span(), e.message().to_owned()))?;
+        // toml's messages can span lines; errors here are one line.
+        let raw: RawFixture = toml::from_str(text).map_err(|e| {
+            error(
+                e.span(),
+                e.message().trim().lines().collect::<Vec<_>>().join(": "),
+            )
+        })?;
         Validator { error: &error }.fixture(raw)
     }
 }

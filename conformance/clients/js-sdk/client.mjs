@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-warnings
 // AWS-CLI-compatible GetAuthorizationToken client on top of @aws-sdk/client-codeartifact
 // (see ../README.md).
 import { parseArgs } from "node:util";

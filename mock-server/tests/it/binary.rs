@@ -1,1 +1,179 @@
+use std::process::Command;
+
+use assert_cmd::cargo::CommandCargoExt;
+
 use crate::util::*;
+
+fn mock() -> Command {
+    Command::cargo_bin("codeartifact-mock").expect("binary built")
+}
+
+#[test]
+fn prints_the_listening_line_first_and_serves_the_embedded_fixture() {
+    let server = MockProcess::start(&[]);
+    assert!(
+        server.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        server.url
+    );
+    let port: u16 = server.url.rsplit(':').next().unwrap().parse().unwrap();
+    assert_ne!(port, 0);
+    // The manual page's example identity and domain exist.
+    let mut req = request("POST", "/v1/authorization-token?domain=test-domain", b"");
+    sign_request(
+        &mut req,
+        &Signing::key(
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            std::time::SystemTime::now(),
+        ),
+    );
+    let (status, text) = raw_exchange(&server.url, &to_wire(&req));
+    assert_eq!(status, 200, "{text}");
+}
+
+fn start_failure(args: &[&str]) -> (Option<i32>, String) {
+    let output = mock()
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        output.stdout.is_empty(),
+        "nothing on stdout before listening"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (output.status.code(), stderr)
+}
+
+#[test]
+fn a_bad_fixture_stops_the_server_naming_file_line_and_value() {
+    let dir = std::env::temp_dir().join(format!("ca-mock-fixture-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        ("regions = [\"us-east-1\"]\n[[domains]]\nname = \"Bad_Name\"\nowner = \"111122223333\"\n", ":3: invalid domain name 'Bad_Name'"),
+        ("regions = [\"us-east-1\"]\n[[domains]]\nname = \"ok\"\nowner = \"12\"\n", ":4: invalid domain owner '12'"),
+        ("regions = [\"us-east-1\"]\ncolour = 1\n", ":2: unknown field `colour`"),
+        ("regions = [\"us-east-1\"\n", ":2: invalid array: expected `]`"),
+    ];
+    for (i, (text, expected)) in cases.iter().enumerate() {
+        let path = dir.join(format!("bad-{i}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let (code, stderr) = start_failure(&["--config", path.to_str().unwrap()]);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!("{}{expected}", path.display())),
+            "{stderr}"
+        );
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    }
+    let (code, stderr) = start_failure(&["--config", "/nonexistent/fixture.toml"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("/nonexistent/fixture.toml: cannot read the fixture"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_port_in_use_is_a_one_line_error() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let output = mock().args(["--listen", &addr]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn logs_one_line_per_request_and_never_a_secret_even_at_trace() {
+    std::env::set_var("TEST_RUST_LOG", "trace");
+    let server = MockProcess::start(&["--config", fixture_path().to_str().unwrap()]);
+    std::env::remove_var("TEST_RUST_LOG");
+    let now = std::time::SystemTime::now();
+    let session = Signing::key("ASIASESSIONEXAMPLE01", "session/secret/EXAMPLEKEY", now)
+        .session("session-token-EXAMPLE-1");
+    let ok = signed("domain=acme", &session);
+    let signature = ok.headers()["authorization"]
+        .to_str()
+        .unwrap()
+        .rsplit('=')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, response) = raw_exchange(&server.url, &to_wire(&ok));
+    assert_eq!(status, 200, "{response}");
+    let token = response
+        .split("\"authorizationToken\":\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let wrong = signed(
+        "domain=acme",
+        &Signing::key("ASIASESSIONEXAMPLE01", "wrong", now).session("session-token-EXAMPLE-1"),
+    );
+    let (status, _) = raw_exchange(&server.url, &to_wire(&wrong));
+    assert_eq!(status, 403);
+
+    // Wait for both lines to be written.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while server.logs().matches(" request ").count() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let logs = server.logs();
+    let request_lines: Vec<&str> = logs.lines().filter(|l| l.contains(" request ")).collect();
+    assert_eq!(request_lines.len(), 2, "{logs}");
+    assert!(request_lines[0].contains("method=POST path=/v1/authorization-token operation=GetAuthorizationToken access_key_id=ASIASESSIONEXAMPLE01 status=200 error=-"), "{}", request_lines[0]);
+    assert!(
+        request_lines[1].contains("status=403 error=InvalidSignatureException"),
+        "{}",
+        request_lines[1]
+    );
+    assert!(request_lines[0].contains("latency_us="));
+    assert!(
+        logs.contains("signature mismatch"),
+        "the debug line that explains mismatches: {logs}"
+    );
+    for secret in [
+        "session/secret/EXAMPLEKEY",
+        "session-token-EXAMPLE-1",
+        &signature,
+        &token,
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "a secret leaked into the logs: {secret}"
+        );
+    }
+}
+
+#[test]
+fn sigterm_shuts_down_cleanly() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_codeartifact-mock"))
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert!(line.starts_with("listening on http://127.0.0.1:"));
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

@@ -1,1 +1,522 @@
+//! The mock against the clients people use: AWS CLI v1 (pip `awscli`), AWS CLI v2 (Debian
+//! `awscli`), boto3, and the JS and Rust SDKs through the wrappers in `conformance/clients/`.
+//! Each test runs every client through the same case; `just prepare-clients` (part of
+//! `just test`) installs and builds them. A missing client fails the test: it is never skipped.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::SystemTime;
+
+use serde_json::Value;
+
 use crate::util::*;
+
+struct Client {
+    name: &'static str,
+    program: PathBuf,
+    args: Vec<String>,
+    aws_cli: bool,
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn clients() -> Vec<Client> {
+    let root = workspace();
+    let env_or =
+        |var: &str, default: &str| std::env::var(var).unwrap_or_else(|_| default.to_owned());
+    let clients = vec![
+        Client {
+            name: "aws-cli-v1",
+            program: "python3".into(),
+            args: vec!["-m".into(), "awscli".into()],
+            aws_cli: true,
+        },
+        Client {
+            name: "aws-cli-v2",
+            program: env_or("AWS_CLI_V2", "/usr/bin/aws").into(),
+            args: vec![],
+            aws_cli: true,
+        },
+        Client {
+            name: "boto3",
+            program: "python3".into(),
+            args: vec![root
+                .join("conformance/clients/boto3/client.py")
+                .display()
+                .to_string()],
+            aws_cli: false,
+        },
+        Client {
+            name: "js-sdk",
+            program: "node".into(),
+            args: vec![
+                "--no-warnings".into(),
+                root.join("conformance/clients/js-sdk/client.mjs")
+                    .display()
+                    .to_string(),
+            ],
+            aws_cli: false,
+        },
+        Client {
+            name: "rust-sdk",
+            program: root.join("conformance/clients/rust-sdk/target/release/rust-sdk-client"),
+            args: vec![],
+            aws_cli: false,
+        },
+    ];
+    let js_sdk = root.join("conformance/clients/js-sdk/node_modules/@aws-sdk/client-codeartifact");
+    assert!(
+        js_sdk.exists(),
+        "the JS SDK is not installed: run `just prepare-clients`"
+    );
+    assert!(
+        clients[4].program.exists(),
+        "the Rust SDK client is not built: run `just prepare-clients`"
+    );
+    assert!(
+        clients[1].program.exists(),
+        "AWS CLI v2 is not installed at {}: run `just prepare-clients`",
+        clients[1].program.display()
+    );
+    clients
+}
+
+/// Credentials, region and the rest of a client's environment.
+#[derive(Clone)]
+struct Env {
+    vars: Vec<(&'static str, String)>,
+}
+
+impl Env {
+    fn key(id: &str, secret: &str) -> Self {
+        Self {
+            vars: vec![
+                ("AWS_ACCESS_KEY_ID", id.into()),
+                ("AWS_SECRET_ACCESS_KEY", secret.into()),
+                ("AWS_DEFAULT_REGION", "us-east-1".into()),
+                ("AWS_REGION", "us-east-1".into()),
+            ],
+        }
+    }
+
+    fn dev() -> Self {
+        Self::key(DEV_KEY, DEV_SECRET)
+    }
+
+    fn session(id: &str, secret: &str, token: &str) -> Self {
+        let mut env = Self::key(id, secret);
+        env.vars.push(("AWS_SESSION_TOKEN", token.into()));
+        env
+    }
+
+    fn region(mut self, region: &str) -> Self {
+        self.vars.retain(|(k, _)| !k.ends_with("REGION"));
+        self.vars.push(("AWS_DEFAULT_REGION", region.into()));
+        self.vars.push(("AWS_REGION", region.into()));
+        self
+    }
+}
+
+fn run(client: &Client, url: &str, env: &Env, args: &[&str]) -> Output {
+    let mut command = Command::new(&client.program);
+    command
+        .args(&client.args)
+        .args([
+            "--endpoint-url",
+            url,
+            "codeartifact",
+            "get-authorization-token",
+        ])
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir())
+        .env("TZ", "UTC")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("AWS_PAGER", "");
+    if let Ok(pyenv_root) = std::env::var("PYENV_ROOT") {
+        command.env("PYENV_ROOT", pyenv_root);
+    }
+    for (name, value) in &env.vars {
+        command.env(name, value);
+    }
+    command.output().unwrap_or_else(|e| {
+        panic!(
+            "{}: cannot run {}: {e}",
+            client.name,
+            client.program.display()
+        )
+    })
+}
+
+fn server() -> MockProcess {
+    MockProcess::start(&["--config", fixture_path().to_str().unwrap()])
+}
+
+fn now() -> i64 {
+    codeartifact_mock::clock::unix_seconds(SystemTime::now())
+}
+
+/// Parses `expiration` as printed: a number (CLI v1) or an ISO 8601 string (the others).
+fn expiration_of(stdout: &str) -> i64 {
+    let json: Value =
+        serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+    match &json["expiration"] {
+        Value::Number(n) => n.as_f64().unwrap() as i64,
+        Value::String(s) => {
+            let utc = s.replace("+00:00", "Z");
+            codeartifact_mock::clock::unix_seconds(
+                humantime::parse_rfc3339_weak(&utc).unwrap_or_else(|e| panic!("{s}: {e}")),
+            )
+        }
+        other => panic!("unexpected expiration {other}"),
+    }
+}
+
+/// Runs `check` for every client and reports all failures together.
+fn for_every_client(check: impl Fn(&Client) -> Result<(), String>) {
+    let failures: Vec<String> = clients()
+        .iter()
+        .filter_map(|client| check(client).err().map(|e| format!("{}: {e}", client.name)))
+        .collect();
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+fn expect_success(output: &Output, expected_expiration: i64) -> Result<String, String> {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        return Err(format!(
+            "exit {:?}: {}",
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let json: Value = serde_json::from_str(&stdout).map_err(|e| format!("{e}: {stdout}"))?;
+    let token = json["authorizationToken"].as_str().unwrap_or_default();
+    if !token.starts_with("eyJ2ZXIiOjEsImlzdSI6") {
+        return Err(format!("not a token: {token}"));
+    }
+    let expiration = expiration_of(&stdout);
+    if (expiration - expected_expiration).abs() > 30 {
+        return Err(format!(
+            "expiration {expiration}, expected about {expected_expiration}"
+        ));
+    }
+    Ok(token.to_owned())
+}
+
+/// Checks the CLI's error line, `An error occurred (CODE) when calling the
+/// GetAuthorizationToken operation: MESSAGE`, in which CLI v2 puts ` (reached max retries: N)`
+/// before the colon.
+fn expect_error(output: &Output, code: &str, message: &str) -> Result<(), String> {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if output.status.success() {
+        return Err(format!("succeeded, expected {code}"));
+    }
+    let prefix =
+        format!("An error occurred ({code}) when calling the GetAuthorizationToken operation");
+    let rest = stderr.split_once(&prefix).map(|(_, rest)| rest);
+    let rest = rest.map(|r| match r.strip_prefix(" (reached max retries: ") {
+        Some(retries) => retries.split_once("): ").map_or("", |(_, m)| m),
+        None => r.strip_prefix(": ").unwrap_or(""),
+    });
+    match rest {
+        Some(actual) if actual.starts_with(message) => Ok(()),
+        _ => Err(format!(
+            "expected `{prefix}: {message}`, stderr was: {stderr}"
+        )),
+    }
+}
+
+#[test]
+fn every_client_gets_a_twelve_hour_token_by_default() {
+    let server = server();
+    for_every_client(|client| {
+        let before = now();
+        expect_success(
+            &run(client, &server.url, &Env::dev(), &["--domain", "acme"]),
+            before + 43_200,
+        )
+        .map(drop)
+    });
+}
+
+#[test]
+fn every_client_sends_duration_seconds() {
+    let server = server();
+    for_every_client(|client| {
+        let before = now();
+        expect_success(
+            &run(
+                client,
+                &server.url,
+                &Env::dev(),
+                &["--domain", "acme", "--duration-seconds", "900"],
+            ),
+            before + 900,
+        )
+        .map(drop)
+    });
+}
+
+#[test]
+fn every_client_with_session_credentials_and_duration_zero_gets_the_session_expiry() {
+    let server = server();
+    // The fixture's session expires an hour after the server loaded it.
+    let loaded = now();
+    let env = Env::session(
+        "ASIASESSIONEXAMPLE01",
+        "session/secret/EXAMPLEKEY",
+        "session-token-EXAMPLE-1",
+    );
+    for_every_client(|client| {
+        expect_success(
+            &run(
+                client,
+                &server.url,
+                &env,
+                &["--domain", "acme", "--duration-seconds", "0"],
+            ),
+            loaded + 3600,
+        )
+        .map(drop)
+    });
+}
+
+#[test]
+fn every_client_reports_a_wrong_secret_as_an_invalid_signature() {
+    let server = server();
+    for_every_client(|client| {
+        let output = run(
+            client,
+            &server.url,
+            &Env::key(DEV_KEY, "wrong-secret"),
+            &["--domain", "acme"],
+        );
+        expect_error(
+            &output,
+            "InvalidSignatureException",
+            "The request signature we calculated does not match the signature you provided.",
+        )
+    });
+}
+
+#[test]
+fn every_client_reports_an_unknown_key() {
+    let server = server();
+    for_every_client(|client| {
+        let output = run(
+            client,
+            &server.url,
+            &Env::key("AKIAUNKNOWNEXAMPLE00", "x"),
+            &["--domain", "acme"],
+        );
+        expect_error(
+            &output,
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        )
+    });
+}
+
+#[test]
+fn every_client_reports_expired_session_credentials() {
+    let server = server();
+    let env = Env::session(
+        "ASIAEXPIREDEXAMPLE01",
+        "expired/secret/EXAMPLEKEY",
+        "session-token-EXAMPLE-0",
+    );
+    for_every_client(|client| {
+        expect_error(
+            &run(client, &server.url, &env, &["--domain", "acme"]),
+            "ExpiredTokenException",
+            "The security token included in the request is expired",
+        )
+    });
+}
+
+#[test]
+fn every_client_reports_an_unknown_domain() {
+    let server = server();
+    for_every_client(|client| {
+        expect_error(
+            &run(client, &server.url, &Env::dev(), &["--domain", "nope"]),
+            "ResourceNotFoundException",
+            "Domain not found. Domain 'nope' owned by account '111122223333' does not exist",
+        )
+    });
+}
+
+#[test]
+fn every_client_sends_domain_owner_for_cross_account_domains() {
+    let server = server();
+    for_every_client(|client| {
+        let before = now();
+        expect_success(
+            &run(
+                client,
+                &server.url,
+                &Env::dev(),
+                &["--domain", "shared", "--domain-owner", "444455556666"],
+            ),
+            before + 43_200,
+        )?;
+        expect_error(
+            &run(client, &server.url, &Env::dev(), &["--domain", "private", "--domain-owner", "444455556666"]),
+            "AccessDeniedException",
+            "User: arn:aws:iam::111122223333:user/dev is not authorized to perform: codeartifact:GetAuthorizationToken on resource: arn:aws:codeartifact:us-east-1:444455556666:domain/private",
+        )
+    });
+}
+
+#[test]
+fn every_client_reports_a_missing_permission() {
+    let server = server();
+    for_every_client(|client| {
+        expect_error(
+            &run(client, &server.url, &Env::key("AKIANOSTSEXAMPLE0001", "nosts/secret/EXAMPLEKEY"), &["--domain", "acme"]),
+            "AccessDeniedException",
+            "User: arn:aws:iam::111122223333:user/no-sts is not authorized to perform: sts:GetServiceBearerToken",
+        )
+    });
+}
+
+#[test]
+fn every_client_reports_a_duration_out_of_range() {
+    let server = server();
+    for_every_client(|client| {
+        expect_error(
+            &run(client, &server.url, &Env::dev(), &["--domain", "acme", "--duration-seconds", "100"]),
+            "ValidationException",
+            "1 validation error detected: Value '100' at 'durationSeconds' failed to satisfy constraint: Member must be 0 or have value greater than or equal to 900",
+        )
+    });
+}
+
+#[test]
+fn every_client_reports_a_region_that_is_not_served() {
+    let server = server();
+    for_every_client(|client| {
+        expect_error(
+            &run(
+                client,
+                &server.url,
+                &Env::dev().region("ap-south-1"),
+                &["--domain", "acme"],
+            ),
+            "InvalidSignatureException",
+            "Credential should be scoped to a valid region, not 'ap-south-1'.",
+        )
+    });
+}
+
+fn aws_clis() -> Vec<Client> {
+    clients().into_iter().filter(|c| c.aws_cli).collect()
+}
+
+#[test]
+fn the_manual_page_example_prints_the_token_alone() {
+    let server = server();
+    for client in aws_clis() {
+        let output = run(
+            &client,
+            &server.url,
+            &Env::dev(),
+            &[
+                "--domain",
+                "acme",
+                "--query",
+                "authorizationToken",
+                "--output",
+                "text",
+            ],
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            client.name,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            stdout.starts_with("eyJ2ZXIiOjEsImlzdSI6") && stdout.ends_with('\n'),
+            "{}: {stdout}",
+            client.name
+        );
+        assert_eq!(stdout.trim_end().lines().count(), 1, "{}", client.name);
+        assert!(
+            !stdout.trim_end().contains(char::is_whitespace),
+            "{}: {stdout}",
+            client.name
+        );
+    }
+}
+
+#[test]
+fn text_output_is_the_token_a_tab_and_the_expiration() {
+    let server = server();
+    for client in aws_clis() {
+        let output = run(
+            &client,
+            &server.url,
+            &Env::dev(),
+            &["--domain", "acme", "--output", "text"],
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let fields: Vec<&str> = stdout.trim_end().split('\t').collect();
+        assert_eq!(fields.len(), 2, "{}: {stdout}", client.name);
+        assert!(fields[0].starts_with("eyJ2ZXIiOjEsImlzdSI6"));
+        // CLI v1 prints the wire number as sent; v2 an ISO 8601 time.
+        let expected = if client.name == "aws-cli-v1" {
+            fields[1].parse::<i64>().is_ok()
+        } else {
+            fields[1].ends_with("+00:00")
+        };
+        assert!(expected, "{}: {}", client.name, fields[1]);
+    }
+}
+
+#[test]
+fn an_unsigned_request_is_refused() {
+    let server = server();
+    for client in aws_clis() {
+        let output = run(
+            &client,
+            &server.url,
+            &Env::dev(),
+            &["--domain", "acme", "--no-sign-request"],
+        );
+        expect_error(
+            &output,
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", client.name));
+    }
+}
+
+#[test]
+fn cli_input_json_supplies_the_parameters() {
+    let server = server();
+    for client in aws_clis() {
+        let before = now();
+        let input =
+            r#"{"domain": "shared", "domainOwner": "444455556666", "durationSeconds": 1800}"#;
+        let output = run(
+            &client,
+            &server.url,
+            &Env::dev(),
+            &["--cli-input-json", input],
+        );
+        expect_success(&output, before + 1800).unwrap_or_else(|e| panic!("{}: {e}", client.name));
+    }
+}

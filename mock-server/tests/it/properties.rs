@@ -1,1 +1,188 @@
+use std::time::Duration;
+
+use bytes::Bytes;
+use codeartifact_mock::sigv4::{AuthError, Query, RequestParts, Verifier};
+use proptest::prelude::*;
+
 use crate::util::*;
+
+/// A request a client might send: parameters, extra headers and a body, all arbitrary.
+#[derive(Debug, Clone)]
+struct ClientRequest {
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    skew_seconds: i64,
+}
+
+fn client_request() -> impl Strategy<Value = ClientRequest> {
+    let text = "[ -~]{0,12}"; // printable ASCII, spaces and reserved characters included
+    (
+        prop::collection::vec(("[a-zA-Z0-9_.~-]{1,8}", text), 0..5),
+        prop::collection::vec(("x-amz-meta-[a-z]{1,6}", "[!-~]([ -~]{0,10}[!-~])?"), 0..4),
+        prop::collection::vec(any::<u8>(), 0..64),
+        -299i64..299,
+    )
+        .prop_map(|(query, headers, body, skew_seconds)| ClientRequest {
+            query,
+            headers,
+            body,
+            skew_seconds,
+        })
+}
+
+fn build(client: &ClientRequest) -> http::Request<Bytes> {
+    let mut query = vec![("domain".to_owned(), "acme".to_owned())];
+    query.extend(client.query.iter().cloned());
+    let encoded: Vec<String> = query
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                percent_encoding::utf8_percent_encode(k, percent_encoding::NON_ALPHANUMERIC),
+                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+            )
+        })
+        .collect();
+    let mut req = http::Request::builder()
+        .method("POST")
+        .uri(format!("/v1/authorization-token?{}", encoded.join("&")))
+        .header("host", "127.0.0.1:8080")
+        .body(Bytes::from(client.body.clone()))
+        .unwrap();
+    for (name, value) in &client.headers {
+        req.headers_mut().append(
+            http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            value.parse().unwrap(),
+        );
+    }
+    let signed_at = if client.skew_seconds >= 0 {
+        t0() + Duration::from_secs(client.skew_seconds.unsigned_abs())
+    } else {
+        t0() - Duration::from_secs(client.skew_seconds.unsigned_abs())
+    };
+    sign_request(&mut req, &Signing::dev(signed_at));
+    req
+}
+
+fn verify(req: &http::Request<Bytes>) -> Result<(), AuthError> {
+    let directory = codeartifact_mock::directory::Directory::new(&fixture(), t0());
+    let query =
+        Query::parse(req.uri().query().unwrap_or("")).expect("the signer encodes queries validly");
+    let parts = RequestParts {
+        method: req.method().as_str(),
+        path: req.uri().path(),
+        query: &query,
+        headers: req.headers(),
+    };
+    Verifier::new("codeartifact", 300)
+        .verify(parts, req.body(), t0(), &directory)
+        .map(drop)
+}
+
+fn is_mismatch(result: &Result<(), AuthError>) -> bool {
+    matches!(result, Err(AuthError::SignatureMismatch { .. }))
+}
+
+/// One change a man in the middle could make to a signed request.
+#[derive(Debug, Clone)]
+enum Mutation {
+    Method,
+    Path,
+    AddQueryParameter,
+    ChangeDomain,
+    SignedHeaderValue,
+    Body,
+    DateWithinWindow,
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        Just(Mutation::Method),
+        Just(Mutation::Path),
+        Just(Mutation::AddQueryParameter),
+        Just(Mutation::ChangeDomain),
+        Just(Mutation::SignedHeaderValue),
+        Just(Mutation::Body),
+        Just(Mutation::DateWithinWindow),
+    ]
+}
+
+fn mutate(req: &mut http::Request<Bytes>, mutation: &Mutation) {
+    let query = req.uri().query().unwrap_or("").to_owned();
+    match mutation {
+        Mutation::Method => *req.method_mut() = http::Method::PUT,
+        Mutation::Path => {
+            *req.uri_mut() = format!("/v1/authorization-tokens?{query}").parse().unwrap()
+        }
+        Mutation::AddQueryParameter => {
+            *req.uri_mut() = format!("/v1/authorization-token?{query}&x=1")
+                .parse()
+                .unwrap()
+        }
+        Mutation::ChangeDomain => {
+            *req.uri_mut() = format!(
+                "/v1/authorization-token?{}",
+                query.replacen("domain=acme", "domain=acmf", 1)
+            )
+            .parse()
+            .unwrap();
+        }
+        Mutation::SignedHeaderValue => {
+            req.headers_mut()
+                .insert("host", "127.0.0.1:8081".parse().unwrap());
+        }
+        Mutation::Body => {
+            let mut body = req.body().to_vec();
+            body.push(b'!');
+            *req.body_mut() = Bytes::from(body);
+        }
+        Mutation::DateWithinWindow => {
+            let date = req.headers()["x-amz-date"].to_str().unwrap().to_owned();
+            let last = date.as_bytes()[14];
+            let changed = format!("{}{}Z", &date[..14], if last == b'0' { '1' } else { '0' });
+            req.headers_mut()
+                .insert("x-amz-date", changed.parse().unwrap());
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn whatever_is_signed_correctly_verifies(client in client_request()) {
+        let req = build(&client);
+        prop_assert!(verify(&req).is_ok(), "{:?}", verify(&req));
+    }
+
+    #[test]
+    fn any_single_change_after_signing_is_rejected(client in client_request(), mutation in mutation()) {
+        let mut req = build(&client);
+        mutate(&mut req, &mutation);
+        prop_assert!(is_mismatch(&verify(&req)), "{:?} gave {:?}", mutation, verify(&req));
+    }
+
+    #[test]
+    fn a_wrong_secret_never_verifies(client in client_request(), secret in "[!-~]{1,40}") {
+        prop_assume!(secret != DEV_SECRET);
+        let mut req = build(&client);
+        req.headers_mut().remove("authorization");
+        req.headers_mut().remove("x-amz-date");
+        sign_request(&mut req, &Signing::key(DEV_KEY, &secret, t0()));
+        prop_assert!(is_mismatch(&verify(&req)), "{:?}", verify(&req));
+    }
+
+    #[test]
+    fn header_order_never_matters(client in client_request()) {
+        let req = build(&client);
+        let mut reordered = req.clone();
+        let mut pairs: Vec<_> = req.headers().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        pairs.reverse();
+        reordered.headers_mut().clear();
+        for (name, value) in pairs {
+            reordered.headers_mut().append(name, value);
+        }
+        prop_assert!(verify(&reordered).is_ok());
+    }
+}

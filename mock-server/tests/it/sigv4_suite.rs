@@ -30,18 +30,31 @@ const SKIPPED_FORMS: &[(&str, &str)] = &[(
 
 fn suite_dir() -> PathBuf {
     let output = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--offline", "--manifest-path"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--manifest-path",
+        ])
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
         .output()
         .expect("cargo metadata runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let metadata: Value = serde_json::from_slice(&output.stdout).expect("metadata JSON");
     let manifest = metadata["packages"]
         .as_array()
         .and_then(|packages| packages.iter().find(|p| p["name"] == "aws-sigv4"))
         .and_then(|p| p["manifest_path"].as_str())
         .expect("aws-sigv4 is a dependency");
-    Path::new(manifest).parent().expect("crate dir").join("aws-signing-test-suite/v4")
+    Path::new(manifest)
+        .parent()
+        .expect("crate dir")
+        .join("aws-signing-test-suite/v4")
 }
 
 struct SuiteCredentials {
@@ -80,7 +93,9 @@ fn parse_request(text: &str) -> ParsedRequest {
     let mut lines = head.lines();
     let request_line = lines.next().expect("request line");
     let (method, rest) = request_line.split_once(' ').expect("method");
-    let target = rest.rsplit_once(' ').map_or(rest, |(target, _version)| target);
+    let target = rest
+        .rsplit_once(' ')
+        .map_or(rest, |(target, _version)| target);
     let mut encoded = String::new();
     for b in target.bytes() {
         if b.is_ascii() {
@@ -98,7 +113,13 @@ fn parse_request(text: &str) -> ParsedRequest {
             http::HeaderValue::from_str(value).expect("header value"),
         );
     }
-    ParsedRequest { method: method.into(), path: path.into(), query: query.into(), headers, body: body.as_bytes().to_vec() }
+    ParsedRequest {
+        method: method.into(),
+        path: path.into(),
+        query: query.into(),
+        headers,
+        body: body.as_bytes().to_vec(),
+    }
 }
 
 fn run_case(dir: &Path, form: &str) {
@@ -107,14 +128,26 @@ fn run_case(dir: &Path, form: &str) {
         std::fs::read_to_string(dir.join(format!("{form}-{name}")))
             .unwrap_or_else(|e| panic!("{case}: {form}-{name}: {e}"))
     };
-    let context: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("context.json")).unwrap()).unwrap();
+    let context: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("context.json")).unwrap()).unwrap();
     let request = parse_request(&read("signed-request.txt"));
     let query = Query::parse(&request.query).expect("suite queries decode");
-    let parts = RequestParts { method: &request.method, path: &request.path, query: &query, headers: &request.headers };
+    let parts = RequestParts {
+        method: &request.method,
+        path: &request.path,
+        query: &query,
+        headers: &request.headers,
+    };
 
-    let params = SignatureParams::extract(&request.headers, &query).unwrap_or_else(|e| panic!("{case}/{form}: {e}"));
+    let params = SignatureParams::extract(&request.headers, &query)
+        .unwrap_or_else(|e| panic!("{case}/{form}: {e}"));
     let payload_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&request.body));
-    let canonical = CanonicalRequest::new(parts, form == "query", &params.signed_headers, &payload_hash);
+    let canonical = CanonicalRequest::new(
+        parts,
+        form == "query",
+        &params.signed_headers,
+        &payload_hash,
+    );
     assert_eq!(
         String::from_utf8_lossy(canonical.as_bytes()),
         read("canonical-request.txt"),
@@ -122,7 +155,11 @@ fn run_case(dir: &Path, form: &str) {
     );
     let date = AmzDate::parse(&params.date).expect("suite date");
     let scope = params.credential.split_once('/').unwrap().1;
-    assert_eq!(string_to_sign(date, scope, &canonical), read("string-to-sign.txt"), "{case}/{form}: string to sign");
+    assert_eq!(
+        string_to_sign(date, scope, &canonical),
+        read("string-to-sign.txt"),
+        "{case}/{form}: string to sign"
+    );
 
     let credentials = &context["credentials"];
     let source = SuiteCredentials {
@@ -144,15 +181,26 @@ fn run_case(dir: &Path, form: &str) {
     let mut tampered_headers = request.headers.clone();
     let mut tampered_query = request.query.clone();
     if form == "header" {
-        let auth = tampered_headers["authorization"].to_str().unwrap().replace(signature.trim(), flipped.trim());
+        let auth = tampered_headers["authorization"]
+            .to_str()
+            .unwrap()
+            .replace(signature.trim(), flipped.trim());
         tampered_headers.insert("authorization", auth.parse().unwrap());
     } else {
         tampered_query = tampered_query.replace(signature.trim(), flipped.trim());
     }
     let tampered_query = Query::parse(&tampered_query).unwrap();
-    let tampered = RequestParts { method: &request.method, path: &request.path, query: &tampered_query, headers: &tampered_headers };
+    let tampered = RequestParts {
+        method: &request.method,
+        path: &request.path,
+        query: &tampered_query,
+        headers: &tampered_headers,
+    };
     assert!(
-        matches!(verifier.verify(tampered, &request.body, now, &source), Err(AuthError::SignatureMismatch { .. })),
+        matches!(
+            verifier.verify(tampered, &request.body, now, &source),
+            Err(AuthError::SignatureMismatch { .. })
+        ),
         "{case}/{form}: a flipped signature must not verify"
     );
 }
@@ -164,14 +212,19 @@ fn verifies_every_normalized_case_of_the_aws_signing_suite() {
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let case_dir = entry.unwrap().path();
         let name = case_dir.file_name().unwrap().to_string_lossy().into_owned();
-        let Ok(context) = std::fs::read_to_string(case_dir.join("context.json")) else { continue };
+        let Ok(context) = std::fs::read_to_string(case_dir.join("context.json")) else {
+            continue;
+        };
         let context: Value = serde_json::from_str(&context).unwrap();
         if context["normalize"] != true || SKIPPED.iter().any(|(skipped, _)| *skipped == name) {
             continue;
         }
         for form in ["header", "query"] {
             let case_form = format!("{name}/{form}");
-            if SKIPPED_FORMS.iter().any(|(skipped, _)| *skipped == case_form) {
+            if SKIPPED_FORMS
+                .iter()
+                .any(|(skipped, _)| *skipped == case_form)
+            {
                 continue;
             }
             if case_dir.join(format!("{form}-signed-request.txt")).exists() {
@@ -181,7 +234,11 @@ fn verifies_every_normalized_case_of_the_aws_signing_suite() {
         }
     }
     // The suite has 31 normalized cases in two forms; 3 cases and 1 form are skipped above.
-    assert!(ran.len() >= 55, "only {} suite cases ran: {ran:?}", ran.len());
+    assert!(
+        ran.len() >= 55,
+        "only {} suite cases ran: {ran:?}",
+        ran.len()
+    );
 }
 
 #[test]
@@ -189,15 +246,23 @@ fn double_encodes_paths_like_the_suite_s_legacy_cases() {
     let dir = suite_dir();
     for case in ["double-encode-path", "double-url-encode"] {
         let case_dir = dir.join(case);
-        let request = parse_request(&std::fs::read_to_string(case_dir.join("header-signed-request.txt")).unwrap());
+        let request = parse_request(
+            &std::fs::read_to_string(case_dir.join("header-signed-request.txt")).unwrap(),
+        );
         let query = Query::parse(&request.query).unwrap();
-        let parts = RequestParts { method: &request.method, path: &request.path, query: &query, headers: &request.headers };
+        let parts = RequestParts {
+            method: &request.method,
+            path: &request.path,
+            query: &query,
+            headers: &request.headers,
+        };
         let params = SignatureParams::extract(&request.headers, &query).unwrap();
         let payload_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&request.body));
         let canonical = CanonicalRequest::new(parts, false, &params.signed_headers, &payload_hash);
         // Only the canonical URI: these legacy cases were signed on another date than the
         // one their request file carries.
-        let expected = std::fs::read_to_string(case_dir.join("header-canonical-request.txt")).unwrap();
+        let expected =
+            std::fs::read_to_string(case_dir.join("header-canonical-request.txt")).unwrap();
         let ours = String::from_utf8_lossy(canonical.as_bytes()).into_owned();
         assert_eq!(ours.lines().nth(1), expected.lines().nth(1), "{case}");
     }

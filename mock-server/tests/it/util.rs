@@ -5,7 +5,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings};
+use aws_sigv4::http_request::{
+    sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
+};
 use aws_smithy_runtime_api::client::identity::Identity;
 use bytes::Bytes;
 use codeartifact_mock::fixture::Fixture;
@@ -33,7 +35,8 @@ pub fn service_at(now: SystemTime) -> MockService {
 }
 
 pub fn service_with(now: SystemTime, config: ServiceConfig) -> MockService {
-    let clock = codeartifact_mock::clock::Clock::new(codeartifact_mock::clock::ClockMode::Frozen(now));
+    let clock =
+        codeartifact_mock::clock::Clock::new(codeartifact_mock::clock::ClockMode::Frozen(now));
     MockService::with_clock(&fixture(), config, clock)
 }
 
@@ -125,7 +128,12 @@ pub fn sign_request(request: &mut Request<Bytes>, signing: &Signing) {
     let headers: Vec<(String, String)> = request
         .headers()
         .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().expect("ascii header").to_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                v.to_str().expect("ascii header").to_owned(),
+            )
+        })
         .collect();
     let uri = request.uri().to_string();
     let signable = SignableRequest::new(
@@ -156,7 +164,8 @@ pub struct Answer {
 
 impl Answer {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.body))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.body))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -165,11 +174,15 @@ impl Answer {
 
     /// The error code, suffix stripped as clients do.
     pub fn error_code(&self) -> Option<&str> {
-        self.header("x-amzn-ErrorType").map(|v| v.split(':').next().unwrap_or(v))
+        self.header("x-amzn-ErrorType")
+            .map(|v| v.split(':').next().unwrap_or(v))
     }
 
     pub fn message(&self) -> String {
-        self.json()["message"].as_str().unwrap_or_default().to_owned()
+        self.json()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     #[track_caller]
@@ -184,7 +197,12 @@ impl Answer {
 
     #[track_caller]
     pub fn assert_ok(&self) -> Value {
-        assert_eq!(self.status, 200, "body: {}", String::from_utf8_lossy(&self.body));
+        assert_eq!(
+            self.status,
+            200,
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
         self.json()
     }
 }
@@ -194,7 +212,11 @@ pub async fn call(service: &MockService, request: Request<Bytes>) -> Answer {
     let response = service.handle(request);
     let (parts, body) = response.into_parts();
     let body = body.collect().await.expect("full body").to_bytes();
-    Answer { status: parts.status.as_u16(), headers: parts.headers, body }
+    Answer {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body,
+    }
 }
 
 /// The `codeartifact-mock` binary, started on an ephemeral port; killed on drop.
@@ -215,7 +237,10 @@ impl MockProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_codeartifact-mock"))
             .args(["--listen", "127.0.0.1:0"])
             .args(args)
-            .env("RUST_LOG", std::env::var("TEST_RUST_LOG").unwrap_or_else(|_| "info".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("TEST_RUST_LOG").unwrap_or_else(|_| "info".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
@@ -229,7 +254,11 @@ impl MockProcess {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
             .to_owned();
-        Self { child, url, stderr_path }
+        Self {
+            child,
+            url,
+            stderr_path,
+        }
     }
 
     pub fn logs(&self) -> String {
@@ -246,14 +275,19 @@ impl Drop for MockProcess {
 }
 
 fn rand_suffix() -> u64 {
-    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos().into()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos().into())
+        .unwrap_or(0)
 }
 
 /// Sends raw bytes on a new connection and reads the response (the server closes it after).
 pub fn raw_exchange(url: &str, request: &[u8]) -> (u16, String) {
     let addr = url.trim_start_matches("http://");
     let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
     stream.write_all(request).expect("write");
     let mut response = Vec::new();
     let _ = stream.read_to_end(&mut response);
@@ -275,7 +309,13 @@ pub fn to_wire(request: &Request<Bytes>) -> Vec<u8> {
         out.extend_from_slice(value.as_bytes());
         out.extend_from_slice(b"\r\n");
     }
-    out.extend_from_slice(format!("content-length: {}\r\nconnection: close\r\n\r\n", request.body().len()).as_bytes());
+    out.extend_from_slice(
+        format!(
+            "content-length: {}\r\nconnection: close\r\n\r\n",
+            request.body().len()
+        )
+        .as_bytes(),
+    );
     out.extend_from_slice(request.body());
     out
 }
