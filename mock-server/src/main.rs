@@ -42,31 +42,33 @@ fn run(options: &Options) -> anyhow::Result<()> {
             listener,
             MockService::new(&fixture, options.service_config()),
         )?;
+        // Handlers are registered before the address is announced: a supervisor may signal
+        // as soon as it reads the line.
+        let shutdown = shutdown_signal().context("installing signal handlers")?;
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "listening on {}", handle.uri())?;
         stdout.flush()?;
         drop(stdout);
-        shutdown_signal().await;
+        shutdown.await;
         tracing::info!("shutting down");
         handle.shutdown().await;
         Ok(())
     })
 }
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Registers SIGINT and SIGTERM handlers now; the returned future ends on either signal.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => return interrupt.await.unwrap_or(()),
-            };
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    #[cfg(unix)]
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    Ok(async move {
+        #[cfg(unix)]
         tokio::select! {
-            _ = interrupt => {}
+            _ = interrupt.recv() => {}
             _ = terminate.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

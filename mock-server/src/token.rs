@@ -179,7 +179,7 @@ impl TokenSealer {
     }
 }
 
-fn seal_in_place(cipher: &Aes128Gcm, iv: &[u8; 12], aad: &[u8], buffer: &mut Vec<u8>) -> [u8; 16] {
+fn seal_in_place(cipher: &Aes128Gcm, iv: &[u8; 12], aad: &[u8], buffer: &mut [u8]) -> [u8; 16] {
     // Encrypting into a Vec cannot fail for these sizes (far below GCM's limit).
     cipher
         .encrypt_in_place_detached(Nonce::from_slice(iv), aad, buffer)
@@ -191,7 +191,7 @@ fn open_in_place(
     cipher: &Aes128Gcm,
     iv: &[u8],
     aad: &[u8],
-    buffer: &mut Vec<u8>,
+    buffer: &mut [u8],
     tag: &[u8],
 ) -> Result<(), TokenError> {
     if iv.len() != 12 || tag.len() != 16 {

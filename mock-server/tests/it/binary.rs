@@ -92,9 +92,8 @@ fn a_port_in_use_is_a_one_line_error() {
 
 #[test]
 fn logs_one_line_per_request_and_never_a_secret_even_at_trace() {
-    std::env::set_var("TEST_RUST_LOG", "trace");
-    let server = MockProcess::start(&["--config", fixture_path().to_str().unwrap()]);
-    std::env::remove_var("TEST_RUST_LOG");
+    let server =
+        MockProcess::start_logging(&["--config", fixture_path().to_str().unwrap()], "trace");
     let now = std::time::SystemTime::now();
     let session = Signing::key("ASIASESSIONEXAMPLE01", "session/secret/EXAMPLEKEY", now)
         .session("session-token-EXAMPLE-1");

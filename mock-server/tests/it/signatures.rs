@@ -297,7 +297,8 @@ async fn both_signature_locations_at_once_are_refused() {
 async fn any_change_after_signing_is_detected() {
     let service = service_at(t0());
     let original = || signed("domain=acme&duration=900", &Signing::dev(t0()));
-    let tamperings: Vec<(&str, Box<dyn Fn(&mut http::Request<bytes::Bytes>)>)> = vec![
+    type Tamper = Box<dyn Fn(&mut http::Request<bytes::Bytes>)>;
+    let tamperings: Vec<(&str, Tamper)> = vec![
         (
             "query value",
             Box::new(|r| {

@@ -17,53 +17,53 @@ use http::Request;
 use http_body_util::BodyExt;
 use serde_json::Value;
 
-pub const DEV_KEY: &str = "AKIADEVEXAMPLE000001";
-pub const DEV_SECRET: &str = "dev/secret/EXAMPLEKEY";
-pub const TOKEN_PATH: &str = "/v1/authorization-token";
+pub(crate) const DEV_KEY: &str = "AKIADEVEXAMPLE000001";
+pub(crate) const DEV_SECRET: &str = "dev/secret/EXAMPLEKEY";
+pub(crate) const TOKEN_PATH: &str = "/v1/authorization-token";
 
-pub fn fixture_path() -> PathBuf {
+pub(crate) fn fixture_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixture.toml")
 }
 
-pub fn fixture() -> Fixture {
+pub(crate) fn fixture() -> Fixture {
     Fixture::load(&fixture_path()).expect("the test fixture is valid")
 }
 
 /// A service on the test fixture, its clock frozen at `now`.
-pub fn service_at(now: SystemTime) -> MockService {
+pub(crate) fn service_at(now: SystemTime) -> MockService {
     service_with(now, ServiceConfig::default())
 }
 
-pub fn service_with(now: SystemTime, config: ServiceConfig) -> MockService {
+pub(crate) fn service_with(now: SystemTime, config: ServiceConfig) -> MockService {
     let clock =
         codeartifact_mock::clock::Clock::new(codeartifact_mock::clock::ClockMode::Frozen(now));
     MockService::with_clock(&fixture(), config, clock)
 }
 
 /// A fixed, whole-second instant for deterministic tests.
-pub fn t0() -> SystemTime {
+pub(crate) fn t0() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_867_200) // 2026-11-28T12:00:00Z
 }
 
 /// How a test signs: everything a client chooses.
 #[derive(Debug, Clone)]
-pub struct Signing {
-    pub access_key_id: String,
-    pub secret: String,
-    pub session_token: Option<String>,
-    pub region: String,
-    pub service: String,
-    pub time: SystemTime,
-    pub location: SignatureLocation,
-    pub expires_in: Option<Duration>,
+pub(crate) struct Signing {
+    pub(crate) access_key_id: String,
+    pub(crate) secret: String,
+    pub(crate) session_token: Option<String>,
+    pub(crate) region: String,
+    pub(crate) service: String,
+    pub(crate) time: SystemTime,
+    pub(crate) location: SignatureLocation,
+    pub(crate) expires_in: Option<Duration>,
 }
 
 impl Signing {
-    pub fn dev(time: SystemTime) -> Self {
+    pub(crate) fn dev(time: SystemTime) -> Self {
         Self::key(DEV_KEY, DEV_SECRET, time)
     }
 
-    pub fn key(access_key_id: &str, secret: &str, time: SystemTime) -> Self {
+    pub(crate) fn key(access_key_id: &str, secret: &str, time: SystemTime) -> Self {
         Self {
             access_key_id: access_key_id.into(),
             secret: secret.into(),
@@ -76,17 +76,17 @@ impl Signing {
         }
     }
 
-    pub fn session(mut self, token: &str) -> Self {
+    pub(crate) fn session(mut self, token: &str) -> Self {
         self.session_token = Some(token.into());
         self
     }
 
-    pub fn region(mut self, region: &str) -> Self {
+    pub(crate) fn region(mut self, region: &str) -> Self {
         self.region = region.into();
         self
     }
 
-    pub fn presigned(mut self, expires_in: Duration) -> Self {
+    pub(crate) fn presigned(mut self, expires_in: Duration) -> Self {
         self.location = SignatureLocation::QueryParams;
         self.expires_in = Some(expires_in);
         self
@@ -94,7 +94,7 @@ impl Signing {
 }
 
 /// A request to `path_and_query`, with a Host header, not yet signed.
-pub fn request(method: &str, path_and_query: &str, body: &'static [u8]) -> Request<Bytes> {
+pub(crate) fn request(method: &str, path_and_query: &str, body: &'static [u8]) -> Request<Bytes> {
     Request::builder()
         .method(method)
         .uri(path_and_query)
@@ -104,7 +104,7 @@ pub fn request(method: &str, path_and_query: &str, body: &'static [u8]) -> Reque
 }
 
 /// Signs with aws-sigv4, the signer the Rust SDK uses: independent of the verifier under test.
-pub fn sign_request(request: &mut Request<Bytes>, signing: &Signing) {
+pub(crate) fn sign_request(request: &mut Request<Bytes>, signing: &Signing) {
     let identity: Identity = Credentials::new(
         &signing.access_key_id,
         &signing.secret,
@@ -148,7 +148,7 @@ pub fn sign_request(request: &mut Request<Bytes>, signing: &Signing) {
 }
 
 /// A signed token request with the given query.
-pub fn signed(query: &str, signing: &Signing) -> Request<Bytes> {
+pub(crate) fn signed(query: &str, signing: &Signing) -> Request<Bytes> {
     let mut req = request("POST", &format!("{TOKEN_PATH}?{query}"), b"");
     sign_request(&mut req, signing);
     req
@@ -156,29 +156,29 @@ pub fn signed(query: &str, signing: &Signing) -> Request<Bytes> {
 
 /// A response, read back.
 #[derive(Debug)]
-pub struct Answer {
-    pub status: u16,
-    pub headers: http::HeaderMap,
-    pub body: Bytes,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: http::HeaderMap,
+    pub(crate) body: Bytes,
 }
 
 impl Answer {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.body))
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// The error code, suffix stripped as clients do.
-    pub fn error_code(&self) -> Option<&str> {
+    pub(crate) fn error_code(&self) -> Option<&str> {
         self.header("x-amzn-ErrorType")
             .map(|v| v.split(':').next().unwrap_or(v))
     }
 
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         self.json()["message"]
             .as_str()
             .unwrap_or_default()
@@ -186,7 +186,7 @@ impl Answer {
     }
 
     #[track_caller]
-    pub fn assert_error(&self, status: u16, code: &str) {
+    pub(crate) fn assert_error(&self, status: u16, code: &str) {
         assert_eq!(
             (self.status, self.error_code()),
             (status, Some(code)),
@@ -196,7 +196,7 @@ impl Answer {
     }
 
     #[track_caller]
-    pub fn assert_ok(&self) -> Value {
+    pub(crate) fn assert_ok(&self) -> Value {
         assert_eq!(
             self.status,
             200,
@@ -208,7 +208,7 @@ impl Answer {
 }
 
 /// Calls the service without a socket.
-pub async fn call(service: &MockService, request: Request<Bytes>) -> Answer {
+pub(crate) async fn call(service: &MockService, request: Request<Bytes>) -> Answer {
     let response = service.handle(request);
     let (parts, body) = response.into_parts();
     let body = body.collect().await.expect("full body").to_bytes();
@@ -220,14 +220,19 @@ pub async fn call(service: &MockService, request: Request<Bytes>) -> Answer {
 }
 
 /// The `codeartifact-mock` binary, started on an ephemeral port; killed on drop.
-pub struct MockProcess {
+pub(crate) struct MockProcess {
     child: Child,
-    pub url: String,
+    pub(crate) url: String,
     stderr_path: PathBuf,
 }
 
 impl MockProcess {
-    pub fn start(args: &[&str]) -> Self {
+    pub(crate) fn start(args: &[&str]) -> Self {
+        Self::start_logging(args, "info")
+    }
+
+    /// Starts with `RUST_LOG` set to `filter`.
+    pub(crate) fn start_logging(args: &[&str], filter: &str) -> Self {
         let stderr_path = std::env::temp_dir().join(format!(
             "codeartifact-mock-{}-{}.log",
             std::process::id(),
@@ -237,10 +242,7 @@ impl MockProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_codeartifact-mock"))
             .args(["--listen", "127.0.0.1:0"])
             .args(args)
-            .env(
-                "RUST_LOG",
-                std::env::var("TEST_RUST_LOG").unwrap_or_else(|_| "info".into()),
-            )
+            .env("RUST_LOG", filter)
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
@@ -261,7 +263,7 @@ impl MockProcess {
         }
     }
 
-    pub fn logs(&self) -> String {
+    pub(crate) fn logs(&self) -> String {
         std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
     }
 }
@@ -282,7 +284,7 @@ fn rand_suffix() -> u64 {
 }
 
 /// Sends raw bytes on a new connection and reads the response (the server closes it after).
-pub fn raw_exchange(url: &str, request: &[u8]) -> (u16, String) {
+pub(crate) fn raw_exchange(url: &str, request: &[u8]) -> (u16, String) {
     let addr = url.trim_start_matches("http://");
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream
@@ -301,7 +303,7 @@ pub fn raw_exchange(url: &str, request: &[u8]) -> (u16, String) {
 }
 
 /// Serialises a request as HTTP/1.1 bytes, with `Connection: close`.
-pub fn to_wire(request: &Request<Bytes>) -> Vec<u8> {
+pub(crate) fn to_wire(request: &Request<Bytes>) -> Vec<u8> {
     let mut out = format!("{} {} HTTP/1.1\r\n", request.method(), request.uri()).into_bytes();
     for (name, value) in request.headers() {
         out.extend_from_slice(name.as_str().as_bytes());

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Makes every client the tests drive ready: AWS CLI v1 (pip), AWS CLI v2 (Debian package),
+# boto3, the JS SDK client (npm ci) and the Rust SDK client (cargo build --release).
+# As root (CI, and machines of this project's kind) it installs what is missing; otherwise it
+# stops and prints the exact command to run.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need_root() {
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "missing: $1; install it with: $2" >&2
+        exit 2
+    fi
+    echo "installing $1: $2"
+    eval "$2"
+}
+
+if ! python3 -c 'import awscli, boto3' 2>/dev/null; then
+    need_root "AWS CLI v1 and boto3 (pip)" "python3 -m pip install --quiet awscli boto3"
+fi
+if [ ! -x /usr/bin/aws ] && [ -z "${AWS_CLI_V2:-}" ]; then
+    need_root "AWS CLI v2 (Debian package awscli)" \
+        "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli >/dev/null"
+fi
+if [ ! -d js-sdk/node_modules/@aws-sdk/client-codeartifact ]; then
+    echo "preparing the JS SDK client: npm ci"
+    npm ci --prefix js-sdk --no-audit --no-fund --loglevel=error
+fi
+echo "preparing the Rust SDK client: cargo build --release (first build takes a few minutes)"
+cargo build --release --locked --quiet --manifest-path rust-sdk/Cargo.toml

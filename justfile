@@ -1,0 +1,26 @@
+# codeartifact-mock: `just test` is what CI runs, and what developers run.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+export TZ := "UTC"
+
+default:
+    @just --list
+
+# Serve the mock (embedded default fixture unless --config is given).
+serve *ARGS:
+    cargo run --release --locked -p codeartifact-mock -- {{ARGS}}
+
+# Everything CI checks: formatting, lints, then every test with every real client.
+test: prepare-clients lint
+    cargo test --workspace --all-targets --locked
+    cargo test --workspace --doc --locked
+
+# Formatting and clippy, warnings as errors.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# Install or build the clients the tests drive; says what to run where it cannot.
+prepare-clients:
+    bash conformance/clients/prepare.sh
