@@ -102,3 +102,49 @@ mod tests {
         assert_eq!(unix_seconds(t), 1);
     }
 }
+
+/// The clock as the control API and scenario files write it: `{"offset_seconds": N}`,
+/// `{"frozen_at": "RFC 3339"}`, or `{}` for the real clock.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSpec {
+    /// Seconds ahead of the machine's clock (negative: behind).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset_seconds: Option<i64>,
+    /// A fixed instant, e.g. `2026-01-01T00:00:00Z`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frozen_at: Option<String>,
+}
+
+impl ClockSpec {
+    /// The mode this spec asks for.
+    pub fn to_mode(&self) -> Result<ClockMode, String> {
+        match (self.offset_seconds, &self.frozen_at) {
+            (Some(_), Some(_)) => Err("give either offset_seconds or frozen_at, not both".into()),
+            (Some(offset), None) => Ok(ClockMode::Offset(offset)),
+            (None, Some(at)) => humantime::parse_rfc3339_weak(at)
+                .map(ClockMode::Frozen)
+                .map_err(|_| {
+                    format!(
+                        "invalid frozen_at '{at}': expected RFC 3339, e.g. 2026-01-01T00:00:00Z"
+                    )
+                }),
+            (None, None) => Ok(ClockMode::Real),
+        }
+    }
+
+    /// The spec of a mode.
+    pub fn of(mode: ClockMode) -> Self {
+        match mode {
+            ClockMode::Real => Self::default(),
+            ClockMode::Offset(seconds) => Self {
+                offset_seconds: Some(seconds),
+                frozen_at: None,
+            },
+            ClockMode::Frozen(at) => Self {
+                offset_seconds: None,
+                frozen_at: Some(humantime::format_rfc3339(at).to_string()),
+            },
+        }
+    }
+}

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use crate::api::get_authorization_token::{ExpirationFormat, ZeroDurationPolicy};
-use crate::fixture::{Fixture, FixtureError};
+use crate::control::journal::DEFAULT_CAPACITY;
+use crate::fixture::{Fixture, LoadError};
 use crate::service::{ServiceConfig, DEFAULT_MAX_SKEW_SECONDS};
+use crate::sigv4::SecretKey;
 
 /// An offline, signature-checking stand-in for AWS CodeArtifact's token API.
 ///
@@ -51,14 +53,59 @@ pub struct Options {
         default_value_t
     )]
     pub expiration_format: ExpirationFormat,
+
+    /// Scenario file to play at start (repeatable; played in order).
+    #[arg(long = "scenario", value_name = "FILE")]
+    pub scenarios: Vec<PathBuf>,
+
+    /// Require `Authorization: Bearer SECRET` on every control API call (/_mock/...).
+    #[arg(
+        long,
+        env = "CODEARTIFACT_MOCK_ADMIN_TOKEN",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
+
+    /// Turn the control API off: /_mock/ paths are then ordinary (unsigned) AWS requests.
+    #[arg(long)]
+    pub no_control: bool,
+
+    /// Requests kept in the journal (GET /_mock/requests); older ones are dropped.
+    #[arg(long, env = "CODEARTIFACT_MOCK_JOURNAL_CAPACITY", default_value_t = DEFAULT_CAPACITY)]
+    pub journal_capacity: usize,
+}
+
+/// Whether the control API is served, and why not when it is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ControlAccess {
+    /// Served.
+    Enabled,
+    /// Turned off with `--no-control`.
+    Disabled,
+    /// Off: the address is not loopback and no `--admin-token` protects it.
+    DisabledOnOpenAddress,
 }
 
 impl Options {
     /// The fixture to serve: `--config`, or the embedded default.
-    pub fn fixture(&self) -> Result<Fixture, FixtureError> {
+    pub fn fixture(&self) -> Result<Fixture, LoadError> {
         match &self.config {
             Some(path) => Fixture::load(path),
             None => Ok(Fixture::embedded_default()),
+        }
+    }
+
+    /// Whether the control API is served: not with `--no-control`, and not on a non-loopback
+    /// address unless an admin token protects it (anyone who can reach the port could
+    /// otherwise rewrite identities and faults).
+    pub fn control_access(&self) -> ControlAccess {
+        if self.no_control {
+            ControlAccess::Disabled
+        } else if !self.listen.ip().is_loopback() && self.admin_token.is_none() {
+            ControlAccess::DisabledOnOpenAddress
+        } else {
+            ControlAccess::Enabled
         }
     }
 
@@ -68,6 +115,9 @@ impl Options {
             max_skew_seconds: self.max_skew_seconds,
             zero_duration: self.zero_duration_with_long_term_keys,
             expiration_format: self.expiration_format,
+            control_enabled: self.control_access() == ControlAccess::Enabled,
+            admin_token: self.admin_token.clone().map(SecretKey::new),
+            journal_capacity: self.journal_capacity,
         }
     }
 }

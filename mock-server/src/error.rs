@@ -174,6 +174,8 @@ pub struct ServiceError {
     pub members: Map<String, Value>,
     /// `Retry-After` seconds, for ThrottlingException.
     pub retry_after_seconds: Option<u64>,
+    /// A status other than the code's own (injected faults only).
+    pub status_override: Option<u16>,
 }
 
 impl ServiceError {
@@ -184,6 +186,7 @@ impl ServiceError {
             message: message.into(),
             members: Map::new(),
             retry_after_seconds: None,
+            status_override: None,
         }
     }
 
@@ -214,6 +217,11 @@ impl ServiceError {
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
         self.retry_after_seconds = Some(seconds);
         self
+    }
+
+    /// The HTTP status to send.
+    pub fn status(&self) -> u16 {
+        self.status_override.unwrap_or_else(|| self.code.status())
     }
 
     /// The JSON body: `{"message": ..., <members>}`.

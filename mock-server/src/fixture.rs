@@ -20,7 +20,7 @@ pub const DEFAULT_FIXTURE: &str = include_str!("../../fixtures/default.toml");
 
 /// A fixture that failed to load.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct FixtureError {
+pub struct LoadError {
     /// The file (or `<embedded default>`, `<request body>`).
     pub source_name: String,
     /// 1-based line of the problem, when known.
@@ -29,7 +29,7 @@ pub struct FixtureError {
     pub message: String,
 }
 
-impl fmt::Display for FixtureError {
+impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
             Some(line) => write!(f, "{}:{line}: {}", self.source_name, self.message),
@@ -47,6 +47,8 @@ pub struct Fixture {
     pub domains: Vec<DomainSpec>,
     /// Identities.
     pub identities: Vec<IdentitySpec>,
+    /// The document as parsed, for scenario overrides.
+    pub source: toml::Table,
 }
 
 /// One `[[domains]]` entry.
@@ -156,8 +158,8 @@ impl Fixture {
     }
 
     /// Reads and validates a fixture file.
-    pub fn load(path: &Path) -> Result<Self, FixtureError> {
-        let text = std::fs::read_to_string(path).map_err(|e| FixtureError {
+    pub fn load(path: &Path) -> Result<Self, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|e| LoadError {
             source_name: path.display().to_string(),
             line: None,
             message: format!("cannot read the fixture: {e}"),
@@ -166,8 +168,8 @@ impl Fixture {
     }
 
     /// Parses and validates fixture TOML; `source_name` goes into error messages.
-    pub fn parse(text: &str, source_name: &str) -> Result<Self, FixtureError> {
-        let error = |span: Option<Range<usize>>, message: String| FixtureError {
+    pub fn parse(text: &str, source_name: &str) -> Result<Self, LoadError> {
+        let error = |span: Option<Range<usize>>, message: String| LoadError {
             source_name: source_name.to_owned(),
             line: span.map(|s| line_of(text, s.start)),
             message,
@@ -179,20 +181,58 @@ impl Fixture {
                 e.message().trim().lines().collect::<Vec<_>>().join(": "),
             )
         })?;
-        Validator { error: &error }.fixture(raw)
+        let source: toml::Table =
+            toml::from_str(text).map_err(|e| error(e.span(), e.message().to_owned()))?;
+        let mut fixture = Validator { error: &error }.fixture(raw)?;
+        fixture.source = source;
+        Ok(fixture)
+    }
+
+    /// Parses a fixture sent as JSON (same schema as the TOML file).
+    pub fn parse_json(text: &str, source_name: &str) -> Result<Self, LoadError> {
+        let no_line = |message: String| LoadError {
+            source_name: source_name.to_owned(),
+            line: None,
+            message,
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| no_line(format!("invalid JSON: {e}")))?;
+        let toml_text =
+            toml::to_string(&value).map_err(|e| no_line(format!("not a fixture: {e}")))?;
+        Self::parse(&toml_text, source_name).map_err(|e| LoadError { line: None, ..e })
+    }
+
+    /// This fixture with some top-level keys (`regions`, `domains`, `identities`) replaced,
+    /// validated as a whole.
+    pub fn with_overrides(
+        &self,
+        overrides: &toml::Table,
+        source_name: &str,
+    ) -> Result<Self, LoadError> {
+        let mut merged = self.source.clone();
+        for (key, value) in overrides {
+            merged.insert(key.clone(), value.clone());
+        }
+        let text = toml::to_string(&merged).map_err(|e| LoadError {
+            source_name: source_name.to_owned(),
+            line: None,
+            message: e.to_string(),
+        })?;
+        // Lines would point into the merged text, not the user's file: leave them out.
+        Self::parse(&text, source_name).map_err(|e| LoadError { line: None, ..e })
     }
 }
 
-struct Validator<'e, E: Fn(Option<Range<usize>>, String) -> FixtureError> {
+struct Validator<'e, E: Fn(Option<Range<usize>>, String) -> LoadError> {
     error: &'e E,
 }
 
-impl<E: Fn(Option<Range<usize>>, String) -> FixtureError> Validator<'_, E> {
-    fn at<T>(&self, spanned: &Spanned<T>, message: String) -> FixtureError {
+impl<E: Fn(Option<Range<usize>>, String) -> LoadError> Validator<'_, E> {
+    fn at<T>(&self, spanned: &Spanned<T>, message: String) -> LoadError {
         (self.error)(Some(spanned.span()), message)
     }
 
-    fn fixture(&self, raw: RawFixture) -> Result<Fixture, FixtureError> {
+    fn fixture(&self, raw: RawFixture) -> Result<Fixture, LoadError> {
         if raw.regions.is_empty() {
             return Err((self.error)(
                 None,
@@ -239,6 +279,7 @@ impl<E: Fn(Option<Range<usize>>, String) -> FixtureError> Validator<'_, E> {
             regions,
             domains: domains.into_iter().map(|(spec, _)| spec).collect(),
             identities,
+            source: toml::Table::new(),
         })
     }
 
@@ -246,7 +287,7 @@ impl<E: Fn(Option<Range<usize>>, String) -> FixtureError> Validator<'_, E> {
         &self,
         raw: RawDomain,
         regions: &[String],
-    ) -> Result<(DomainSpec, Spanned<String>), FixtureError> {
+    ) -> Result<(DomainSpec, Spanned<String>), LoadError> {
         if let Some(problem) = domain_name_problem(raw.name.get_ref()) {
             return Err(self.at(
                 &raw.name,
@@ -295,7 +336,7 @@ impl<E: Fn(Option<Range<usize>>, String) -> FixtureError> Validator<'_, E> {
     fn no_overlapping_domains(
         &self,
         domains: &[(DomainSpec, Spanned<String>)],
-    ) -> Result<(), FixtureError> {
+    ) -> Result<(), LoadError> {
         for (i, (a, _)) in domains.iter().enumerate() {
             for (b, b_name) in &domains[i + 1..] {
                 let same_place = a.region.is_none() || b.region.is_none() || a.region == b.region;
@@ -313,7 +354,7 @@ impl<E: Fn(Option<Range<usize>>, String) -> FixtureError> Validator<'_, E> {
         Ok(())
     }
 
-    fn identity(&self, raw: RawIdentity) -> Result<IdentitySpec, FixtureError> {
+    fn identity(&self, raw: RawIdentity) -> Result<IdentitySpec, LoadError> {
         let Some(account) = account_of_arn(raw.arn.get_ref()) else {
             return Err(self.at(&raw.arn, format!("identity ARN '{}' has no account: expected arn:aws:iam::123456789012:user/name or arn:aws:sts::123456789012:assumed-role/role/session", raw.arn.get_ref())));
         };
@@ -536,6 +577,36 @@ mod tests {
             e,
             "f.toml:5: domain region 'eu-west-1' is not one of `regions`"
         );
+    }
+
+    #[test]
+    fn json_fixtures_use_the_same_schema_and_checks() {
+        let ok = Fixture::parse_json(
+            r#"{"regions": ["us-east-1"], "domains": [{"name": "acme", "owner": "111122223333"}]}"#,
+            "body",
+        )
+        .unwrap();
+        assert_eq!(ok.domains[0].name, "acme");
+        let e = Fixture::parse_json(
+            r#"{"regions": ["us-east-1"], "domains": [{"name": "A", "owner": "111122223333"}]}"#,
+            "body",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().starts_with("body: invalid domain name 'A'"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn overrides_replace_whole_keys_and_revalidate() {
+        let base = Fixture::parse(DEFAULT_FIXTURE, "default").unwrap();
+        let overrides: toml::Table = toml::from_str("regions = [\"eu-west-1\"]").unwrap();
+        let merged = base.with_overrides(&overrides, "scenario").unwrap();
+        assert_eq!(merged.regions, ["eu-west-1"]);
+        assert_eq!(merged.identities.len(), base.identities.len());
+        let bad: toml::Table = toml::from_str("regions = []").unwrap();
+        assert!(base.with_overrides(&bad, "scenario").is_err());
     }
 
     #[test]

@@ -45,13 +45,16 @@
 //! choice is in `docs/fidelity.md`.
 
 pub mod api;
+pub mod body;
 pub mod clock;
 pub mod config;
+pub mod control;
 pub mod directory;
 pub mod domain;
 pub mod error;
 pub mod fixture;
 pub mod identity;
+pub mod scenario;
 pub mod server;
 pub mod service;
 pub mod sigv4;

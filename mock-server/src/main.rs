@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use codeartifact_mock::config::Options;
+use codeartifact_mock::config::{ControlAccess, Options};
+use codeartifact_mock::scenario::Scenario;
 use codeartifact_mock::{server, MockService};
 use tracing_subscriber::EnvFilter;
 
@@ -30,6 +31,11 @@ fn main() -> ExitCode {
 
 fn run(options: &Options) -> anyhow::Result<()> {
     let fixture = options.fixture()?;
+    let scenarios = options
+        .scenarios
+        .iter()
+        .map(|path| Scenario::load(path))
+        .collect::<Result<Vec<_>, _>>()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -38,10 +44,20 @@ fn run(options: &Options) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
             .with_context(|| format!("cannot listen on {}", options.listen))?;
-        let handle = server::serve(
-            listener,
-            MockService::new(&fixture, options.service_config()),
-        )?;
+        let service = MockService::new(&fixture, options.service_config());
+        for scenario in &scenarios {
+            scenario.apply(&service)?;
+            tracing::info!(scenario = %scenario.name, faults = scenario.faults.len(), "scenario loaded");
+        }
+        match options.control_access() {
+            ControlAccess::Enabled => {}
+            ControlAccess::Disabled => tracing::info!("control API off (--no-control)"),
+            ControlAccess::DisabledOnOpenAddress => eprintln!(
+                "codeartifact-mock: note: the control API (/_mock/) is off because {} is not a loopback address; give --admin-token to turn it on",
+                options.listen
+            ),
+        }
+        let handle = server::serve(listener, service)?;
         // Handlers are registered before the address is announced: a supervisor may signal
         // as soon as it reads the line.
         let shutdown = shutdown_signal().context("installing signal handlers")?;

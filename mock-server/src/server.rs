@@ -1,13 +1,12 @@
 //! The only place hyper is wired: accept loop, HTTP/1.1 connections, body limits, graceful
 //! shutdown.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -17,8 +16,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::body::MockBody;
 use crate::error::{ErrorCode, ServiceError};
-use crate::service::{Body, MockService};
+use crate::service::{MockService, Reply};
 
 /// Largest request body read (CodeArtifact's token call has none).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -109,10 +109,11 @@ pub fn serve(listener: TcpListener, service: MockService) -> std::io::Result<Ser
     })
 }
 
+/// Answers one request; an `Err` makes hyper close the connection without a response.
 async fn answer(
     service: MockService,
     request: Request<Incoming>,
-) -> Result<Response<Body>, Infallible> {
+) -> Result<Response<MockBody>, std::io::Error> {
     let (parts, body) = request.into_parts();
     let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -125,10 +126,15 @@ async fn answer(
         }
         Err(_) => Bytes::new(),
     };
-    Ok(service.handle(Request::from_parts(parts, bytes)))
+    match service.handle(Request::from_parts(parts, bytes)).await {
+        Reply::Respond(response) => Ok(response),
+        Reply::CloseConnection => Err(std::io::Error::other(
+            "reset_connection fault: closing without a response",
+        )),
+    }
 }
 
-fn too_large() -> Response<Body> {
+fn too_large() -> Response<MockBody> {
     let error = ServiceError::new(
         ErrorCode::ValidationException,
         format!("Request body exceeds the limit of {MAX_BODY_BYTES} bytes"),
@@ -137,6 +143,6 @@ fn too_large() -> Response<Body> {
         .status(StatusCode::PAYLOAD_TOO_LARGE)
         .header(http::header::CONTENT_TYPE, "application/json")
         .header(http::header::CONNECTION, "close")
-        .body(Full::new(Bytes::from(error.body())))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+        .body(MockBody::full(error.body()))
+        .unwrap_or_else(|_| Response::new(MockBody::full(Bytes::new())))
 }

@@ -1,33 +1,42 @@
-//! The request handler, without sockets: a request in, the AWS-shaped response out.
+//! The request handler, without sockets: a request in, the AWS-shaped reply out.
 //!
 //! Order, as AWS applies it: decode the query, authenticate (SigV4), route, validate the
-//! input, authorize the caller, look the domain up, mint. Every request ends in exactly one
-//! [`Exchange`] record, which is what the per-request log line is made of.
+//! input, authorize the caller, look the domain up, mint. Scripted faults are matched before
+//! any of that answers (they imitate AWS's front door and network on a bad day), but the
+//! signature is still checked so the journal can say whether each request was signed right.
+//! Every AWS request ends in exactly one [`Exchange`], the source of the log line and the
+//! journal entry. Paths under `/_mock/` go to the control API when it is enabled.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
-use http_body_util::Full;
 use rand::RngCore;
 
 use crate::api::get_authorization_token::{self, ExpirationFormat, ZeroDurationPolicy};
 use crate::api::Operation;
-use crate::clock::Clock;
+use crate::body::MockBody;
+use crate::clock::{Clock, ClockMode};
+use crate::control::faults::{FaultAction, FaultEffect, FaultSet, FaultTarget};
+use crate::control::journal::{Journal, JournalEntry, DEFAULT_CAPACITY};
 use crate::directory::Directory;
 use crate::error::{ErrorCode, ServiceError};
 use crate::fixture::Fixture;
-use crate::sigv4::{normalized_path, AuthError, Query, RequestParts, Verifier};
+use crate::sigv4::{
+    normalized_path, AuthError, Query, RequestParts, SecretKey, Verified, Verifier,
+};
 use crate::token::TokenSealer;
 
 /// The signing name of CodeArtifact.
 pub const SIGNING_NAME: &str = "codeartifact";
 /// AWS's usual clock-skew window: 5 minutes.
 pub const DEFAULT_MAX_SKEW_SECONDS: u64 = 300;
+/// Prefix of the control API's paths.
+pub const CONTROL_PREFIX: &str = "/_mock/";
 
 /// Behaviour switches of the service (flags of the binary).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ServiceConfig {
     /// Accepted distance between a request's `X-Amz-Date` and the server's now.
     pub max_skew_seconds: u64,
@@ -35,6 +44,12 @@ pub struct ServiceConfig {
     pub zero_duration: ZeroDurationPolicy,
     /// How `expiration` is spelled.
     pub expiration_format: ExpirationFormat,
+    /// Whether `/_mock/` serves the control API.
+    pub control_enabled: bool,
+    /// When set, control calls need `Authorization: Bearer <token>`.
+    pub admin_token: Option<SecretKey>,
+    /// Journal entries kept.
+    pub journal_capacity: usize,
 }
 
 impl Default for ServiceConfig {
@@ -43,14 +58,33 @@ impl Default for ServiceConfig {
             max_skew_seconds: DEFAULT_MAX_SKEW_SECONDS,
             zero_duration: ZeroDurationPolicy::default(),
             expiration_format: ExpirationFormat::default(),
+            control_enabled: true,
+            admin_token: None,
+            journal_capacity: DEFAULT_CAPACITY,
         }
     }
 }
 
-/// The response body type.
-pub type Body = Full<Bytes>;
+/// What to do with a request: answer it, or close the connection without a word.
+#[derive(Debug)]
+pub enum Reply {
+    /// Send this response.
+    Respond(Response<MockBody>),
+    /// Close the connection with no response (the `reset_connection` fault).
+    CloseConnection,
+}
 
-/// What happened to one request: the facts the log line (and the journal) record. Never holds
+impl Reply {
+    /// The response, if there is one.
+    pub fn into_response(self) -> Option<Response<MockBody>> {
+        match self {
+            Self::Respond(response) => Some(response),
+            Self::CloseConnection => None,
+        }
+    }
+}
+
+/// What happened to one request: the facts the log line and the journal record. Never holds
 /// a secret, a session token, a signature or an issued token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exchange {
@@ -64,14 +98,44 @@ pub struct Exchange {
     pub operation: Option<&'static str>,
     /// The access key id the request claimed, when it named one.
     pub access_key_id: Option<String>,
-    /// HTTP status sent.
+    /// Whether the signature verified.
+    pub authenticated: bool,
+    /// HTTP status sent; 0 when the connection was closed without a response.
     pub status: u16,
     /// Error code sent, if any.
     pub error: Option<ErrorCode>,
+    /// The fault rule that fired, if any.
+    pub fault: Option<u64>,
     /// `x-amzn-RequestId` sent.
     pub request_id: String,
     /// The server's now when the request arrived.
     pub received_at: SystemTime,
+    /// `User-Agent`.
+    pub user_agent: Option<String>,
+    /// `amz-sdk-request`.
+    pub amz_sdk_request: Option<String>,
+}
+
+/// The fixture being served, with its lookup tables.
+#[derive(Debug)]
+pub struct World {
+    /// The fixture.
+    pub fixture: Fixture,
+    /// When it was loaded (session expiries count from here).
+    pub loaded_at: SystemTime,
+    /// Its lookup tables.
+    pub directory: Directory,
+}
+
+impl World {
+    fn new(fixture: Fixture, loaded_at: SystemTime) -> Self {
+        let directory = Directory::new(&fixture, loaded_at);
+        Self {
+            fixture,
+            loaded_at,
+            directory,
+        }
+    }
 }
 
 /// The mock CodeArtifact service. Cheap to clone; clones share state.
@@ -86,7 +150,10 @@ struct Shared {
     verifier: Verifier,
     sealer: TokenSealer,
     clock: Clock,
-    directory: RwLock<Arc<Directory>>,
+    start_fixture: Fixture,
+    world: RwLock<Arc<World>>,
+    faults: FaultSet,
+    journal: Journal,
 }
 
 impl MockService {
@@ -98,14 +165,17 @@ impl MockService {
     /// A service whose clock starts in a given mode; the fixture's session expiries count from
     /// that clock's now.
     pub fn with_clock(fixture: &Fixture, config: ServiceConfig, clock: Clock) -> Self {
-        let directory = Directory::new(fixture, clock.now());
+        let world = World::new(fixture.clone(), clock.now());
         Self {
             shared: Arc::new(Shared {
-                config,
                 verifier: Verifier::new(SIGNING_NAME, config.max_skew_seconds),
+                journal: Journal::new(config.journal_capacity),
+                config,
                 sealer: TokenSealer::random(),
                 clock,
-                directory: RwLock::new(Arc::new(directory)),
+                start_fixture: fixture.clone(),
+                world: RwLock::new(Arc::new(world)),
+                faults: FaultSet::default(),
             }),
         }
     }
@@ -120,20 +190,48 @@ impl MockService {
         &self.shared.sealer
     }
 
-    /// The directory being served.
-    pub fn directory(&self) -> Arc<Directory> {
-        let guard = self
-            .shared
-            .directory
-            .read()
-            .unwrap_or_else(|p| p.into_inner());
-        Arc::clone(&guard)
+    /// The fault rules.
+    pub fn faults(&self) -> &FaultSet {
+        &self.shared.faults
     }
 
-    /// Answers one request, and logs it.
-    pub fn handle(&self, request: Request<Bytes>) -> Response<Body> {
+    /// The request journal.
+    pub fn journal(&self) -> &Journal {
+        &self.shared.journal
+    }
+
+    /// The service's switches.
+    pub fn config(&self) -> &ServiceConfig {
+        &self.shared.config
+    }
+
+    /// The fixture being served, with its lookup tables.
+    pub fn world(&self) -> Arc<World> {
+        Arc::clone(&self.shared.world.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Serves another fixture from now on; its session expiries count from the server's now.
+    pub fn replace_fixture(&self, fixture: Fixture) {
+        let world = Arc::new(World::new(fixture, self.shared.clock.now()));
+        *self.shared.world.write().unwrap_or_else(|p| p.into_inner()) = world;
+    }
+
+    /// Back to the start: the fixture loaded at start, no faults, the real clock, an empty
+    /// journal.
+    pub fn reset(&self) {
+        self.shared.clock.set(ClockMode::Real);
+        self.shared.faults.clear();
+        self.shared.journal.clear();
+        self.replace_fixture(self.shared.start_fixture.clone());
+    }
+
+    /// Answers one request, journals and logs it.
+    pub async fn handle(&self, request: Request<Bytes>) -> Reply {
+        if self.shared.config.control_enabled && request.uri().path().starts_with(CONTROL_PREFIX) {
+            return Reply::Respond(crate::control::handle(self, request));
+        }
         let started = Instant::now();
-        let (response, exchange) = self.respond(request);
+        let (reply, exchange) = self.respond(request).await;
         tracing::info!(
             method = %exchange.method,
             path = %exchange.path,
@@ -141,92 +239,132 @@ impl MockService {
             access_key_id = %exchange.access_key_id.as_deref().unwrap_or("-"),
             status = exchange.status,
             error = %exchange.error.map_or("-", ErrorCode::as_str),
+            fault = exchange.fault.unwrap_or(0),
             latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             "request"
         );
-        response
+        self.shared
+            .journal
+            .record(JournalEntry::from_exchange(&exchange));
+        reply
     }
 
-    /// Answers one request and says what happened.
-    pub fn respond(&self, request: Request<Bytes>) -> (Response<Body>, Exchange) {
+    /// Answers one AWS request and says what happened.
+    pub async fn respond(&self, request: Request<Bytes>) -> (Reply, Exchange) {
         let now = self.shared.clock.now();
         let (parts, body) = request.into_parts();
+        let header_text = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
         let mut exchange = Exchange {
             method: parts.method.to_string(),
             path: parts.uri.path().to_owned(),
             query: Vec::new(),
-            operation: None,
+            operation: Operation::route(&parts.method, &normalized_path(parts.uri.path()))
+                .map(Operation::name),
             access_key_id: claimed_access_key(&parts.headers, parts.uri.query()),
-            status: 200,
+            authenticated: false,
+            status: 0,
             error: None,
+            fault: None,
             request_id: request_id(),
             received_at: now,
+            user_agent: header_text("user-agent"),
+            amz_sdk_request: header_text("amz-sdk-request"),
         };
-        let result = self.run(
-            &parts.method,
-            &parts.uri,
-            &parts.headers,
-            &body,
-            now,
-            &mut exchange,
-        );
-        let (status, body, retry_after) = match result {
-            Ok(body) => (StatusCode::OK, body, None),
-            Err(error) => {
-                exchange.error = Some(error.code);
-                let status = StatusCode::from_u16(error.code.status())
-                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                (status, error.body(), error.retry_after_seconds)
-            }
-        };
-        exchange.status = status.as_u16();
-        let response = aws_response(status, body, &exchange, retry_after, now);
-        (response, exchange)
-    }
-
-    fn run(
-        &self,
-        method: &Method,
-        uri: &http::Uri,
-        headers: &http::HeaderMap,
-        body: &[u8],
-        now: SystemTime,
-        exchange: &mut Exchange,
-    ) -> Result<Vec<u8>, ServiceError> {
-        let query = Query::parse(uri.query().unwrap_or("")).map_err(|e| {
-            ServiceError::new(ErrorCode::MalformedQueryStringException, e.to_string())
-        })?;
-        exchange.query = journal_query(&query);
-        let directory = self.directory();
-        let parts = RequestParts {
-            method: method.as_str(),
-            path: uri.path(),
-            query: &query,
-            headers,
-        };
-        let verified = self
-            .shared
-            .verifier
-            .verify(parts, body, now, &*directory)
-            .map_err(|e| {
+        let world = self.world();
+        let query = Query::parse(parts.uri.query().unwrap_or(""));
+        let auth = query.as_ref().map_err(|e| ServiceError::new(ErrorCode::MalformedQueryStringException, e.to_string())).and_then(|query| {
+            exchange.query = journal_query(query);
+            let request_parts = RequestParts { method: parts.method.as_str(), path: parts.uri.path(), query, headers: &parts.headers };
+            self.shared.verifier.verify(request_parts, &body, now, &world.directory).map_err(|e| {
                 if let AuthError::SignatureMismatch { canonical_request, string_to_sign } = &e {
                     tracing::debug!(%canonical_request, %string_to_sign, "signature mismatch: this is what the server signed");
                 }
                 e.to_service_error()
-            })?;
+            })
+        });
+        exchange.authenticated = auth.is_ok();
+
+        let domain = query.as_ref().ok().and_then(|q| q.first("domain"));
+        let fault = self.shared.faults.fire(&FaultTarget {
+            operation: exchange.operation,
+            domain: domain.as_deref(),
+            access_key_id: exchange.access_key_id.as_deref(),
+        });
+        if let Some(delay) = fault.as_ref().and_then(|f| f.delay) {
+            tokio::time::sleep(delay).await;
+        }
+        exchange.fault = fault.as_ref().map(|f| f.rule_id);
+
+        let answer = match fault.as_ref().and_then(Answer::injected) {
+            Some(answer) => answer,
+            None => match (auth, &query) {
+                (Ok(verified), Ok(query)) => Answer::from(self.run(
+                    &parts.method,
+                    &parts.uri,
+                    query,
+                    &verified,
+                    &world,
+                    now,
+                    &mut exchange,
+                )),
+                (Err(error), _) => Answer::from(Err(error)),
+                (Ok(_), Err(_)) => unreachable!("authentication needs a decoded query"),
+            },
+        };
+        let action = fault.and_then(|f| f.action);
+        if action == Some(FaultAction::ResetConnection) {
+            return (Reply::CloseConnection, exchange);
+        }
+        exchange.status = answer.status.as_u16();
+        exchange.error = answer.error;
+        let body = match action {
+            Some(FaultAction::MalformedBody) => MockBody::full(MALFORMED_BODY),
+            Some(FaultAction::TruncateBody) => MockBody::truncated(Bytes::from(answer.body)),
+            _ => MockBody::full(answer.body),
+        };
+        (
+            Reply::Respond(aws_response(
+                answer.status,
+                body,
+                &exchange,
+                answer.retry_after,
+                now,
+            )),
+            exchange,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)] // the request's parts, kept apart to avoid a copy
+    fn run(
+        &self,
+        method: &Method,
+        uri: &http::Uri,
+        query: &Query,
+        verified: &Verified,
+        world: &World,
+        now: SystemTime,
+        exchange: &mut Exchange,
+    ) -> Result<Vec<u8>, ServiceError> {
         let operation =
             Operation::route(method, &normalized_path(uri.path())).ok_or_else(|| {
                 ServiceError::new(ErrorCode::UnknownOperationException, "Unknown operation")
             })?;
         exchange.operation = Some(operation.name());
-        let caller = directory
+        let caller = world
+            .directory
             .identity(&verified.access_key_id)
             .ok_or_else(|| AuthError::UnknownAccessKey.to_service_error())?;
         match operation {
             Operation::GetAuthorizationToken => {
-                let input = get_authorization_token::parse_input(&query)?;
+                let input = get_authorization_token::parse_input(query)?;
                 let ctx = get_authorization_token::Context {
-                    directory: &directory,
+                    directory: &world.directory,
                     sealer: &self.shared.sealer,
                     now,
                     region: &verified.region,
@@ -239,14 +377,65 @@ impl MockService {
     }
 }
 
+/// What a proxy might send instead of JSON (the `malformed_body` fault).
+const MALFORMED_BODY: &str =
+    "<html><body><h1>200 OK</h1>This is not the JSON you are looking for.</body></html>";
+
+/// The status, body and error headers of an answer, before the transport sees it.
+struct Answer {
+    status: StatusCode,
+    body: Vec<u8>,
+    error: Option<ErrorCode>,
+    retry_after: Option<u64>,
+}
+
+impl Answer {
+    /// What a fired fault answers instead of the normal answer, if it replaces it.
+    fn injected(fault: &FaultEffect) -> Option<Self> {
+        if let Some(error) = &fault.error {
+            return Some(Self::from(Err(error.clone())));
+        }
+        // A bare status, as a load balancer sends it: no AWS error type.
+        let status = StatusCode::from_u16(fault.bare_status?).ok()?;
+        let reason = status.canonical_reason().unwrap_or("Error");
+        let body = ServiceError::new(ErrorCode::InternalServerException, reason).body();
+        Some(Self {
+            status,
+            body,
+            error: None,
+            retry_after: None,
+        })
+    }
+}
+
+impl From<Result<Vec<u8>, ServiceError>> for Answer {
+    fn from(result: Result<Vec<u8>, ServiceError>) -> Self {
+        match result {
+            Ok(body) => Self {
+                status: StatusCode::OK,
+                body,
+                error: None,
+                retry_after: None,
+            },
+            Err(error) => Self {
+                status: StatusCode::from_u16(error.status())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                body: error.body(),
+                error: Some(error.code),
+                retry_after: error.retry_after_seconds,
+            },
+        }
+    }
+}
+
 /// Builds a response with the headers every AWS answer carries.
 fn aws_response(
     status: StatusCode,
-    body: Vec<u8>,
+    body: MockBody,
     exchange: &Exchange,
     retry_after: Option<u64>,
     now: SystemTime,
-) -> Response<Body> {
+) -> Response<MockBody> {
     let mut builder = Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "application/json")
@@ -259,8 +448,8 @@ fn aws_response(
         builder = builder.header(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     builder
-        .body(Full::new(Bytes::from(body)))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+        .body(body)
+        .unwrap_or_else(|_| Response::new(MockBody::full(Bytes::new())))
 }
 
 /// The access key id a request names (header or presigned query), for logs: not a secret,

@@ -83,7 +83,7 @@ async fn the_skew_window_is_configurable() {
         max_skew_seconds: 900,
         ..ServiceConfig::default()
     };
-    let service = service_with(t0() + secs(899), config);
+    let service = service_with(t0() + secs(899), config.clone());
     call(&service, signed("domain=acme", &Signing::dev(t0())))
         .await
         .assert_ok();

@@ -14,7 +14,6 @@ use codeartifact_mock::fixture::Fixture;
 use codeartifact_mock::service::ServiceConfig;
 use codeartifact_mock::MockService;
 use http::Request;
-use http_body_util::BodyExt;
 use serde_json::Value;
 
 pub(crate) const DEV_KEY: &str = "AKIADEVEXAMPLE000001";
@@ -209,9 +208,13 @@ impl Answer {
 
 /// Calls the service without a socket.
 pub(crate) async fn call(service: &MockService, request: Request<Bytes>) -> Answer {
-    let response = service.handle(request);
+    let response = service
+        .handle(request)
+        .await
+        .into_response()
+        .expect("a response, not a closed connection");
     let (parts, body) = response.into_parts();
-    let body = body.collect().await.expect("full body").to_bytes();
+    let body = body.bytes();
     Answer {
         status: parts.status.as_u16(),
         headers: parts.headers,

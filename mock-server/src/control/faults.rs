@@ -1,0 +1,340 @@
+//! Fault rules: scripted misbehaviour, matched in the order added.
+//!
+//! A rule names what it matches (operation, domain, access key id; all optional) and what to
+//! do: answer an error (any modeled or front-door code, or a bare status such as 502), answer
+//! late, close the connection without a response, or send a body that is not JSON or is cut
+//! short. `times` bounds how often it fires (0 = every matching request); the count is taken
+//! under a lock, so under parallel requests a rule fires exactly `times` times.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ErrorCode, ServiceError};
+
+/// A rule as written in the control API (JSON) or a scenario file (TOML).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// Only requests routed to this operation (`GetAuthorizationToken`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    /// Only requests for this domain (the `domain` query parameter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// Only requests signed with this access key id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+    /// How many times it fires; 0 means every matching request.
+    #[serde(default = "one")]
+    pub times: u64,
+    /// Error code to answer with, with its real status, header and body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Message of that error (a default per code otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// HTTP status: overrides the error's, or alone answers a bare status (502, 504, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// `Retry-After` seconds (integer, as botocore and the SDKs require).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_seconds: Option<u64>,
+    /// Answer this much later (alone, or before the error or action).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
+    /// A transport-level misbehaviour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<FaultAction>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// Transport-level misbehaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultAction {
+    /// Close the connection without sending a response.
+    ResetConnection,
+    /// Answer 200 with a body that is not JSON.
+    MalformedBody,
+    /// Declare the full body length, send half, then close.
+    TruncateBody,
+}
+
+/// What a fired rule does to a request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultEffect {
+    /// The rule's id.
+    pub rule_id: u64,
+    /// Wait this long first.
+    pub delay: Option<Duration>,
+    /// Then answer this error instead of the normal answer.
+    pub error: Option<ServiceError>,
+    /// Or answer a bare status.
+    pub bare_status: Option<u16>,
+    /// Or misbehave on the transport.
+    pub action: Option<FaultAction>,
+}
+
+/// What a request is matched on.
+#[derive(Debug, Clone, Copy)]
+pub struct FaultTarget<'a> {
+    /// The routed operation, if any.
+    pub operation: Option<&'a str>,
+    /// The `domain` query parameter.
+    pub domain: Option<&'a str>,
+    /// The access key id the request names.
+    pub access_key_id: Option<&'a str>,
+}
+
+/// A rule with its bookkeeping, as `GET /_mock/faults` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FaultRule {
+    /// Id, in order of addition.
+    pub id: u64,
+    /// The rule.
+    #[serde(flatten)]
+    pub spec: FaultSpec,
+    /// How often it fired.
+    pub fired: u64,
+    #[serde(skip)]
+    effect: FaultEffect,
+}
+
+impl FaultSpec {
+    /// Checks the rule and works out its effect.
+    pub fn validate(&self) -> Result<FaultEffect, String> {
+        if let Some(operation) = &self.operation {
+            if operation != "GetAuthorizationToken" {
+                return Err(format!(
+                    "unknown operation '{operation}': this mock serves GetAuthorizationToken"
+                ));
+            }
+        }
+        let code = self
+            .error
+            .as_deref()
+            .map(str::parse::<ErrorCode>)
+            .transpose()?;
+        if let Some(status) = self.status {
+            if !(100..=599).contains(&status) {
+                return Err(format!("status {status} is not an HTTP status"));
+            }
+        }
+        if self.action.is_some() && (code.is_some() || self.status.is_some()) {
+            return Err("a rule has either an action or an error/status, not both".into());
+        }
+        if self.action.is_none()
+            && code.is_none()
+            && self.status.is_none()
+            && self.delay_ms.is_none()
+        {
+            return Err("a rule needs at least one of error, status, delay_ms or action".into());
+        }
+        let error = code.map(|code| {
+            let message = self
+                .message
+                .clone()
+                .unwrap_or_else(|| default_message(code).to_owned());
+            let mut error = ServiceError::new(code, message);
+            error.status_override = self.status;
+            if let Some(seconds) = self.retry_after_seconds {
+                error = error.with_retry_after(seconds);
+            }
+            error
+        });
+        Ok(FaultEffect {
+            rule_id: 0,
+            delay: self.delay_ms.map(Duration::from_millis),
+            bare_status: if code.is_none() { self.status } else { None },
+            error,
+            action: self.action,
+        })
+    }
+
+    fn matches(&self, target: &FaultTarget<'_>) -> bool {
+        let field = |wanted: &Option<String>, actual: Option<&str>| {
+            wanted.as_deref().is_none_or(|w| Some(w) == actual)
+        };
+        field(&self.operation, target.operation)
+            && field(&self.domain, target.domain)
+            && field(&self.access_key_id, target.access_key_id)
+    }
+}
+
+/// The message an injected error carries when the rule gives none.
+fn default_message(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::ThrottlingException => "Rate exceeded",
+        ErrorCode::InternalServerException => "An internal error occurred. Try again later.",
+        ErrorCode::ServiceUnavailableException => "Service Unavailable",
+        ErrorCode::AccessDeniedException => "Access denied (injected fault)",
+        _ => "Injected fault",
+    }
+}
+
+/// The ordered rule list.
+#[derive(Debug, Default)]
+pub struct FaultSet {
+    rules: Mutex<Rules>,
+}
+
+#[derive(Debug, Default)]
+struct Rules {
+    next_id: u64,
+    list: Vec<FaultRule>,
+}
+
+impl FaultSet {
+    /// Adds a rule at the end; returns its id.
+    pub fn add(&self, spec: FaultSpec) -> Result<u64, String> {
+        let effect = spec.validate()?;
+        let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        rules.next_id += 1;
+        let id = rules.next_id;
+        rules.list.push(FaultRule {
+            id,
+            spec,
+            fired: 0,
+            effect: FaultEffect {
+                rule_id: id,
+                ..effect
+            },
+        });
+        Ok(id)
+    }
+
+    /// Removes every rule.
+    pub fn clear(&self) {
+        self.rules
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .list
+            .clear();
+    }
+
+    /// The rules with their counts.
+    pub fn list(&self) -> Vec<FaultRule> {
+        self.rules
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .list
+            .clone()
+    }
+
+    /// The first rule that matches and has not used up its `times`; counts it as fired.
+    pub fn fire(&self, target: &FaultTarget<'_>) -> Option<FaultEffect> {
+        let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        if rules.list.is_empty() {
+            return None;
+        }
+        let rule = rules
+            .list
+            .iter_mut()
+            .find(|r| (r.spec.times == 0 || r.fired < r.spec.times) && r.spec.matches(target))?;
+        rule.fired += 1;
+        Some(rule.effect.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(json: &str) -> FaultSpec {
+        serde_json::from_str(json).unwrap()
+    }
+
+    const ANY: FaultTarget<'static> = FaultTarget {
+        operation: Some("GetAuthorizationToken"),
+        domain: Some("acme"),
+        access_key_id: Some("AKIA1"),
+    };
+
+    #[test]
+    fn a_rule_fires_its_times_then_the_next_one_matches() {
+        let set = FaultSet::default();
+        set.add(spec(
+            r#"{"error": "ThrottlingException", "times": 2, "retry_after_seconds": 3}"#,
+        ))
+        .unwrap();
+        set.add(spec(r#"{"status": 503, "times": 0}"#)).unwrap();
+        for _ in 0..2 {
+            let effect = set.fire(&ANY).unwrap();
+            let error = effect.error.unwrap();
+            assert_eq!(
+                (error.code, error.retry_after_seconds),
+                (ErrorCode::ThrottlingException, Some(3))
+            );
+        }
+        for _ in 0..3 {
+            assert_eq!(set.fire(&ANY).unwrap().bare_status, Some(503));
+        }
+        let counts: Vec<u64> = set.list().iter().map(|r| r.fired).collect();
+        assert_eq!(counts, [2, 3]);
+    }
+
+    #[test]
+    fn rules_match_on_domain_and_key() {
+        let set = FaultSet::default();
+        set.add(spec(
+            r#"{"error": "InternalServerException", "domain": "other", "times": 0}"#,
+        ))
+        .unwrap();
+        set.add(spec(r#"{"delay_ms": 10, "access_key_id": "AKIA1"}"#))
+            .unwrap();
+        let effect = set.fire(&ANY).unwrap();
+        assert_eq!(
+            (effect.rule_id, effect.delay),
+            (2, Some(Duration::from_millis(10)))
+        );
+        assert!(set.fire(&ANY).is_none());
+        assert!(set
+            .fire(&FaultTarget {
+                domain: Some("other"),
+                ..ANY
+            })
+            .is_some());
+    }
+
+    #[test]
+    fn invalid_rules_are_refused_with_a_reason() {
+        let set = FaultSet::default();
+        assert_eq!(
+            set.add(spec(r#"{"error": "NoSuchError"}"#)).unwrap_err(),
+            "unknown error code 'NoSuchError'"
+        );
+        assert!(set
+            .add(spec(r#"{"times": 3}"#))
+            .unwrap_err()
+            .contains("needs at least one"));
+        assert!(set
+            .add(spec(
+                r#"{"action": "reset_connection", "error": "ThrottlingException"}"#
+            ))
+            .is_err());
+        assert!(set.add(spec(r#"{"status": 99}"#)).is_err());
+        assert!(serde_json::from_str::<FaultSpec>(r#"{"eror": "ThrottlingException"}"#).is_err());
+    }
+
+    #[test]
+    fn a_rule_fires_exactly_times_under_parallel_requests() {
+        let set = std::sync::Arc::new(FaultSet::default());
+        set.add(spec(r#"{"error": "ThrottlingException", "times": 7}"#))
+            .unwrap();
+        let fired: usize = (0..8)
+            .map(|_| {
+                let set = set.clone();
+                std::thread::spawn(move || (0..50).filter(|_| set.fire(&ANY).is_some()).count())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .sum();
+        assert_eq!(fired, 7);
+    }
+}

@@ -1,0 +1,193 @@
+//! The control API: unsigned JSON endpoints under `/_mock/` that script the mock and report
+//! what it saw. Documented with curl examples in `docs/control-api.md`.
+//!
+//! | endpoint | does |
+//! | --- | --- |
+//! | `GET /_mock/health` | 200 while serving |
+//! | `POST /_mock/reset` | start fixture, no faults, real clock, empty journal |
+//! | `GET`/`PUT /_mock/config` | show (without secrets) / replace the fixture (TOML or JSON) |
+//! | `GET`/`DELETE /_mock/requests` | the journal / empty it |
+//! | `GET`/`POST`/`DELETE /_mock/faults` | list / add / clear fault rules |
+//! | `GET`/`PUT /_mock/clock` | show / set the server clock |
+//! | `POST /_mock/scenario` | play a scenario file (TOML) |
+
+pub mod faults;
+pub mod journal;
+
+use bytes::Bytes;
+use http::{header, Method, Request, Response, StatusCode};
+use serde_json::{json, Value};
+
+use crate::body::MockBody;
+use crate::clock::ClockSpec;
+use crate::fixture::{Fixture, LoadError};
+use crate::scenario::Scenario;
+use crate::service::MockService;
+use faults::FaultSpec;
+
+/// Answers a control request (the path starts with `/_mock/`).
+pub(crate) fn handle(service: &MockService, request: Request<Bytes>) -> Response<MockBody> {
+    if let Some(token) = &service.config().admin_token {
+        let presented = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if !presented.is_some_and(|p| token.matches(p)) {
+            let mut response = reply(
+                StatusCode::UNAUTHORIZED,
+                json!({"message": "the control API needs Authorization: Bearer <admin token>"}),
+            );
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+            return response;
+        }
+    }
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().trim_end_matches('/');
+    let result = match (&parts.method, path) {
+        (&Method::GET, "/_mock/health") => Ok(json!({"status": "ok"})),
+        (&Method::POST, "/_mock/reset") => {
+            service.reset();
+            Ok(json!({"status": "reset"}))
+        }
+        (&Method::GET, "/_mock/config") => Ok(config_view(service)),
+        (&Method::PUT, "/_mock/config") => put_config(service, &parts.headers, &body),
+        (&Method::GET, "/_mock/requests") => Ok(
+            json!({"requests": service.journal().entries(), "capacity": service.journal().capacity()}),
+        ),
+        (&Method::DELETE, "/_mock/requests") => {
+            service.journal().clear();
+            Ok(json!({"requests": []}))
+        }
+        (&Method::GET, "/_mock/faults") => Ok(json!({"faults": service.faults().list()})),
+        (&Method::POST, "/_mock/faults") => add_fault(service, &body),
+        (&Method::DELETE, "/_mock/faults") => {
+            service.faults().clear();
+            Ok(json!({"faults": []}))
+        }
+        (&Method::GET, "/_mock/clock") => Ok(clock_view(service)),
+        (&Method::PUT, "/_mock/clock") => set_clock(service, &body),
+        (&Method::POST, "/_mock/scenario") => play_scenario(service, &body),
+        (
+            _,
+            "/_mock/health" | "/_mock/reset" | "/_mock/config" | "/_mock/requests"
+            | "/_mock/faults" | "/_mock/clock" | "/_mock/scenario",
+        ) => Err((
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{} is not allowed on {path}", parts.method),
+        )),
+        _ => Err((
+            StatusCode::NOT_FOUND,
+            format!("no control endpoint at {path}; see docs/control-api.md"),
+        )),
+    };
+    match result {
+        Ok(value) => reply(StatusCode::OK, value),
+        Err((status, message)) => reply(status, json!({"message": message})),
+    }
+}
+
+type ControlResult = Result<Value, (StatusCode, String)>;
+
+fn bad_request(message: impl std::fmt::Display) -> (StatusCode, String) {
+    (StatusCode::BAD_REQUEST, message.to_string())
+}
+
+fn reply(status: StatusCode, value: Value) -> Response<MockBody> {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(MockBody::full(
+            serde_json::to_vec_pretty(&value).unwrap_or_default(),
+        ))
+        .unwrap_or_else(|_| Response::new(MockBody::full(Bytes::new())))
+}
+
+fn text(body: &Bytes) -> Result<&str, (StatusCode, String)> {
+    std::str::from_utf8(body).map_err(|_| bad_request("the body is not UTF-8"))
+}
+
+fn put_config(service: &MockService, headers: &http::HeaderMap, body: &Bytes) -> ControlResult {
+    let text = text(body)?;
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"))
+        || text.trim_start().starts_with('{');
+    let parsed: Result<Fixture, LoadError> = if is_json {
+        Fixture::parse_json(text, "<request body>")
+    } else {
+        Fixture::parse(text, "<request body>")
+    };
+    service.replace_fixture(parsed.map_err(bad_request)?);
+    Ok(config_view(service))
+}
+
+/// The fixture being served, without secrets or session tokens.
+fn config_view(service: &MockService) -> Value {
+    let world = service.world();
+    let fixture = &world.fixture;
+    let domains: Vec<Value> = fixture
+        .domains
+        .iter()
+        .map(|d| json!({"name": d.name, "owner": d.owner, "region": d.region, "allow_principals": d.allow_principals}))
+        .collect();
+    let identities: Vec<Value> = fixture
+        .identities
+        .iter()
+        .map(|i| {
+            let expires_at = i
+                .session
+                .as_ref()
+                .and_then(|s| s.expiry.resolve(world.loaded_at))
+                .map(|t| humantime::format_rfc3339(t).to_string());
+            json!({
+                "arn": i.arn,
+                "account": i.account,
+                "access_key_id": i.access_key_id,
+                "temporary": i.session.is_some(),
+                "expires_at": expires_at,
+                "allow": i.allow,
+            })
+        })
+        .collect();
+    json!({"regions": fixture.regions, "domains": domains, "identities": identities})
+}
+
+fn add_fault(service: &MockService, body: &Bytes) -> ControlResult {
+    let spec: FaultSpec = serde_json::from_slice(body)
+        .map_err(|e| bad_request(format!("invalid fault rule: {e}")))?;
+    let id = service
+        .faults()
+        .add(spec)
+        .map_err(|e| bad_request(format!("invalid fault rule: {e}")))?;
+    Ok(json!({"id": id}))
+}
+
+fn clock_view(service: &MockService) -> Value {
+    let clock = service.clock();
+    let mut view = serde_json::to_value(ClockSpec::of(clock.mode())).unwrap_or_default();
+    view["now"] = humantime::format_rfc3339_millis(clock.now())
+        .to_string()
+        .into();
+    view
+}
+
+fn set_clock(service: &MockService, body: &Bytes) -> ControlResult {
+    let spec: ClockSpec = if body.iter().all(u8::is_ascii_whitespace) {
+        ClockSpec::default()
+    } else {
+        serde_json::from_slice(body).map_err(|e| bad_request(format!("invalid clock: {e}")))?
+    };
+    service.clock().set(spec.to_mode().map_err(bad_request)?);
+    Ok(clock_view(service))
+}
+
+fn play_scenario(service: &MockService, body: &Bytes) -> ControlResult {
+    let scenario = Scenario::parse(text(body)?, "<request body>").map_err(bad_request)?;
+    let ids = scenario.apply(service).map_err(bad_request)?;
+    Ok(json!({"name": scenario.name, "faults": ids}))
+}

@@ -1,0 +1,183 @@
+//! Scenario files: a named script of fixture overrides, a clock and an ordered list of faults.
+//!
+//! ```toml
+//! name = "throttle-then-recover"
+//! description = "The first call is throttled; a retrying client succeeds on the second."
+//! clock = { offset_seconds = 0 }          # optional
+//!
+//! [fixture]                               # optional: replaces these top-level fixture keys
+//! regions = ["us-east-1"]
+//!
+//! [[faults]]                              # same fields as POST /_mock/faults
+//! error = "ThrottlingException"
+//! retry_after_seconds = 1
+//! times = 1
+//! ```
+//!
+//! The same files carry `[client]` and `[expect]` tables for the conformance suite; the mock
+//! reads past them. The format is documented in `docs/scenarios.md`.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::clock::ClockSpec;
+use crate::control::faults::FaultSpec;
+use crate::fixture::LoadError;
+use crate::service::MockService;
+
+/// Top-level fixture keys a scenario may replace.
+const FIXTURE_KEYS: [&str; 3] = ["regions", "domains", "identities"];
+
+/// A parsed, checked scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Its name.
+    pub name: String,
+    /// What real-world incident it imitates.
+    pub description: Option<String>,
+    /// The clock it sets, if any.
+    pub clock: Option<ClockSpec>,
+    /// Fixture keys it replaces.
+    pub fixture: Option<toml::Table>,
+    /// Faults, in order.
+    pub faults: Vec<FaultSpec>,
+    source_name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: String,
+    description: Option<String>,
+    clock: Option<Spanned<ClockSpec>>,
+    fixture: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    faults: Vec<Spanned<FaultSpec>>,
+    // Read by the conformance suite, not by the mock.
+    #[serde(rename = "client")]
+    _client: Option<toml::Value>,
+    #[serde(rename = "expect")]
+    _expect: Option<toml::Value>,
+}
+
+impl Scenario {
+    /// Reads and checks a scenario file.
+    pub fn load(path: &Path) -> Result<Self, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|e| LoadError {
+            source_name: path.display().to_string(),
+            line: None,
+            message: format!("cannot read the scenario: {e}"),
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks scenario TOML; `source_name` goes into error messages.
+    pub fn parse(text: &str, source_name: &str) -> Result<Self, LoadError> {
+        let at = |offset: Option<usize>, message: String| LoadError {
+            source_name: source_name.to_owned(),
+            line: offset.map(|o| text[..o.min(text.len())].matches('\n').count() + 1),
+            message,
+        };
+        let raw: RawScenario = toml::from_str(text).map_err(|e| {
+            at(
+                e.span().map(|s| s.start),
+                e.message().trim().lines().collect::<Vec<_>>().join(": "),
+            )
+        })?;
+        if let Some(clock) = &raw.clock {
+            clock
+                .get_ref()
+                .to_mode()
+                .map_err(|e| at(Some(clock.span().start), e))?;
+        }
+        if let Some(fixture) = &raw.fixture {
+            if let Some(key) = fixture
+                .get_ref()
+                .keys()
+                .find(|k| !FIXTURE_KEYS.contains(&k.as_str()))
+            {
+                return Err(at(Some(fixture.span().start), format!("unknown fixture key `{key}` in [fixture]: expected one of regions, domains, identities")));
+            }
+        }
+        for fault in &raw.faults {
+            fault
+                .get_ref()
+                .validate()
+                .map_err(|e| at(Some(fault.span().start), format!("invalid fault: {e}")))?;
+        }
+        Ok(Self {
+            name: raw.name,
+            description: raw.description,
+            clock: raw.clock.map(Spanned::into_inner),
+            fixture: raw.fixture.map(Spanned::into_inner),
+            faults: raw.faults.into_iter().map(Spanned::into_inner).collect(),
+            source_name: source_name.to_owned(),
+        })
+    }
+
+    /// Plays the scenario on a service: fixture overrides, then the clock, then the faults
+    /// (appended after any already there). Returns the ids of the faults added. Nothing
+    /// changes when the fixture overrides do not validate.
+    pub fn apply(&self, service: &MockService) -> Result<Vec<u64>, LoadError> {
+        if let Some(overrides) = &self.fixture {
+            let current = service.world();
+            let fixture = current
+                .fixture
+                .with_overrides(overrides, &format!("{} [fixture]", self.source_name))?;
+            service.replace_fixture(fixture);
+        }
+        if let Some(clock) = &self.clock {
+            // Checked in `parse`.
+            if let Ok(mode) = clock.to_mode() {
+                service.clock().set(mode);
+            }
+        }
+        let ids = self
+            .faults
+            .iter()
+            .filter_map(|fault| service.faults().add(fault.clone()).ok())
+            .collect();
+        Ok(ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_scenario_and_reads_past_conformance_tables() {
+        let s = Scenario::parse(
+            "name = \"t\"\nclock = { offset_seconds = 1200 }\n[[faults]]\nerror = \"ThrottlingException\"\n[client]\nargs = []\n[expect]\nexit = 0\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!((s.name.as_str(), s.faults.len()), ("t", 1));
+        assert_eq!(s.clock.unwrap().offset_seconds, Some(1200));
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_line() {
+        let e = Scenario::parse("name = \"t\"\n\n[[faults]]\nerror = \"Nope\"\n", "t.toml")
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.toml:3: invalid fault: unknown error code 'Nope'"
+        );
+        let e = Scenario::parse("name = \"t\"\nclock = { frozen_at = \"soon\" }\n", "t.toml")
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("t.toml:2: invalid frozen_at 'soon'"),
+            "{e}"
+        );
+        let e = Scenario::parse("name = \"t\"\nfautls = []\n", "t.toml").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("t.toml:2: unknown field `fautls`"),
+            "{e}"
+        );
+    }
+}
