@@ -15,6 +15,9 @@ mod properties;
 /// GetAuthorizationToken semantics: validation, permissions, domains, durations, tokens.
 mod operation;
 
+/// The control API: faults, journal, config, clock, scenarios, reset, admin token.
+mod control;
+
 /// The `codeartifact-mock` binary: start-up line, bad fixtures, logs.
 mod binary;
 

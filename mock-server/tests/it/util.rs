@@ -324,3 +324,26 @@ pub(crate) fn to_wire(request: &Request<Bytes>) -> Vec<u8> {
     out.extend_from_slice(request.body());
     out
 }
+
+/// A control API call through the service, without a socket.
+pub(crate) async fn control(service: &MockService, method: &str, path: &str, body: &str) -> Answer {
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "127.0.0.1:8080")
+        .body(Bytes::from(body.to_owned()))
+        .expect("valid control request");
+    call(service, req).await
+}
+
+/// A control API call over HTTP, to a server process.
+pub(crate) fn control_http(url: &str, method: &str, path: &str, body: &str) -> (u16, Value) {
+    let host = url.trim_start_matches("http://");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let (status, text) = raw_exchange(url, request.as_bytes());
+    let json = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    (status, serde_json::from_str(json).unwrap_or(Value::Null))
+}
