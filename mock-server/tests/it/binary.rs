@@ -176,3 +176,73 @@ fn sigterm_shuts_down_cleanly() {
     assert!(status.success());
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
+
+#[test]
+fn control_flags_switch_and_guard_the_control_api() {
+    let open = MockProcess::start(&[]);
+    assert_eq!(control_http(&open.url, "GET", "/_mock/health", "").0, 200);
+
+    let off = MockProcess::start(&["--no-control"]);
+    let (status, body) = control_http(&off.url, "GET", "/_mock/health", "");
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (403, Some("Missing Authentication Token"))
+    );
+
+    let guarded = MockProcess::start(&["--admin-token", "s3cret"]);
+    assert_eq!(
+        control_http(&guarded.url, "GET", "/_mock/health", "").0,
+        401
+    );
+    let host = guarded.url.trim_start_matches("http://");
+    let request = format!("GET /_mock/health HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer s3cret\r\nconnection: close\r\n\r\n");
+    assert_eq!(raw_exchange(&guarded.url, request.as_bytes()).0, 200);
+}
+
+#[test]
+fn the_control_api_is_off_on_a_non_loopback_address_without_an_admin_token() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_codeartifact-mock"))
+        .args(["--listen", "0.0.0.0:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let port = line.trim_end().rsplit(':').next().unwrap().to_owned();
+    let url = format!("http://127.0.0.1:{port}");
+    let (status, _) = control_http(&url, "GET", "/_mock/health", "");
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(status, 403, "served as an AWS path");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "the control API (/_mock/) is off because 0.0.0.0:0 is not a loopback address"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_scenario_stops_the_server_naming_file_and_line() {
+    let path = std::env::temp_dir().join(format!("ca-mock-scenario-{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        "name = \"x\"\n[[faults]]\nerror = \"ThrottlingExceptoin\"\n",
+    )
+    .unwrap();
+    let (code, stderr) = start_failure(&["--scenario", path.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains(&format!(
+            "{}:2: invalid fault: unknown error code 'ThrottlingExceptoin'",
+            path.display()
+        )),
+        "{stderr}"
+    );
+}

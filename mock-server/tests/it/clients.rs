@@ -520,3 +520,234 @@ fn cli_input_json_supplies_the_parameters() {
         expect_success(&output, before + 1800).unwrap_or_else(|e| panic!("{}: {e}", client.name));
     }
 }
+
+// Scripted faults and time (issue #3), through every client.
+
+fn retries(env: Env, attempts: u32) -> Env {
+    let mut env = env;
+    env.vars.push(("AWS_MAX_ATTEMPTS", attempts.to_string()));
+    env
+}
+
+/// Resets the server, adds fault rules, runs the client, and returns its output and the
+/// journal's (status, error) pairs.
+fn run_with_faults(
+    client: &Client,
+    server: &MockProcess,
+    faults: &[&str],
+    env: &Env,
+    args: &[&str],
+) -> (Output, Vec<(Value, Value)>) {
+    control_http(&server.url, "POST", "/_mock/reset", "");
+    for fault in faults {
+        let (status, body) = control_http(&server.url, "POST", "/_mock/faults", fault);
+        assert_eq!(status, 200, "{body}");
+    }
+    let output = run(client, &server.url, env, args);
+    (output, journal(server))
+}
+
+fn journal(server: &MockProcess) -> Vec<(Value, Value)> {
+    let (_, journal) = control_http(&server.url, "GET", "/_mock/requests", "");
+    journal["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["status"].clone(), e["error"].clone()))
+        .collect()
+}
+
+fn expect_journal(journal: &[(Value, Value)], expected: &[(Value, Value)]) -> Result<(), String> {
+    if journal == expected {
+        Ok(())
+    } else {
+        Err(format!("journal {journal:?}, expected {expected:?}"))
+    }
+}
+
+fn ok() -> (Value, Value) {
+    (Value::from(200), Value::Null)
+}
+
+fn failed(status: u16, code: &str) -> (Value, Value) {
+    (Value::from(status), Value::from(code))
+}
+
+#[test]
+fn every_client_succeeds_on_its_retry_after_one_throttle() {
+    let server = server();
+    for_every_client(|client| {
+        let before = now();
+        let (output, journal) = run_with_faults(
+            client,
+            &server,
+            &[r#"{"error": "ThrottlingException", "retry_after_seconds": 1}"#],
+            &retries(Env::dev(), 3),
+            &["--domain", "acme"],
+        );
+        expect_success(&output, before + 43_200)?;
+        expect_journal(&journal, &[failed(429, "ThrottlingException"), ok()])
+    });
+}
+
+#[test]
+fn every_client_fails_after_exactly_three_attempts_on_persistent_internal_errors() {
+    let server = server();
+    for_every_client(|client| {
+        let (output, journal) = run_with_faults(
+            client,
+            &server,
+            &[r#"{"error": "InternalServerException", "times": 0}"#],
+            &retries(Env::dev(), 3),
+            &["--domain", "acme"],
+        );
+        expect_error(
+            &output,
+            "InternalServerException",
+            "An internal error occurred. Try again later.",
+        )?;
+        expect_journal(
+            &journal,
+            &[
+                failed(500, "InternalServerException"),
+                failed(500, "InternalServerException"),
+                failed(500, "InternalServerException"),
+            ],
+        )
+    });
+}
+
+#[test]
+fn the_aws_cli_times_out_when_the_service_is_slower_than_its_read_timeout() {
+    let server = server();
+    for client in aws_clis() {
+        let (output, _) = run_with_faults(
+            &client,
+            &server,
+            &[r#"{"delay_ms": 3000, "times": 0}"#],
+            &Env::dev(),
+            &["--domain", "acme", "--cli-read-timeout", "1"],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{}", client.name);
+        assert!(
+            stderr.contains("Read timeout on endpoint URL"),
+            "{}: {stderr}",
+            client.name
+        );
+    }
+}
+
+#[test]
+fn every_retrying_client_survives_a_connection_reset() {
+    let server = server();
+    for_every_client(|client| {
+        let before = now();
+        let (output, journal) = run_with_faults(
+            client,
+            &server,
+            &[r#"{"action": "reset_connection"}"#],
+            &retries(Env::dev(), 3),
+            &["--domain", "acme"],
+        );
+        expect_success(&output, before + 43_200)?;
+        expect_journal(&journal, &[(Value::Null, Value::Null), ok()])
+    });
+}
+
+#[test]
+fn with_the_server_clock_twenty_minutes_ahead_only_clock_correcting_sdks_recover() {
+    let server = server();
+    for_every_client(|client| {
+        control_http(&server.url, "POST", "/_mock/reset", "");
+        control_http(
+            &server.url,
+            "PUT",
+            "/_mock/clock",
+            r#"{"offset_seconds": 1200}"#,
+        );
+        let output = run(
+            client,
+            &server.url,
+            &retries(Env::dev(), 3),
+            &["--domain", "acme"],
+        );
+        let journal = journal(&server);
+        let skewed = failed(403, "InvalidSignatureException");
+        match client.name {
+            // The JS and Rust SDKs read the server's Date and re-sign with a corrected clock.
+            "js-sdk" | "rust-sdk" => {
+                expect_success(&output, now() + 1200 + 43_200)?;
+                expect_journal(&journal, &[skewed, ok()])
+            }
+            // botocore never corrects its clock: the error must surface, not be hidden.
+            _ => {
+                expect_error(&output, "InvalidSignatureException", "Signature expired: ")?;
+                expect_journal(&journal, &[skewed])
+            }
+        }
+    });
+}
+
+#[test]
+fn a_frozen_clock_makes_expirations_exact() {
+    let server = server();
+    let frozen = now();
+    let frozen_at = humantime::format_rfc3339(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(frozen as u64),
+    )
+    .to_string();
+    for_every_client(|client| {
+        control_http(
+            &server.url,
+            "PUT",
+            "/_mock/clock",
+            &format!(r#"{{"frozen_at": "{frozen_at}"}}"#),
+        );
+        let output = run(
+            client,
+            &server.url,
+            &Env::dev(),
+            &["--domain", "acme", "--duration-seconds", "900"],
+        );
+        expect_success(&output, frozen + 900)?;
+        let expiration = expiration_of(&String::from_utf8_lossy(&output.stdout));
+        if expiration == frozen + 900 {
+            Ok(())
+        } else {
+            Err(format!(
+                "expiration {expiration}, expected exactly {}",
+                frozen + 900
+            ))
+        }
+    });
+}
+
+#[test]
+fn a_scenario_given_at_start_is_played_in_order() {
+    let scenario = workspace().join("fixtures/scenarios/throttle-then-internal-error.toml");
+    for_every_client(|client| {
+        let server = MockProcess::start(&[
+            "--config",
+            fixture_path().to_str().unwrap(),
+            "--scenario",
+            scenario.to_str().unwrap(),
+        ]);
+        let before = now();
+        let output = run(
+            client,
+            &server.url,
+            &retries(Env::dev(), 3),
+            &["--domain", "acme"],
+        );
+        expect_success(&output, before + 43_200)?;
+        expect_journal(
+            &journal(&server),
+            &[
+                failed(429, "ThrottlingException"),
+                failed(500, "InternalServerException"),
+                ok(),
+            ],
+        )
+    });
+}

@@ -677,3 +677,36 @@ async fn without_the_control_api_mock_paths_are_plain_aws_requests() {
     let answer = control(&service_with(t0(), config), "GET", "/_mock/health", "").await;
     answer.assert_error(403, "MissingAuthenticationTokenException");
 }
+
+#[tokio::test]
+async fn every_shipped_scenario_loads_and_plays() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/scenarios");
+    let mut played = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("# "),
+            "{}: starts with a comment naming the incident",
+            path.display()
+        );
+        let scenario =
+            codeartifact_mock::scenario::Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            path.file_stem().unwrap().to_str().unwrap(),
+            scenario.name,
+            "file name and scenario name agree"
+        );
+        let service = codeartifact_mock::MockService::new(
+            &codeartifact_mock::fixture::Fixture::embedded_default(),
+            ServiceConfig::default(),
+        );
+        let ids = scenario.apply(&service).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ids.len(), scenario.faults.len());
+        played += 1;
+    }
+    assert!(played >= 12, "only {played} scenarios");
+}
