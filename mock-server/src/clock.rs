@@ -111,17 +111,21 @@ pub struct ClockSpec {
     /// Seconds ahead of the machine's clock (negative: behind).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset_seconds: Option<i64>,
-    /// A fixed instant, e.g. `2026-01-01T00:00:00Z`.
+    /// A fixed instant, e.g. `2026-01-01T00:00:00Z`, or `now` (the second it is applied).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frozen_at: Option<String>,
 }
 
 impl ClockSpec {
-    /// The mode this spec asks for.
-    pub fn to_mode(&self) -> Result<ClockMode, String> {
+    /// The mode this spec asks for; `frozen_at = "now"` freezes at `now`, to the second.
+    pub fn to_mode(&self, now: SystemTime) -> Result<ClockMode, String> {
         match (self.offset_seconds, &self.frozen_at) {
             (Some(_), Some(_)) => Err("give either offset_seconds or frozen_at, not both".into()),
             (Some(offset), None) => Ok(ClockMode::Offset(offset)),
+            (None, Some(at)) if at == "now" => {
+                let whole = Duration::from_secs(u64::try_from(unix_seconds(now)).unwrap_or(0));
+                Ok(ClockMode::Frozen(SystemTime::UNIX_EPOCH + whole))
+            }
             (None, Some(at)) => humantime::parse_rfc3339_weak(at)
                 .map(ClockMode::Frozen)
                 .map_err(|_| {

@@ -3,7 +3,8 @@
 //! ```toml
 //! name = "throttle-then-recover"
 //! description = "The first call is throttled; a retrying client succeeds on the second."
-//! clock = { offset_seconds = 0 }          # optional
+//! clock = { offset_seconds = 0 }          # optional; or { frozen_at = "now" }
+//! expiration_format = "java-double"       # optional: `1.76433E9` instead of `1764330000`
 //!
 //! [fixture]                               # optional: replaces these top-level fixture keys
 //! regions = ["us-east-1"]
@@ -22,6 +23,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::api::get_authorization_token::ExpirationFormat;
 use crate::clock::ClockSpec;
 use crate::control::faults::FaultSpec;
 use crate::fixture::LoadError;
@@ -39,6 +41,8 @@ pub struct Scenario {
     pub description: Option<String>,
     /// The clock it sets, if any.
     pub clock: Option<ClockSpec>,
+    /// The spelling of `expiration` it sets, if any.
+    pub expiration_format: Option<ExpirationFormat>,
     /// Fixture keys it replaces.
     pub fixture: Option<toml::Table>,
     /// Faults, in order.
@@ -52,6 +56,7 @@ struct RawScenario {
     name: String,
     description: Option<String>,
     clock: Option<Spanned<ClockSpec>>,
+    expiration_format: Option<ExpirationFormat>,
     fixture: Option<Spanned<toml::Table>>,
     #[serde(default)]
     faults: Vec<Spanned<FaultSpec>>,
@@ -89,7 +94,7 @@ impl Scenario {
         if let Some(clock) = &raw.clock {
             clock
                 .get_ref()
-                .to_mode()
+                .to_mode(std::time::SystemTime::now())
                 .map_err(|e| at(Some(clock.span().start), e))?;
         }
         if let Some(fixture) = &raw.fixture {
@@ -111,6 +116,7 @@ impl Scenario {
             name: raw.name,
             description: raw.description,
             clock: raw.clock.map(Spanned::into_inner),
+            expiration_format: raw.expiration_format,
             fixture: raw.fixture.map(Spanned::into_inner),
             faults: raw.faults.into_iter().map(Spanned::into_inner).collect(),
             source_name: source_name.to_owned(),
@@ -130,9 +136,12 @@ impl Scenario {
         }
         if let Some(clock) = &self.clock {
             // Checked in `parse`.
-            if let Ok(mode) = clock.to_mode() {
+            if let Ok(mode) = clock.to_mode(service.clock().now()) {
                 service.clock().set(mode);
             }
+        }
+        if let Some(format) = self.expiration_format {
+            service.set_expiration_format(format);
         }
         let ids = self
             .faults

@@ -154,6 +154,8 @@ struct Shared {
     world: RwLock<Arc<World>>,
     faults: FaultSet,
     journal: Journal,
+    /// Scenarios may change the spelling of `expiration`; reset restores the configured one.
+    expiration_format: RwLock<ExpirationFormat>,
 }
 
 impl MockService {
@@ -170,6 +172,7 @@ impl MockService {
             shared: Arc::new(Shared {
                 verifier: Verifier::new(SIGNING_NAME, config.max_skew_seconds),
                 journal: Journal::new(config.journal_capacity),
+                expiration_format: RwLock::new(config.expiration_format),
                 config,
                 sealer: TokenSealer::random(),
                 clock,
@@ -216,10 +219,29 @@ impl MockService {
         *self.shared.world.write().unwrap_or_else(|p| p.into_inner()) = world;
     }
 
+    /// How `expiration` is spelled from now on.
+    pub fn set_expiration_format(&self, format: ExpirationFormat) {
+        *self
+            .shared
+            .expiration_format
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = format;
+    }
+
+    /// How `expiration` is spelled.
+    pub fn expiration_format(&self) -> ExpirationFormat {
+        *self
+            .shared
+            .expiration_format
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Back to the start: the fixture loaded at start, no faults, the real clock, an empty
-    /// journal.
+    /// journal, the configured `expiration` spelling.
     pub fn reset(&self) {
         self.shared.clock.set(ClockMode::Real);
+        self.set_expiration_format(self.shared.config.expiration_format);
         self.shared.faults.clear();
         self.shared.journal.clear();
         self.replace_fixture(self.shared.start_fixture.clone());
@@ -369,7 +391,7 @@ impl MockService {
                     now,
                     region: &verified.region,
                     zero_duration: self.shared.config.zero_duration,
-                    expiration_format: self.shared.config.expiration_format,
+                    expiration_format: self.expiration_format(),
                 };
                 get_authorization_token::handle(&ctx, caller, &input)
             }

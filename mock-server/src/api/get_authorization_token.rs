@@ -49,7 +49,18 @@ pub enum ZeroDurationPolicy {
 }
 
 /// How `expiration` is spelled in the JSON body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum ExpirationFormat {
     /// Whole epoch seconds: `1764330000`.
     #[default]

@@ -182,7 +182,9 @@ fn set_clock(service: &MockService, body: &Bytes) -> ControlResult {
     } else {
         serde_json::from_slice(body).map_err(|e| bad_request(format!("invalid clock: {e}")))?
     };
-    service.clock().set(spec.to_mode().map_err(bad_request)?);
+    service
+        .clock()
+        .set(spec.to_mode(service.clock().now()).map_err(bad_request)?);
     Ok(clock_view(service))
 }
 
