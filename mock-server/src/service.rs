@@ -253,7 +253,7 @@ impl MockService {
             return Reply::Respond(crate::control::handle(self, request));
         }
         let started = Instant::now();
-        let (reply, exchange) = self.respond(request).await;
+        let (reply, exchange, delay) = self.respond(request);
         tracing::info!(
             method = %exchange.method,
             path = %exchange.path,
@@ -262,17 +262,22 @@ impl MockService {
             status = exchange.status,
             error = %exchange.error.map_or("-", ErrorCode::as_str),
             fault = exchange.fault.unwrap_or(0),
+            delay_ms = delay.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
             latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             "request"
         );
-        self.shared
-            .journal
-            .record(JournalEntry::from_exchange(&exchange));
+        // Journaled on arrival, so a client that gives up during a scripted delay still
+        // leaves its request in the journal.
+        self.shared.journal.record(JournalEntry::from_exchange(&exchange));
+        if let Some(delay) = delay {
+            tokio::time::sleep(delay).await;
+        }
         reply
     }
 
-    /// Answers one AWS request and says what happened.
-    pub async fn respond(&self, request: Request<Bytes>) -> (Reply, Exchange) {
+    /// Decides the answer to one AWS request, says what happened, and how long a scripted
+    /// fault wants the answer held back.
+    pub fn respond(&self, request: Request<Bytes>) -> (Reply, Exchange, Option<std::time::Duration>) {
         let now = self.shared.clock.now();
         let (parts, body) = request.into_parts();
         let header_text = |name: &str| {
@@ -318,9 +323,7 @@ impl MockService {
             domain: domain.as_deref(),
             access_key_id: exchange.access_key_id.as_deref(),
         });
-        if let Some(delay) = fault.as_ref().and_then(|f| f.delay) {
-            tokio::time::sleep(delay).await;
-        }
+        let delay = fault.as_ref().and_then(|f| f.delay);
         exchange.fault = fault.as_ref().map(|f| f.rule_id);
 
         let answer = match fault.as_ref().and_then(Answer::injected) {
@@ -341,7 +344,7 @@ impl MockService {
         };
         let action = fault.and_then(|f| f.action);
         if action == Some(FaultAction::ResetConnection) {
-            return (Reply::CloseConnection, exchange);
+            return (Reply::CloseConnection, exchange, delay);
         }
         exchange.status = answer.status.as_u16();
         exchange.error = answer.error;
@@ -359,6 +362,7 @@ impl MockService {
                 now,
             )),
             exchange,
+            delay,
         )
     }
 
