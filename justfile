@@ -11,10 +11,17 @@ default:
 serve *ARGS:
     cargo run --release --locked -p codeartifact-mock -- {{ARGS}}
 
-# Everything CI checks: formatting, lints, then every test with every real client.
+# Everything CI checks: formatting, lints, every test, then the conformance suite with every
+# real client.
 test: prepare-clients lint
     cargo test --workspace --all-targets --locked
     cargo test --workspace --doc --locked
+    just conformance
+
+# The conformance suite for AWS CLI v1 and v2, boto3, the JS and Rust SDKs, in process and
+# against a separately started mock; reports in target/conformance/.
+conformance:
+    bash conformance/run-all.sh
 
 # Formatting and clippy, warnings as errors.
 lint:

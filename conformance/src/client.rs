@@ -64,7 +64,9 @@ impl Client {
         match spec {
             "boto3" => {
                 let script = clients_dir.join("boto3/client.py");
-                let check = Command::new("python3").args(["-c", "import boto3"]).output();
+                let check = Command::new("python3")
+                    .args(["-c", "import boto3"])
+                    .output();
                 if !check.is_ok_and(|o| o.status.success()) {
                     return Err(ClientError::NotReady {
                         name: spec.into(),
@@ -77,53 +79,125 @@ impl Client {
             "js-sdk" => {
                 let dir = clients_dir.join("js-sdk");
                 let command = format!("npm ci --prefix {}", dir.display());
-                if !dir.join("node_modules/@aws-sdk/client-codeartifact").exists() {
+                if !dir
+                    .join("node_modules/@aws-sdk/client-codeartifact")
+                    .exists()
+                {
                     if !prepare {
-                        return Err(ClientError::NotReady { name: spec.into(), reason: "its node_modules are missing".into(), command });
+                        return Err(ClientError::NotReady {
+                            name: spec.into(),
+                            reason: "its node_modules are missing".into(),
+                            command,
+                        });
                     }
                     eprintln!("preparing js-sdk: {command}");
-                    run_preparation(spec, Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"]).arg(&dir), &command)?;
+                    run_preparation(
+                        spec,
+                        Command::new("npm")
+                            .args([
+                                "ci",
+                                "--no-audit",
+                                "--no-fund",
+                                "--loglevel=error",
+                                "--prefix",
+                            ])
+                            .arg(&dir),
+                        &command,
+                    )?;
                 }
-                Ok(Self::sdk(spec, vec!["node".into(), "--no-warnings".into(), path_text(&dir.join("client.mjs"))]))
+                Ok(Self::sdk(
+                    spec,
+                    vec![
+                        "node".into(),
+                        "--no-warnings".into(),
+                        path_text(&dir.join("client.mjs")),
+                    ],
+                ))
             }
             "rust-sdk" => {
                 let manifest = clients_dir.join("rust-sdk/Cargo.toml");
                 let binary = clients_dir.join("rust-sdk/target/release/rust-sdk-client");
-                let command = format!("cargo build --release --manifest-path {}", manifest.display());
+                let command = format!(
+                    "cargo build --release --manifest-path {}",
+                    manifest.display()
+                );
                 if !binary.exists() {
                     if !prepare {
-                        return Err(ClientError::NotReady { name: spec.into(), reason: "it is not built".into(), command });
+                        return Err(ClientError::NotReady {
+                            name: spec.into(),
+                            reason: "it is not built".into(),
+                            command,
+                        });
                     }
                     eprintln!("preparing rust-sdk: {command} (a few minutes the first time)");
-                    run_preparation(spec, Command::new("cargo").args(["build", "--release", "--quiet", "--manifest-path"]).arg(&manifest), &command)?;
+                    run_preparation(
+                        spec,
+                        Command::new("cargo")
+                            .args(["build", "--release", "--quiet", "--manifest-path"])
+                            .arg(&manifest),
+                        &command,
+                    )?;
                 }
                 Ok(Self::sdk(spec, vec![path_text(&binary)]))
             }
             command_line => {
-                let argv = split_command_line(command_line).map_err(|e| ClientError::Invalid(spec.into(), e))?;
+                let argv = split_command_line(command_line)
+                    .map_err(|e| ClientError::Invalid(spec.into(), e))?;
+                if let Err(e) = Command::new(&argv[0])
+                    .arg("--version")
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                {
+                    return Err(ClientError::Invalid(
+                        spec.into(),
+                        format!("cannot run {}: {e}", argv[0]),
+                    ));
+                }
                 let version = aws_cli_version(&argv);
                 let id = match version.as_deref() {
                     Some(v) if v.starts_with('1') => "aws-cli-v1".to_owned(),
                     Some(v) if v.starts_with('2') => "aws-cli-v2".to_owned(),
                     _ => command_line.to_owned(),
                 };
-                Ok(Self { name: command_line.into(), id, argv, aws_cli: version.is_some() })
+                Ok(Self {
+                    name: command_line.into(),
+                    id,
+                    argv,
+                    aws_cli: version.is_some(),
+                })
             }
         }
     }
 
     fn sdk(name: &str, argv: Vec<String>) -> Self {
-        Self { name: name.into(), id: name.into(), argv, aws_cli: false }
+        Self {
+            name: name.into(),
+            id: name.into(),
+            argv,
+            aws_cli: false,
+        }
     }
 
     /// Runs `CLIENT --endpoint-url URL codeartifact get-authorization-token ARGS` with the
     /// call's credentials, region and retry settings in a clean environment (TZ=UTC, no
     /// config files), killing it after `timeout`.
-    pub fn run(&self, endpoint: &str, call: &ClientCall, scratch: &Path, timeout: Duration) -> std::io::Result<ClientRun> {
+    pub fn run(
+        &self,
+        endpoint: &str,
+        call: &ClientCall,
+        scratch: &Path,
+        timeout: Duration,
+    ) -> std::io::Result<ClientRun> {
         let mut command = Command::new(&self.argv[0]);
         command
             .args(&self.argv[1..])
-            .args(["--endpoint-url", endpoint, "codeartifact", "get-authorization-token"])
+            .args([
+                "--endpoint-url",
+                endpoint,
+                "codeartifact",
+                "get-authorization-token",
+            ])
             .args(&call.args)
             .env_clear()
             .env("TZ", "UTC")
@@ -141,9 +215,17 @@ impl Client {
             }
         }
         let region = call.region.as_deref().unwrap_or("us-east-1");
-        command.env("AWS_DEFAULT_REGION", region).env("AWS_REGION", region);
-        let access_key_id = call.access_key_id.as_deref().unwrap_or(EXAMPLE_ACCESS_KEY_ID);
-        let secret = call.secret_access_key.as_deref().unwrap_or(EXAMPLE_SECRET_ACCESS_KEY);
+        command
+            .env("AWS_DEFAULT_REGION", region)
+            .env("AWS_REGION", region);
+        let access_key_id = call
+            .access_key_id
+            .as_deref()
+            .unwrap_or(EXAMPLE_ACCESS_KEY_ID);
+        let secret = call
+            .secret_access_key
+            .as_deref()
+            .unwrap_or(EXAMPLE_SECRET_ACCESS_KEY);
         match &call.profile {
             Some(profile) => {
                 let mut file = format!("[{profile}]\naws_access_key_id = {access_key_id}\naws_secret_access_key = {secret}\n");
@@ -152,10 +234,14 @@ impl Client {
                 }
                 let path = scratch.join("credentials");
                 std::fs::write(&path, file)?;
-                command.env("AWS_SHARED_CREDENTIALS_FILE", &path).args(["--profile", profile]);
+                command
+                    .env("AWS_SHARED_CREDENTIALS_FILE", &path)
+                    .args(["--profile", profile]);
             }
             None => {
-                command.env("AWS_ACCESS_KEY_ID", access_key_id).env("AWS_SECRET_ACCESS_KEY", secret);
+                command
+                    .env("AWS_ACCESS_KEY_ID", access_key_id)
+                    .env("AWS_SECRET_ACCESS_KEY", secret);
                 if let Some(token) = &call.session_token {
                     command.env("AWS_SESSION_TOKEN", token);
                 }
@@ -177,8 +263,16 @@ fn run_preparation(name: &str, command: &mut Command, text: &str) -> Result<(), 
     let status = command.stdout(Stdio::null()).status();
     match status {
         Ok(s) if s.success() => Ok(()),
-        Ok(s) => Err(ClientError::NotReady { name: name.into(), reason: format!("`{text}` failed ({s})"), command: text.into() }),
-        Err(e) => Err(ClientError::NotReady { name: name.into(), reason: format!("`{text}` could not start: {e}"), command: text.into() }),
+        Ok(s) => Err(ClientError::NotReady {
+            name: name.into(),
+            reason: format!("`{text}` failed ({s})"),
+            command: text.into(),
+        }),
+        Err(e) => Err(ClientError::NotReady {
+            name: name.into(),
+            reason: format!("`{text}` could not start: {e}"),
+            command: text.into(),
+        }),
     }
 }
 
@@ -188,14 +282,21 @@ fn aws_cli_version(argv: &[String]) -> Option<String> {
     let mut command = Command::new(&argv[0]);
     command.args(&argv[1..]).arg("--version");
     let run = run_with_timeout(command, Duration::from_secs(30)).ok()?;
-    let text = if run.stdout.starts_with("aws-cli/") { run.stdout } else { run.stderr };
+    let text = if run.stdout.starts_with("aws-cli/") {
+        run.stdout
+    } else {
+        run.stderr
+    };
     let version = text.strip_prefix("aws-cli/")?.split_whitespace().next()?;
     Some(version.to_owned())
 }
 
 fn run_with_timeout(mut command: Command, timeout: Duration) -> std::io::Result<ClientRun> {
     let started = Instant::now();
-    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
     // Read both pipes on threads so a chatty client cannot block on a full pipe.
     let mut stdout_pipe = child.stdout.take();
     let mut stderr_pipe = child.stderr.take();
@@ -282,8 +383,14 @@ mod tests {
 
     #[test]
     fn splits_command_lines_like_a_shell() {
-        assert_eq!(split_command_line("python3 -m awscli").unwrap(), ["python3", "-m", "awscli"]);
-        assert_eq!(split_command_line("'my tool' --flag \"a b\"").unwrap(), ["my tool", "--flag", "a b"]);
+        assert_eq!(
+            split_command_line("python3 -m awscli").unwrap(),
+            ["python3", "-m", "awscli"]
+        );
+        assert_eq!(
+            split_command_line("'my tool' --flag \"a b\"").unwrap(),
+            ["my tool", "--flag", "a b"]
+        );
         assert_eq!(split_command_line("x ''").unwrap(), ["x", ""]);
         assert!(split_command_line("  ").is_err());
         assert!(split_command_line("a 'b").is_err());

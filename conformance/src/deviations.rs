@@ -24,7 +24,8 @@ impl KnownDeviations {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
             Err(e) => return Err(format!("{}: {e}", path.display())),
         };
-        let entries = toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.message().trim()))?;
+        let entries = toml::from_str(&text)
+            .map_err(|e| format!("{}: {}", path.display(), e.message().trim()))?;
         Ok(Self { entries })
     }
 
@@ -37,7 +38,9 @@ impl KnownDeviations {
     pub fn unknown_scenarios<'a>(&'a self, names: &[&str]) -> Vec<(&'a str, &'a str)> {
         self.entries
             .iter()
-            .flat_map(|(client, scenarios)| scenarios.keys().map(move |s| (client.as_str(), s.as_str())))
+            .flat_map(|(client, scenarios)| {
+                scenarios.keys().map(move |s| (client.as_str(), s.as_str()))
+            })
             .filter(|(_, scenario)| !names.contains(scenario))
             .collect()
     }
@@ -50,10 +53,19 @@ mod tests {
     #[test]
     fn finds_reasons_and_stale_entries() {
         let deviations = KnownDeviations {
-            entries: toml::from_str("[aws-cli-v1]\nmalformed-response = \"botocore\"\ngone = \"x\"\n").unwrap(),
+            entries: toml::from_str(
+                "[aws-cli-v1]\nmalformed-response = \"botocore\"\ngone = \"x\"\n",
+            )
+            .unwrap(),
         };
-        assert_eq!(deviations.reason("aws-cli-v1", "malformed-response"), Some("botocore"));
+        assert_eq!(
+            deviations.reason("aws-cli-v1", "malformed-response"),
+            Some("botocore")
+        );
         assert_eq!(deviations.reason("aws-cli-v2", "malformed-response"), None);
-        assert_eq!(deviations.unknown_scenarios(&["malformed-response"]), [("aws-cli-v1", "gone")]);
+        assert_eq!(
+            deviations.unknown_scenarios(&["malformed-response"]),
+            [("aws-cli-v1", "gone")]
+        );
     }
 }

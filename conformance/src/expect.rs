@@ -31,7 +31,10 @@ pub struct Observation {
 /// Checks an observation; empty when the client conformed.
 pub fn judge(expect: &Expectation, observation: &Observation) -> Vec<String> {
     if observation.run.timed_out {
-        return vec![format!("the client did not finish within {:.0} s", observation.run.elapsed.as_secs_f64())];
+        return vec![format!(
+            "the client did not finish within {:.0} s",
+            observation.run.elapsed.as_secs_f64()
+        )];
     }
     if expect.one_of.is_empty() {
         return judge_one(expect, observation);
@@ -44,7 +47,11 @@ pub fn judge(expect: &Expectation, observation: &Observation) -> Vec<String> {
         }
         reasons.push(format!("({}) {}", i + 1, problems.join("; ")));
     }
-    vec![format!("matched none of the {} conformant outcomes: {}", reasons.len(), reasons.join(" "))]
+    vec![format!(
+        "matched none of the {} conformant outcomes: {}",
+        reasons.len(),
+        reasons.join(" ")
+    )]
 }
 
 fn judge_one(expect: &Expectation, obs: &Observation) -> Vec<String> {
@@ -52,10 +59,17 @@ fn judge_one(expect: &Expectation, obs: &Observation) -> Vec<String> {
     let reported = reported_error(&obs.run.stderr);
     let succeeded = obs.run.exit_code == Some(0);
     match expect.exit {
-        Some(Exit::Success) if !succeeded => problems.push(format!("expected success, got {}", describe_failure(&obs.run, reported.as_ref()))),
+        Some(Exit::Success) if !succeeded => problems.push(format!(
+            "expected success, got {}",
+            describe_failure(&obs.run, reported.as_ref())
+        )),
         Some(Exit::Failure) if succeeded => problems.push(format!(
             "expected failure{}, got exit 0 with stdout {:?}",
-            expect.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default(),
+            expect
+                .error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default(),
             clip(&obs.run.stdout)
         )),
         _ => {}
@@ -69,14 +83,25 @@ fn judge_one(expect: &Expectation, obs: &Observation) -> Vec<String> {
             }
         }
         if let Some(text) = &expect.message_contains {
-            if !reported.as_ref().is_some_and(|(_, message)| message.contains(text.as_str())) {
-                problems.push(format!("expected the error message to contain {text:?}, got {:?}", reported.as_ref().map_or(clip(&obs.run.stderr), |(_, m)| clip(m))));
+            if !reported
+                .as_ref()
+                .is_some_and(|(_, message)| message.contains(text.as_str()))
+            {
+                problems.push(format!(
+                    "expected the error message to contain {text:?}, got {:?}",
+                    reported
+                        .as_ref()
+                        .map_or(clip(&obs.run.stderr), |(_, m)| clip(m))
+                ));
             }
         }
     }
     if let Some(text) = &expect.stderr_contains {
         if !obs.run.stderr.contains(text.as_str()) {
-            problems.push(format!("expected stderr to contain {text:?}, got {:?}", clip(&obs.run.stderr)));
+            problems.push(format!(
+                "expected stderr to contain {text:?}, got {:?}",
+                clip(&obs.run.stderr)
+            ));
         }
     }
     if succeeded && expect.exit == Some(Exit::Success) {
@@ -91,7 +116,10 @@ fn check_output(expect: &Expectation, obs: &Observation, problems: &mut Vec<Stri
     let format = expect.output.unwrap_or(Output::Json);
     let (token, expiration) = match format {
         Output::Json => match serde_json::from_str::<serde_json::Value>(stdout) {
-            Ok(json) => (json["authorizationToken"].as_str().map(str::to_owned), Some(json["expiration"].clone())),
+            Ok(json) => (
+                json["authorizationToken"].as_str().map(str::to_owned),
+                Some(json["expiration"].clone()),
+            ),
             Err(_) => {
                 problems.push(format!("expected JSON output, got {:?}", clip(stdout)));
                 return;
@@ -99,29 +127,46 @@ fn check_output(expect: &Expectation, obs: &Observation, problems: &mut Vec<Stri
         },
         Output::Token => {
             if stdout.trim_end().lines().count() != 1 || !stdout.ends_with('\n') {
-                problems.push(format!("expected the token alone on one line, got {:?}", clip(stdout)));
+                problems.push(format!(
+                    "expected the token alone on one line, got {:?}",
+                    clip(stdout)
+                ));
             }
             (Some(stdout.trim_end().to_owned()), None)
         }
         Output::Text => {
             let fields: Vec<&str> = stdout.trim_end().split('\t').collect();
             if fields.len() != 2 {
-                problems.push(format!("expected `TOKEN<TAB>EXPIRATION`, got {:?}", clip(stdout)));
+                problems.push(format!(
+                    "expected `TOKEN<TAB>EXPIRATION`, got {:?}",
+                    clip(stdout)
+                ));
                 return;
             }
-            (Some(fields[0].to_owned()), Some(serde_json::Value::String(fields[1].to_owned())))
+            (
+                Some(fields[0].to_owned()),
+                Some(serde_json::Value::String(fields[1].to_owned())),
+            )
         }
         Output::Table => {
-            let token = stdout.split(|c: char| c == '|' || c.is_whitespace()).find(|w| w.starts_with(TOKEN_PREFIX));
+            let token = stdout
+                .split(|c: char| c == '|' || c.is_whitespace())
+                .find(|w| w.starts_with(TOKEN_PREFIX));
             if !stdout.contains("GetAuthorizationToken") {
-                problems.push(format!("expected a table titled GetAuthorizationToken, got {:?}", clip(stdout)));
+                problems.push(format!(
+                    "expected a table titled GetAuthorizationToken, got {:?}",
+                    clip(stdout)
+                ));
             }
             (token.map(str::to_owned), None)
         }
         Output::Skeleton => {
             match serde_json::from_str::<serde_json::Value>(stdout) {
                 Ok(json) if json.get("domain").is_some() => {}
-                _ => problems.push(format!("expected a JSON input skeleton with `domain`, got {:?}", clip(stdout))),
+                _ => problems.push(format!(
+                    "expected a JSON input skeleton with `domain`, got {:?}",
+                    clip(stdout)
+                )),
             }
             return;
         }
@@ -136,17 +181,37 @@ fn check_output(expect: &Expectation, obs: &Observation, problems: &mut Vec<Stri
     }
 }
 
-fn check_expiration(seconds: i64, value: &serde_json::Value, obs: &Observation, problems: &mut Vec<String>) {
+fn check_expiration(
+    seconds: i64,
+    value: &serde_json::Value,
+    obs: &Observation,
+    problems: &mut Vec<String>,
+) {
     let Some(actual) = parse_expiration(value) else {
-        problems.push(format!("expected an expiration (epoch seconds or ISO 8601), got {value}"));
+        problems.push(format!(
+            "expected an expiration (epoch seconds or ISO 8601), got {value}"
+        ));
         return;
     };
     let expected = obs.server_time.now + seconds;
-    let tolerance = if obs.server_time.frozen { 0.0 } else { obs.run.elapsed.as_secs_f64().ceil() + 2.0 };
+    let tolerance = if obs.server_time.frozen {
+        0.0
+    } else {
+        obs.run.elapsed.as_secs_f64().ceil() + 2.0
+    };
     let difference = actual - expected as f64;
     if difference.abs() > tolerance {
-        let when = |t: f64| humantime::format_rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(t.max(0.0))).to_string();
-        let exactly = if obs.server_time.frozen { "exactly " } else { "" };
+        let when = |t: f64| {
+            humantime::format_rfc3339(
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(t.max(0.0)),
+            )
+            .to_string()
+        };
+        let exactly = if obs.server_time.frozen {
+            "exactly "
+        } else {
+            ""
+        };
         problems.push(format!(
             "expected expiration {exactly}{} (the server's now + {seconds} s), got {} ({:+.0} s)",
             when(expected as f64),
@@ -162,23 +227,44 @@ pub fn parse_expiration(value: &serde_json::Value) -> Option<f64> {
     match value {
         serde_json::Value::Number(n) => n.as_f64(),
         serde_json::Value::String(text) => text.parse::<f64>().ok().or_else(|| {
-            let utc = text.strip_suffix("+00:00").map_or_else(|| text.clone(), |t| format!("{t}Z"));
+            let utc = text
+                .strip_suffix("+00:00")
+                .map_or_else(|| text.clone(), |t| format!("{t}Z"));
             let time = humantime::parse_rfc3339_weak(&utc).ok()?;
-            Some(time.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs_f64())
+            Some(
+                time.duration_since(std::time::UNIX_EPOCH)
+                    .ok()?
+                    .as_secs_f64(),
+            )
         }),
         _ => None,
     }
 }
 
-fn check_requests(expect: &Expectation, obs: &Observation, reported: Option<&(String, String)>, problems: &mut Vec<String>) {
+fn check_requests(
+    expect: &Expectation,
+    obs: &Observation,
+    reported: Option<&(String, String)>,
+    problems: &mut Vec<String>,
+) {
     let requests = &obs.requests;
     if let Some(count) = expect.requests {
         if requests.len() != count {
             let statuses: Vec<String> = requests.iter().map(describe_request).collect();
-            problems.push(format!("expected {count} request(s) to reach the server, got {} [{}]", requests.len(), statuses.join(", ")));
+            problems.push(format!(
+                "expected {count} request(s) to reach the server, got {} [{}]",
+                requests.len(),
+                statuses.join(", ")
+            ));
         }
     }
-    let default_signed = match (expect.exit, expect.error.as_deref().or(reported.map(|(c, _)| c.as_str()))) {
+    let default_signed = match (
+        expect.exit,
+        expect
+            .error
+            .as_deref()
+            .or(reported.map(|(c, _)| c.as_str())),
+    ) {
         (Some(Exit::Failure), Some(code)) if AUTH_ERRORS.contains(&code) => Signed::None,
         _ => Signed::All,
     };
@@ -186,17 +272,26 @@ fn check_requests(expect: &Expectation, obs: &Observation, reported: Option<&(St
     match expect.signed.unwrap_or(default_signed) {
         Signed::All => {
             if let Some(i) = requests.iter().position(bad_signature) {
-                problems.push(format!("expected every request to be correctly signed, request {} was not ({})", i + 1, describe_request(&requests[i])));
+                problems.push(format!(
+                    "expected every request to be correctly signed, request {} was not ({})",
+                    i + 1,
+                    describe_request(&requests[i])
+                ));
             }
         }
         Signed::None => {
             if let Some(i) = requests.iter().position(|r| r.authenticated) {
-                problems.push(format!("expected no request to pass signature verification, request {} did", i + 1));
+                problems.push(format!(
+                    "expected no request to pass signature verification, request {} did",
+                    i + 1
+                ));
             }
         }
         Signed::Last => {
             if requests.last().is_some_and(bad_signature) {
-                problems.push("expected the last request to be correctly signed, it was not".to_owned());
+                problems.push(
+                    "expected the last request to be correctly signed, it was not".to_owned(),
+                );
             }
         }
     }
@@ -204,8 +299,14 @@ fn check_requests(expect: &Expectation, obs: &Observation, reported: Option<&(St
         for (i, request) in requests.iter().enumerate() {
             match request.query.get(key).and_then(|v| v.as_str()) {
                 Some(sent) if sent == value => {}
-                Some(sent) => problems.push(format!("expected request {} to carry {key}={value}, got {key}={sent}", i + 1)),
-                None => problems.push(format!("expected request {} to carry {key}={value}, got no {key}", i + 1)),
+                Some(sent) => problems.push(format!(
+                    "expected request {} to carry {key}={value}, got {key}={sent}",
+                    i + 1
+                )),
+                None => problems.push(format!(
+                    "expected request {} to carry {key}={value}, got no {key}",
+                    i + 1
+                )),
             }
         }
     }
@@ -220,7 +321,9 @@ fn describe_request(request: &SeenRequest) -> String {
 }
 
 fn describe_failure(run: &ClientRun, reported: Option<&(String, String)>) -> String {
-    let exit = run.exit_code.map_or("no exit status".to_owned(), |c| format!("exit {c}"));
+    let exit = run
+        .exit_code
+        .map_or("no exit status".to_owned(), |c| format!("exit {c}"));
     match reported {
         Some((code, message)) => format!("{code} ({exit}): {}", clip(message)),
         None => format!("{exit}: {}", clip(run.stderr.trim())),
@@ -232,14 +335,22 @@ fn describe_failure(run: &ClientRun, reported: Option<&(String, String)>) -> Str
 pub fn reported_error(stderr: &str) -> Option<(String, String)> {
     let rest = stderr.split("An error occurred (").nth(1)?;
     let (code, rest) = rest.split_once(')')?;
-    let message = rest.split_once("): ").or_else(|| rest.split_once(": ")).map_or("", |(_, m)| m);
-    Some((code.to_owned(), message.lines().next().unwrap_or("").to_owned()))
+    let message = rest
+        .split_once("): ")
+        .or_else(|| rest.split_once(": "))
+        .map_or("", |(_, m)| m);
+    Some((
+        code.to_owned(),
+        message.lines().next().unwrap_or("").to_owned(),
+    ))
 }
 
 fn is_token(token: &str) -> bool {
     token.starts_with(TOKEN_PREFIX)
         && token.split('.').count() == 5
-        && token.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 fn clip(text: &str) -> String {
@@ -273,9 +384,18 @@ mod tests {
         let v = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
         assert_eq!(parse_expiration(&v("1795910400")), Some(1_795_910_400.0));
         assert_eq!(parse_expiration(&v("1.7959104E9")), Some(1_795_910_400.0));
-        assert_eq!(parse_expiration(&v("\"1795910400.0\"")), Some(1_795_910_400.0));
-        assert_eq!(parse_expiration(&v("\"2026-11-29T00:00:00+00:00\"")), Some(1_795_910_400.0));
-        assert_eq!(parse_expiration(&v("\"2026-11-29T00:00:00.500000+00:00\"")), Some(1_795_910_400.5));
+        assert_eq!(
+            parse_expiration(&v("\"1795910400.0\"")),
+            Some(1_795_910_400.0)
+        );
+        assert_eq!(
+            parse_expiration(&v("\"2026-11-29T00:00:00+00:00\"")),
+            Some(1_795_910_400.0)
+        );
+        assert_eq!(
+            parse_expiration(&v("\"2026-11-29T00:00:00.500000+00:00\"")),
+            Some(1_795_910_400.5)
+        );
         assert_eq!(parse_expiration(&v("\"tomorrow\"")), None);
     }
 }

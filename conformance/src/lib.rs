@@ -34,7 +34,8 @@ fn fixtures_dir() -> PathBuf {
 
 /// The scenario folder: `CODEARTIFACT_CONFORMANCE_SCENARIOS`, else `fixtures/scenarios`.
 pub fn default_scenarios_dir() -> PathBuf {
-    std::env::var_os("CODEARTIFACT_CONFORMANCE_SCENARIOS").map_or_else(|| fixtures_dir().join("scenarios"), PathBuf::from)
+    std::env::var_os("CODEARTIFACT_CONFORMANCE_SCENARIOS")
+        .map_or_else(|| fixtures_dir().join("scenarios"), PathBuf::from)
 }
 
 /// The fixture every scenario starts from: `fixtures/conformance.toml`.
@@ -54,7 +55,10 @@ pub fn matches_filter(name: &str, pattern: &str) -> bool {
     }
     let parts: Vec<&str> = pattern.split('*').collect();
     let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !name.starts_with(first) || !name[first.len()..].ends_with(last) || name.len() < first.len() + last.len() {
+    if !name.starts_with(first)
+        || !name[first.len()..].ends_with(last)
+        || name.len() < first.len() + last.len()
+    {
         return false;
     }
     let mut rest = &name[first.len()..name.len() - last.len()];

@@ -14,7 +14,9 @@ use codeartifact_conformance::report::{console_line, junit, JsonReport, Totals};
 use codeartifact_conformance::runner::{run, RunConfig};
 use codeartifact_conformance::scenario::ConformanceScenario;
 use codeartifact_conformance::target::Target;
-use codeartifact_conformance::{default_deviations_path, default_fixture_path, default_scenarios_dir, matches_filter};
+use codeartifact_conformance::{
+    default_deviations_path, default_fixture_path, default_scenarios_dir, matches_filter,
+};
 use codeartifact_mock::fixture::Fixture;
 
 /// Runs any AWS-CLI-compatible client through scripted CodeArtifact token scenarios.
@@ -34,7 +36,7 @@ enum Command {
         scenarios: Option<PathBuf>,
     },
     /// Run a client through the scenarios.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,7 +89,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::List { scenarios } => list(scenarios).map(|()| true),
-        Command::Run(args) => run_suite(args),
+        Command::Run(args) => run_suite(*args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -109,11 +111,17 @@ fn list(dir: Option<PathBuf>) -> anyhow::Result<()> {
 }
 
 fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
-    let mut scenarios = ConformanceScenario::load_dir(&args.scenarios.unwrap_or_else(default_scenarios_dir))?;
+    let mut scenarios =
+        ConformanceScenario::load_dir(&args.scenarios.unwrap_or_else(default_scenarios_dir))?;
     let deviations = if args.strict {
         KnownDeviations::default()
     } else {
-        KnownDeviations::load(&args.known_deviations.unwrap_or_else(default_deviations_path)).map_err(anyhow::Error::msg)?
+        KnownDeviations::load(
+            &args
+                .known_deviations
+                .unwrap_or_else(default_deviations_path),
+        )
+        .map_err(anyhow::Error::msg)?
     };
     let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
     if let Some((client, scenario)) = deviations.unknown_scenarios(&names).first() {
@@ -126,17 +134,28 @@ fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
         }
     }
     let fixture_path = args.fixture.unwrap_or_else(default_fixture_path);
-    let client = Client::resolve(&args.client, &args.clients_dir.unwrap_or_else(default_clients_dir), true)?;
+    let client = Client::resolve(
+        &args.client,
+        &args.clients_dir.unwrap_or_else(default_clients_dir),
+        true,
+    )?;
     let target = match &args.endpoint_url {
         Some(url) => {
-            let fixture_toml = std::fs::read_to_string(&fixture_path).with_context(|| format!("reading {}", fixture_path.display()))?;
+            let fixture_toml = std::fs::read_to_string(&fixture_path)
+                .with_context(|| format!("reading {}", fixture_path.display()))?;
             Fixture::parse(&fixture_toml, &fixture_path.display().to_string())?;
-            codeartifact_conformance::target::control(url, "GET", "/_mock/health", "").map_err(anyhow::Error::msg)?;
-            Target::External { url: url.clone(), fixture_toml }
+            codeartifact_conformance::target::control(url, "GET", "/_mock/health", "")
+                .map_err(anyhow::Error::msg)?;
+            Target::External {
+                url: url.clone(),
+                fixture_toml,
+            }
         }
-        None => Target::in_process(Fixture::load(&fixture_path)?).context("starting the in-process mock")?,
+        None => Target::in_process(Fixture::load(&fixture_path)?)
+            .context("starting the in-process mock")?,
     };
-    let scratch = std::env::temp_dir().join(format!("codeartifact-conformance-{}", std::process::id()));
+    let scratch =
+        std::env::temp_dir().join(format!("codeartifact-conformance-{}", std::process::id()));
     let config = RunConfig {
         client,
         target,
@@ -145,23 +164,38 @@ fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
         scratch: scratch.clone(),
         deviations,
     };
-    let cases = run(&scenarios, &config, |case| println!("{}", console_line(case)));
+    let cases = run(&scenarios, &config, |case| {
+        println!("{}", console_line(case))
+    });
     let _ = std::fs::remove_dir_all(&scratch);
 
     let totals = Totals::of(&cases);
     if let Some(path) = &args.junit {
-        std::fs::write(path, junit(&config.client.name, &cases)).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(path, junit(&config.client.name, &cases))
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     if let Some(path) = &args.json {
         let endpoint = args.endpoint_url.as_deref().unwrap_or("in-process");
-        let report = JsonReport { client: &config.client.name, endpoint, totals, cases: &cases };
-        std::fs::write(path, serde_json::to_vec_pretty(&report)?).with_context(|| format!("writing {}", path.display()))?;
+        let report = JsonReport {
+            client: &config.client.name,
+            endpoint,
+            totals,
+            cases: &cases,
+        };
+        std::fs::write(path, serde_json::to_vec_pretty(&report)?)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     if totals.not_applicable > 0 {
-        println!("{} not applicable to {}", totals.not_applicable, config.client.name);
+        println!(
+            "{} not applicable to {}",
+            totals.not_applicable, config.client.name
+        );
     }
     if totals.known_deviations > 0 {
-        println!("{} known deviations of {} (fixtures/known-deviations.toml)", totals.known_deviations, config.client.id);
+        println!(
+            "{} known deviations of {} (fixtures/known-deviations.toml)",
+            totals.known_deviations, config.client.id
+        );
     }
     println!("{}", totals.summary_line());
     Ok(totals.failed == 0)

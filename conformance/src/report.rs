@@ -45,7 +45,11 @@ pub fn console_line(case: &CaseReport) -> String {
         Outcome::NotApplicable(reason) => format!("N/A {}: {reason}", case.name),
         Outcome::Error(error) => format!("ERROR {}: {error}", case.name),
         Outcome::KnownDeviation { reason, problems } => {
-            format!("XFAIL {}: known deviation ({reason}): {}", case.name, problems.join("; "))
+            format!(
+                "XFAIL {}: known deviation ({reason}): {}",
+                case.name,
+                problems.join("; ")
+            )
         }
     }
 }
@@ -68,7 +72,10 @@ pub struct JsonReport<'a> {
 /// problems and the client's output, not-applicable scenarios are `skipped`.
 pub fn junit(client: &str, cases: &[CaseReport]) -> String {
     let totals = Totals::of(cases);
-    let errors = cases.iter().filter(|c| matches!(c.outcome, Outcome::Error(_))).count();
+    let errors = cases
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Error(_)))
+        .count();
     let seconds: f64 = cases.iter().map(|c| c.duration_ms as f64 / 1000.0).sum();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     xml.push_str(&format!(
@@ -121,7 +128,16 @@ pub fn junit(client: &str, cases: &[CaseReport]) -> String {
 }
 
 fn class_name(client: &str) -> String {
-    client.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect()
+    client
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Escapes text for XML attributes and content, dropping characters XML 1.0 cannot hold.
@@ -163,17 +179,35 @@ mod tests {
     fn lines_and_totals() {
         let cases = [
             case("a", Outcome::Pass),
-            case("b", Outcome::Fail(vec!["expected success, got exit 1".into()])),
-            case("c", Outcome::NotApplicable("uses options only the AWS CLI has".into())),
+            case(
+                "b",
+                Outcome::Fail(vec!["expected success, got exit 1".into()]),
+            ),
+            case(
+                "c",
+                Outcome::NotApplicable("uses options only the AWS CLI has".into()),
+            ),
         ];
-        assert_eq!(console_line(&cases[1]), "FAIL b: expected success, got exit 1");
-        assert_eq!(console_line(&cases[2]), "N/A c: uses options only the AWS CLI has");
+        assert_eq!(
+            console_line(&cases[1]),
+            "FAIL b: expected success, got exit 1"
+        );
+        assert_eq!(
+            console_line(&cases[2]),
+            "N/A c: uses options only the AWS CLI has"
+        );
         assert_eq!(Totals::of(&cases).summary_line(), "1 passed, 1 failed");
     }
 
     #[test]
     fn junit_escapes_and_counts() {
-        let xml = junit("python3 -m awscli", &[case("a", Outcome::Pass), case("b&c", Outcome::Fail(vec!["x < y".into()]))]);
+        let xml = junit(
+            "python3 -m awscli",
+            &[
+                case("a", Outcome::Pass),
+                case("b&c", Outcome::Fail(vec!["x < y".into()])),
+            ],
+        );
         assert!(xml.contains("name=\"b&amp;c\""));
         assert!(xml.contains("message=\"x &lt; y\""));
         assert!(xml.contains("&lt;bad&gt; &amp; \\u001b[0m"));

@@ -75,8 +75,16 @@ pub struct RunConfig {
 
 /// Runs every scenario; `live` sees each result as it completes. Results come back in the
 /// scenarios' order.
-pub fn run(scenarios: &[ConformanceScenario], config: &RunConfig, live: impl Fn(&CaseReport) + Sync) -> Vec<CaseReport> {
-    let jobs = if config.target.parallel() { config.jobs.max(1) } else { 1 };
+pub fn run(
+    scenarios: &[ConformanceScenario],
+    config: &RunConfig,
+    live: impl Fn(&CaseReport) + Sync,
+) -> Vec<CaseReport> {
+    let jobs = if config.target.parallel() {
+        config.jobs.max(1)
+    } else {
+        1
+    };
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<CaseReport>>> = Mutex::new(vec![None; scenarios.len()]);
     std::thread::scope(|scope| {
@@ -84,14 +92,21 @@ pub fn run(scenarios: &[ConformanceScenario], config: &RunConfig, live: impl Fn(
             let (next, results, live) = (&next, &results, &live);
             scope.spawn(move || loop {
                 let index = next.fetch_add(1, Ordering::SeqCst);
-                let Some(scenario) = scenarios.get(index) else { break };
+                let Some(scenario) = scenarios.get(index) else {
+                    break;
+                };
                 let report = run_one(scenario, config, worker);
                 live(&report);
                 results.lock().unwrap_or_else(|p| p.into_inner())[index] = Some(report);
             });
         }
     });
-    results.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().flatten().collect()
+    results
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 fn run_one(scenario: &ConformanceScenario, config: &RunConfig, worker: usize) -> CaseReport {
@@ -127,19 +142,33 @@ fn run_one(scenario: &ConformanceScenario, config: &RunConfig, worker: usize) ->
     report
 }
 
-fn observe(scenario: &ConformanceScenario, config: &RunConfig, worker: usize, report: &mut CaseReport) -> Result<Observation, String> {
+fn observe(
+    scenario: &ConformanceScenario,
+    config: &RunConfig,
+    worker: usize,
+    report: &mut CaseReport,
+) -> Result<Observation, String> {
     let prepared = config.target.prepare(scenario)?;
     let scratch = config.scratch.join(format!("worker-{worker}"));
     std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let server_time = prepared.server_time()?;
     let run = config
         .client
-        .run(&prepared.endpoint(), &scenario.client, &scratch, config.timeout)
+        .run(
+            &prepared.endpoint(),
+            &scenario.client,
+            &scratch,
+            config.timeout,
+        )
         .map_err(|e| format!("cannot run {}: {e}", config.client.argv[0]))?;
     let requests = prepared.requests()?;
     report.exit_code = run.exit_code;
     report.stdout.clone_from(&run.stdout);
     report.stderr.clone_from(&run.stderr);
     report.requests.clone_from(&requests);
-    Ok(Observation { run, requests, server_time })
+    Ok(Observation {
+        run,
+        requests,
+        server_time,
+    })
 }

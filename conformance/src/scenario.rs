@@ -94,7 +94,10 @@ impl ClientCall {
     pub fn needs_aws_cli(&self) -> bool {
         self.requires.as_deref() == Some("aws-cli")
             || self.profile.is_some()
-            || self.args.iter().any(|a| AWS_CLI_ONLY_OPTIONS.contains(&a.as_str()))
+            || self
+                .args
+                .iter()
+                .any(|a| AWS_CLI_ONLY_OPTIONS.contains(&a.as_str()))
     }
 }
 
@@ -202,13 +205,25 @@ struct ConformanceParts {
 impl ConformanceScenario {
     /// Reads a scenario file; it needs `[client]` and `[expect]`.
     pub fn load(path: &Path) -> Result<Self, ScenarioError> {
-        let error = |message: String| ScenarioError { path: path.to_owned(), message };
+        let error = |message: String| ScenarioError {
+            path: path.to_owned(),
+            message,
+        };
         let text = std::fs::read_to_string(path).map_err(|e| error(format!("cannot read: {e}")))?;
         let mock = codeartifact_mock::scenario::Scenario::parse(&text, &path.display().to_string())
-            .map_err(|e| error(e.message.clone() + &e.line.map(|l| format!(" (line {l})")).unwrap_or_default()))?;
-        let parts: ConformanceParts = toml::from_str(&text).map_err(|e| error(e.message().trim().replace('\n', ": ")))?;
-        let client = parts.client.ok_or_else(|| error("no [client] table: not a conformance scenario".into()))?;
-        let expect = parts.expect.ok_or_else(|| error("no [expect] table: not a conformance scenario".into()))?;
+            .map_err(|e| {
+                error(
+                    e.message.clone() + &e.line.map(|l| format!(" (line {l})")).unwrap_or_default(),
+                )
+            })?;
+        let parts: ConformanceParts =
+            toml::from_str(&text).map_err(|e| error(e.message().trim().replace('\n', ": ")))?;
+        let client = parts
+            .client
+            .ok_or_else(|| error("no [client] table: not a conformance scenario".into()))?;
+        let expect = parts
+            .expect
+            .ok_or_else(|| error("no [expect] table: not a conformance scenario".into()))?;
         check_expectation(&expect).map_err(error)?;
         Ok(Self {
             name: mock.name.clone(),
@@ -223,14 +238,20 @@ impl ConformanceScenario {
 
     /// Every `*.toml` scenario in a folder, sorted by name.
     pub fn load_dir(dir: &Path) -> Result<Vec<Self>, ScenarioError> {
-        let error = |message: String| ScenarioError { path: dir.to_owned(), message };
+        let error = |message: String| ScenarioError {
+            path: dir.to_owned(),
+            message,
+        };
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| error(format!("cannot read the scenario folder: {e}")))?
             .filter_map(|entry| entry.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e == "toml"))
             .collect();
         paths.sort();
-        let scenarios = paths.iter().map(|p| Self::load(p)).collect::<Result<Vec<_>, _>>()?;
+        let scenarios = paths
+            .iter()
+            .map(|p| Self::load(p))
+            .collect::<Result<Vec<_>, _>>()?;
         if scenarios.is_empty() {
             return Err(error("no *.toml scenarios in the folder".into()));
         }
@@ -243,8 +264,12 @@ fn check_expectation(expect: &Expectation) -> Result<(), String> {
         if expect.exit.is_none() {
             return Err("[expect] needs `exit` (or `one_of` alternatives)".into());
         }
-        if expect.exit == Some(Exit::Success) && (expect.error.is_some() || expect.message_contains.is_some()) {
-            return Err("[expect] `error` and `message_contains` go with exit = \"failure\"".into());
+        if expect.exit == Some(Exit::Success)
+            && (expect.error.is_some() || expect.message_contains.is_some())
+        {
+            return Err(
+                "[expect] `error` and `message_contains` go with exit = \"failure\"".into(),
+            );
         }
     }
     expect.one_of.iter().try_for_each(check_expectation)

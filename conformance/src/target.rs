@@ -67,8 +67,14 @@ pub enum Prepared {
 impl Target {
     /// An in-process target.
     pub fn in_process(fixture: Fixture) -> std::io::Result<Self> {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-        Ok(Self::InProcess { runtime: Arc::new(runtime), fixture })
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        Ok(Self::InProcess {
+            runtime: Arc::new(runtime),
+            fixture,
+        })
     }
 
     /// Whether scenarios may run in parallel (not on a shared external mock).
@@ -118,9 +124,15 @@ impl Prepared {
             }),
             Self::External(url) => {
                 let clock = control(url, "GET", "/_mock/clock", "")?;
-                let now = clock["now"].as_str().ok_or("GET /_mock/clock has no `now`")?;
-                let now = humantime::parse_rfc3339_weak(now).map_err(|e| format!("GET /_mock/clock: bad `now` {now:?}: {e}"))?;
-                Ok(ServerTime { now: unix_seconds(now), frozen: clock.get("frozen_at").is_some() })
+                let now = clock["now"]
+                    .as_str()
+                    .ok_or("GET /_mock/clock has no `now`")?;
+                let now = humantime::parse_rfc3339_weak(now)
+                    .map_err(|e| format!("GET /_mock/clock: bad `now` {now:?}: {e}"))?;
+                Ok(ServerTime {
+                    now: unix_seconds(now),
+                    frozen: clock.get("frozen_at").is_some(),
+                })
             }
         }
     }
@@ -145,7 +157,9 @@ impl Prepared {
                 Ok(SeenRequest {
                     status: e["status"].as_u64().and_then(|s| u16::try_from(s).ok()),
                     error: e["error"].as_str().map(str::to_owned),
-                    authenticated: e["authenticated"].as_bool().ok_or("a journal entry has no `authenticated`")?,
+                    authenticated: e["authenticated"]
+                        .as_bool()
+                        .ok_or("a journal entry has no `authenticated`")?,
                     query: e["query"].as_object().cloned().unwrap_or_default(),
                 })
             })
@@ -161,25 +175,46 @@ pub fn control(url: &str, method: &str, path: &str, body: &str) -> Result<Value,
         .trim_end_matches('/');
     let fail = |what: String| format!("{method} {url}{path}: {what}");
     let mut stream = TcpStream::connect(host).map_err(|e| fail(format!("cannot connect: {e}")))?;
-    stream.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| fail(e.to_string()))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| fail(e.to_string()))?;
     let request = format!(
         "{method} {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/toml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
-    stream.write_all(request.as_bytes()).map_err(|e| fail(e.to_string()))?;
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| fail(e.to_string()))?;
     let mut response = Vec::new();
-    stream.read_to_end(&mut response).map_err(|e| fail(e.to_string()))?;
+    stream
+        .read_to_end(&mut response)
+        .map_err(|e| fail(e.to_string()))?;
     let text = String::from_utf8_lossy(&response);
-    let (head, body) = text.split_once("\r\n\r\n").ok_or_else(|| fail("not an HTTP response".into()))?;
-    let status: u16 = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| fail("no status".into()))?;
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| fail("not an HTTP response".into()))?;
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| fail("no status".into()))?;
     let json: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     if status != 200 {
-        let detail = json["message"].as_str().map_or_else(|| body.chars().take(200).collect(), str::to_owned);
-        let hint = if status == 404 || status == 403 { " (is this a codeartifact-mock with its control API on?)" } else { "" };
+        let detail = json["message"]
+            .as_str()
+            .map_or_else(|| body.chars().take(200).collect(), str::to_owned);
+        let hint = if status == 404 || status == 403 {
+            " (is this a codeartifact-mock with its control API on?)"
+        } else {
+            ""
+        };
         return Err(fail(format!("status {status}: {detail}{hint}")));
     }
     if json.is_null() {
-        return Err(fail(format!("the answer is not JSON: {}", body.chars().take(200).collect::<String>())));
+        return Err(fail(format!(
+            "the answer is not JSON: {}",
+            body.chars().take(200).collect::<String>()
+        )));
     }
     Ok(json)
 }

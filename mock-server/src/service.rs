@@ -268,7 +268,9 @@ impl MockService {
         );
         // Journaled on arrival, so a client that gives up during a scripted delay still
         // leaves its request in the journal.
-        self.shared.journal.record(JournalEntry::from_exchange(&exchange));
+        self.shared
+            .journal
+            .record(JournalEntry::from_exchange(&exchange));
         if let Some(delay) = delay {
             tokio::time::sleep(delay).await;
         }
@@ -277,7 +279,10 @@ impl MockService {
 
     /// Decides the answer to one AWS request, says what happened, and how long a scripted
     /// fault wants the answer held back.
-    pub fn respond(&self, request: Request<Bytes>) -> (Reply, Exchange, Option<std::time::Duration>) {
+    pub fn respond(
+        &self,
+        request: Request<Bytes>,
+    ) -> (Reply, Exchange, Option<std::time::Duration>) {
         let now = self.shared.clock.now();
         let (parts, body) = request.into_parts();
         let header_text = |name: &str| {
