@@ -98,13 +98,7 @@ fn logs_one_line_per_request_and_never_a_secret_even_at_trace() {
     let session = Signing::key("ASIASESSIONEXAMPLE01", "session/secret/EXAMPLEKEY", now)
         .session("session-token-EXAMPLE-1");
     let ok = signed("domain=acme", &session);
-    let signature = ok.headers()["authorization"]
-        .to_str()
-        .unwrap()
-        .rsplit('=')
-        .next()
-        .unwrap()
-        .to_owned();
+    let signature = signature_of(&ok);
     let (status, response) = raw_exchange(&server.url, &to_wire(&ok));
     assert_eq!(status, 200, "{response}");
     let token = response
@@ -156,25 +150,8 @@ fn logs_one_line_per_request_and_never_a_secret_even_at_trace() {
 
 #[test]
 fn sigterm_shuts_down_cleanly() {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_codeartifact-mock"))
-        .args(["--listen", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    assert!(line.starts_with("listening on http://127.0.0.1:"));
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let server = MockProcess::start(&[]);
+    assert_eq!(server.terminate(), Some(0));
 }
 
 #[test]
@@ -201,30 +178,21 @@ fn control_flags_switch_and_guard_the_control_api() {
 
 #[test]
 fn the_control_api_is_off_on_a_non_loopback_address_without_an_admin_token() {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_codeartifact-mock"))
-        .args(["--listen", "0.0.0.0:0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    let port = line.trim_end().rsplit(':').next().unwrap().to_owned();
-    let url = format!("http://127.0.0.1:{port}");
-    let (status, _) = control_http(&url, "GET", "/_mock/health", "");
-    let _ = child.kill();
-    let output = child.wait_with_output().unwrap();
+    let server = MockProcess::spawn("0.0.0.0:0", &[], "info");
+    // Reached over loopback only, as every test here is.
+    let (status, _) = control_http(
+        &format!("http://127.0.0.1:{}", server.port()),
+        "GET",
+        "/_mock/health",
+        "",
+    );
     assert_eq!(status, 403, "served as an AWS path");
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let logs = server.logs();
     assert!(
-        stderr.contains(
+        logs.contains(
             "the control API (/_mock/) is off because 0.0.0.0:0 is not a loopback address"
         ),
-        "{stderr}"
+        "{logs}"
     );
 }
 

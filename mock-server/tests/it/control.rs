@@ -325,13 +325,7 @@ async fn the_journal_records_requests_in_order_without_secrets() {
             .parse()
             .unwrap(),
     );
-    let signature = ok.headers()["authorization"]
-        .to_str()
-        .unwrap()
-        .rsplit('=')
-        .next()
-        .unwrap()
-        .to_owned();
+    let signature = signature_of(&ok);
     let token = call(&service, ok).await.assert_ok()["authorizationToken"]
         .as_str()
         .unwrap()

@@ -231,11 +231,17 @@ pub(crate) struct MockProcess {
 
 impl MockProcess {
     pub(crate) fn start(args: &[&str]) -> Self {
-        Self::start_logging(args, "info")
+        Self::spawn("127.0.0.1:0", args, "info")
     }
 
     /// Starts with `RUST_LOG` set to `filter`.
     pub(crate) fn start_logging(args: &[&str], filter: &str) -> Self {
+        Self::spawn("127.0.0.1:0", args, filter)
+    }
+
+    /// Starts on `listen`, with `RUST_LOG` set to `filter`; returns once the listening line
+    /// is read.
+    pub(crate) fn spawn(listen: &str, args: &[&str], filter: &str) -> Self {
         let stderr_path = std::env::temp_dir().join(format!(
             "codeartifact-mock-{}-{}.log",
             std::process::id(),
@@ -243,7 +249,7 @@ impl MockProcess {
         ));
         let stderr = std::fs::File::create(&stderr_path).expect("log file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_codeartifact-mock"))
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", listen])
             .args(args)
             .env("RUST_LOG", filter)
             .stdout(Stdio::piped())
@@ -264,6 +270,26 @@ impl MockProcess {
             url,
             stderr_path,
         }
+    }
+
+    /// The port it listens on.
+    pub(crate) fn port(&self) -> u16 {
+        self.url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("a port in the URL")
+    }
+
+    /// Sends SIGTERM and waits for the exit code.
+    pub(crate) fn terminate(mut self) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "SIGTERM delivered");
+        self.child.wait().expect("the mock exits").code()
     }
 
     pub(crate) fn logs(&self) -> String {
@@ -303,6 +329,16 @@ pub(crate) fn raw_exchange(url: &str, request: &[u8]) -> (u16, String) {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     (status, text)
+}
+
+/// The `Signature=` value of a header-signed request.
+pub(crate) fn signature_of(request: &Request<Bytes>) -> String {
+    let authorization = request.headers()["authorization"].to_str().expect("ascii");
+    authorization
+        .rsplit("Signature=")
+        .next()
+        .expect("a signature")
+        .to_owned()
 }
 
 /// Serialises a request as HTTP/1.1 bytes, with `Connection: close`.
