@@ -31,3 +31,12 @@ lint:
 # Install or build the clients the tests drive; says what to run where it cannot.
 prepare-clients:
     bash conformance/clients/prepare.sh
+
+# Throughput, latency, start-up and memory against a bare hyper server (needs wrk); see
+# docs/performance.md.
+bench:
+    bash bench/run.sh
+
+# Criterion micro-benchmarks of the hot paths.
+bench-micro:
+    cargo bench --locked -p codeartifact-mock --bench hot_paths

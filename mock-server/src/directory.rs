@@ -2,20 +2,27 @@
 //! domains by (owner, name), so lookups cost the same with ten entries or ten thousand.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::RwLock;
 use std::time::SystemTime;
 
 use crate::domain::Domain;
 use crate::fixture::Fixture;
 use crate::identity::Identity;
-use crate::sigv4::{Credential, CredentialSource};
+use crate::sigv4::{AmzDate, Credential, CredentialSource, SecretKey, SigningKey};
+
+/// Signing keys kept at most; past it the cache starts over (keys change daily anyway).
+const SIGNING_KEY_CACHE_LIMIT: usize = 65_536;
 
 /// The regions, domains and identities being served.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Directory {
     regions: HashSet<String>,
     region_order: Vec<String>,
     identities: HashMap<String, Identity>,
     domains: HashMap<(String, String), Vec<Domain>>,
+    /// Derived signing keys by credential scope (`AKID/DATE/REGION/SERVICE`): four HMACs saved
+    /// per request. Lives and dies with the directory, so a new fixture starts it afresh.
+    signing_keys: RwLock<HashMap<String, SigningKey>>,
 }
 
 impl Directory {
@@ -42,6 +49,7 @@ impl Directory {
                 })
                 .collect(),
             domains,
+            signing_keys: RwLock::default(),
         }
     }
 
@@ -81,5 +89,55 @@ impl CredentialSource for Directory {
 
     fn serves_region(&self, region: &str) -> bool {
         self.regions.contains(region)
+    }
+
+    fn signing_key(
+        &self,
+        scope: &str,
+        secret: &SecretKey,
+        date: AmzDate,
+        region: &str,
+        service: &str,
+    ) -> SigningKey {
+        if let Some(key) = self
+            .signing_keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(scope)
+        {
+            return *key;
+        }
+        let key = SigningKey::derive(secret, date, region, service);
+        let mut cache = self.signing_keys.write().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= SIGNING_KEY_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(scope.to_owned(), key);
+        key
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signing_keys_are_derived_once_per_scope() {
+        let directory = Directory::new(&Fixture::embedded_default(), SystemTime::now());
+        let secret = SecretKey::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        let date = AmzDate::parse("20261128T120000Z").unwrap();
+        let scope = "AKIAIOSFODNN7EXAMPLE/20261128/us-east-1/codeartifact";
+        let fresh = SigningKey::derive(&secret, date, "us-east-1", "codeartifact");
+        let first = directory.signing_key(scope, &secret, date, "us-east-1", "codeartifact");
+        let cached = directory.signing_key(
+            scope,
+            &SecretKey::new("ignored once cached"),
+            date,
+            "us-east-1",
+            "codeartifact",
+        );
+        assert_eq!(first.sign("x"), fresh.sign("x"));
+        assert_eq!(cached.sign("x"), fresh.sign("x"));
+        assert_eq!(directory.signing_keys.read().unwrap().len(), 1);
     }
 }

@@ -13,8 +13,11 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let options = Options::parse();
+    // Log lines are handed to a writer thread, so a slow stderr never stalls a request; the
+    // guard flushes them at exit.
+    let (writer, _flush_on_exit) = tracing_appender::non_blocking(std::io::stderr());
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),

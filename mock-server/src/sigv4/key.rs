@@ -62,20 +62,22 @@ impl fmt::Debug for Signature {
 
 /// `kSigning`, derived from a secret for one date, region and service. Deriving takes four
 /// HMACs; callers may cache it per (access key, date, region, service).
-#[derive(Clone)]
-pub struct SigningKey(Vec<u8>);
+#[derive(Clone, Copy)]
+pub struct SigningKey([u8; 32]);
 
 impl SigningKey {
     /// Derives the key with aws-sigv4's own primitive, so client and server agree by construction.
     pub fn derive(secret: &SecretKey, date: AmzDate, region: &str, service: &str) -> Self {
         let time: SystemTime = date.to_system_time();
         let key = aws_sigv4::sign::v4::generate_signing_key(secret.expose(), time, region, service);
-        Self(key.as_ref().to_vec())
+        let mut bytes = [0u8; 32];
+        bytes.copy_from_slice(key.as_ref());
+        Self(bytes)
     }
 
     /// Hex HMAC-SHA256 of the string to sign.
     pub fn sign(&self, string_to_sign: &str) -> String {
-        aws_sigv4::sign::v4::calculate_signature(&self.0, string_to_sign.as_bytes())
+        aws_sigv4::sign::v4::calculate_signature(self.0, string_to_sign.as_bytes())
     }
 }
 

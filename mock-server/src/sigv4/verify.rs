@@ -30,10 +30,12 @@ pub trait CredentialSource {
     fn credential(&self, access_key_id: &str) -> Option<Credential<'_>>;
     /// Whether requests scoped to this region are served here.
     fn serves_region(&self, region: &str) -> bool;
-    /// A cached signing key, if the source keeps a cache. The default derives a fresh key.
+    /// The signing key for a credential scope (`AKID/DATE/REGION/SERVICE`, the credential
+    /// without its terminator), from a cache if the source keeps one. The default derives a
+    /// fresh key every time.
     fn signing_key(
         &self,
-        _access_key_id: &str,
+        _scope: &str,
         secret: &SecretKey,
         date: AmzDate,
         region: &str,
@@ -121,13 +123,12 @@ impl Verifier {
             .split_once('/')
             .map_or("", |(_, scope)| scope);
         let to_sign = string_to_sign(date, scope, &canonical);
-        let key = source.signing_key(
-            access_key_id,
-            credential.secret,
-            date,
-            region,
-            &self.service,
-        );
+        // The credential minus its terminator names the key: AKID/DATE/REGION/SERVICE.
+        let cache_key = params
+            .credential
+            .strip_suffix("/aws4_request")
+            .unwrap_or(&params.credential);
+        let key = source.signing_key(cache_key, credential.secret, date, region, &self.service);
         if !params.signature.matches(&key.sign(&to_sign)) {
             return Err(AuthError::SignatureMismatch {
                 canonical_request: canonical.redacted(),

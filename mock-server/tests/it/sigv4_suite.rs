@@ -5,7 +5,6 @@
 //! the request verifies, and flipping one byte of the signature makes it fail.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::SystemTime;
 
 use codeartifact_mock::sigv4::{
@@ -28,33 +27,39 @@ const SKIPPED_FORMS: &[(&str, &str)] = &[(
     "the session token is appended after signing; a server puts every query parameter but the signature into the canonical query, as AWS does",
 )];
 
+/// The suite inside the aws-sigv4 crate that `Cargo.lock` pins, in cargo's registry sources
+/// (built before the tests run, so it is always there).
 fn suite_dir() -> PathBuf {
-    let output = Command::new(env!("CARGO"))
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--offline",
-            "--manifest-path",
-        ])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-        .output()
-        .expect("cargo metadata runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let metadata: Value = serde_json::from_slice(&output.stdout).expect("metadata JSON");
-    let manifest = metadata["packages"]
-        .as_array()
-        .and_then(|packages| packages.iter().find(|p| p["name"] == "aws-sigv4"))
-        .and_then(|p| p["manifest_path"].as_str())
-        .expect("aws-sigv4 is a dependency");
-    Path::new(manifest)
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("crate dir")
-        .join("aws-signing-test-suite/v4")
+        .expect("workspace");
+    let lock = std::fs::read_to_string(workspace.join("Cargo.lock")).expect("Cargo.lock");
+    let version = lock
+        .split("[[package]]")
+        .find(|package| package.contains("name = \"aws-sigv4\"\n"))
+        .and_then(|package| package.lines().find_map(|l| l.strip_prefix("version = \"")))
+        .map(|v| v.trim_end_matches('"').to_owned())
+        .expect("aws-sigv4 in Cargo.lock");
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
+        .expect("CARGO_HOME or HOME");
+    let registry = cargo_home.join("registry/src");
+    std::fs::read_dir(&registry)
+        .unwrap_or_else(|e| panic!("{}: {e}", registry.display()))
+        .filter_map(|index| index.ok())
+        .map(|index| {
+            index
+                .path()
+                .join(format!("aws-sigv4-{version}/aws-signing-test-suite/v4"))
+        })
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| {
+            panic!(
+                "aws-sigv4 {version} sources not found under {}",
+                registry.display()
+            )
+        })
 }
 
 struct SuiteCredentials {

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# `just bench`: codeartifact-mock against a bare hyper server under the same wrk load, on this
+# machine, on loopback. Prints one table: req/s, p50/p99, ratio to the baseline, start-up time,
+# peak RSS; then the soak (a million requests) and the scale check (10 vs 10,000 identities
+# and domains). Method and figures: docs/performance.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+duration=${BENCH_DURATION:-10s}
+threads=2
+connections=16
+out=target/bench
+rm -rf "$out" && mkdir -p "$out"
+
+if ! command -v wrk >/dev/null; then
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "installing wrk (Debian package)"
+        apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+    else
+        echo "just bench needs wrk: sudo apt-get install wrk" >&2
+        exit 2
+    fi
+fi
+
+cargo build --release --locked --quiet -p codeartifact-mock -p codeartifact-bench
+bin=target/release
+"$bin/codeartifact-bench" fixture 10 >"$out/fixture-10.toml"
+"$bin/codeartifact-bench" fixture 10000 >"$out/fixture-10000.toml"
+
+# start NAME COMMAND...: starts a server, reads its `listening on` line; sets URL, PID, STARTUP_MS.
+start() {
+    local name=$1
+    shift
+    local fifo="$out/$name.fifo" line before after
+    mkfifo "$fifo"
+    before=$EPOCHREALTIME
+    "$@" >"$fifo" 2>"$out/$name.log" &
+    PID=$!
+    read -r line <"$fifo"
+    after=$EPOCHREALTIME
+    rm -f "$fifo"
+    URL=${line#listening on }
+    STARTUP_MS=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
+}
+
+stop() {
+    kill "$PID" 2>/dev/null || true
+    wait "$PID" 2>/dev/null || true
+}
+
+# load NAME [DURATION]: wrk with a freshly signed GetAuthorizationToken request; sets RPS, P50,
+# P99 (ms), REQUESTS, NON_2XX.
+load() {
+    local name=$1 length=${2:-$duration}
+    "$bin/codeartifact-bench" wrk-script "$URL" AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY us-east-1 >"$out/request.lua"
+    wrk -t"$threads" -c"$connections" -d"$length" --latency -s "$out/request.lua" "$URL" >"$out/$name.wrk"
+    RPS=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' "$out/$name.wrk")
+    REQUESTS=$(awk '/requests in/ { print $1 }' "$out/$name.wrk")
+    NON_2XX=$(awk '/Non-2xx/ { print $5 }' "$out/$name.wrk")
+    P50=$(percentile 50% "$out/$name.wrk")
+    P99=$(percentile 99% "$out/$name.wrk")
+}
+
+percentile() {
+    awk -v p="$1" '$1 == p {
+        v = $2; unit = v; gsub(/[0-9.]/, "", unit); sub(/[a-z]+$/, "", v)
+        if (unit == "us") v /= 1000; else if (unit == "s") v *= 1000
+        printf "%.3f", v
+    }' "$2"
+}
+
+peak_rss_mib() {
+    awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$PID/status"
+}
+
+rows=()
+row() { rows+=("$(printf '| %-38s | %9s | %8s | %8s | %6s | %9s | %8s |' "$@")"); }
+
+# The baseline: a bare hyper server answering a fixed body.
+start baseline "$bin/codeartifact-bench" baseline
+load warmup 2s
+load baseline
+baseline_rps=$RPS
+row "hyper baseline (fixed body)" "$RPS" "$P50" "$P99" "1.00" "$STARTUP_MS" "$(peak_rss_mib)"
+stop
+
+# The mock on its embedded fixture, logging every request at info as it does by default.
+start mock "$bin/codeartifact-mock" --listen 127.0.0.1:0
+load warmup 2s
+load mock
+mock_rps=$RPS mock_p99=$P99 mock_startup=$STARTUP_MS mock_non2xx=${NON_2XX:-0}
+row "codeartifact-mock (embedded fixture)" "$RPS" "$P50" "$P99" "$(awk -v a="$RPS" -v b="$baseline_rps" 'BEGIN { printf "%.2f", a / b }')" "$STARTUP_MS" "$(peak_rss_mib)"
+
+# Soak: keep the same server busy until it has answered a million requests.
+total=$REQUESTS
+while [ "$total" -lt 1000000 ]; do
+    load soak 10s
+    total=$((total + REQUESTS))
+done
+soak_rss=$(peak_rss_mib)
+stop
+
+# Scale: 10 and 10,000 identities and domains.
+for n in 10 10000; do
+    start "mock-$n" "$bin/codeartifact-mock" --listen 127.0.0.1:0 --config "$out/fixture-$n.toml"
+    load warmup 2s
+    load "mock-$n"
+    row "codeartifact-mock ($n identities+domains)" "$RPS" "$P50" "$P99" "$(awk -v a="$RPS" -v b="$baseline_rps" 'BEGIN { printf "%.2f", a / b }')" "$STARTUP_MS" "$(peak_rss_mib)"
+    declare "scale_$n=$RPS" "startup_$n=$STARTUP_MS"
+    stop
+done
+
+echo "wrk: $threads threads, $connections connections, $duration per run, loopback; $(nproc) cores"
+echo
+printf '| %-38s | %9s | %8s | %8s | %6s | %9s | %8s |\n' "server" "req/s" "p50 ms" "p99 ms" "ratio" "start ms" "RSS MiB"
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..40})" "-----------" "----------" "----------" "--------" "-----------" "----------"
+printf '%s\n' "${rows[@]}"
+echo
+echo "soak: $total requests to one server, peak RSS $soak_rss MiB"
+echo
+check() { if awk "BEGIN { exit !($2) }"; then echo "  met     $1"; else echo "  MISSED  $1"; fi; }
+echo "targets:"
+check "throughput >= 0.5x baseline (got $(awk -v a="$mock_rps" -v b="$baseline_rps" 'BEGIN { printf "%.2f", a / b }')x; aim 0.7x)" "$mock_rps >= 0.5 * $baseline_rps"
+check "every response 200 (non-2xx: $mock_non2xx)" "$mock_non2xx == 0"
+check "p99 < 2 ms (got $mock_p99 ms)" "$mock_p99 < 2"
+check "start-up < 50 ms, embedded fixture (got $mock_startup ms; aim 10)" "$mock_startup < 50"
+check "start-up < 50 ms, 10,000 identities and domains (got ${startup_10000} ms)" "${startup_10000} < 50"
+check "peak RSS < 64 MiB after a million requests (got $soak_rss MiB; aim 20)" "$soak_rss < 64"
+check "10 -> 10,000 identities: throughput falls <= 10% (${scale_10} -> ${scale_10000} req/s)" "${scale_10000} >= 0.9 * ${scale_10}"
