@@ -11,7 +11,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
-use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use http::{header, HeaderValue, Request, Response, StatusCode};
 use rand::RngCore;
 
 use crate::api::get_authorization_token::{self, ExpirationFormat, ZeroDurationPolicy};
@@ -19,7 +19,7 @@ use crate::api::Operation;
 use crate::body::MockBody;
 use crate::clock::{Clock, ClockMode};
 use crate::control::faults::{FaultAction, FaultEffect, FaultSet, FaultTarget};
-use crate::control::journal::{Journal, JournalEntry, DEFAULT_CAPACITY};
+use crate::control::journal::{Journal, DEFAULT_CAPACITY};
 use crate::directory::Directory;
 use crate::error::{ErrorCode, ServiceError};
 use crate::fixture::Fixture;
@@ -268,9 +268,7 @@ impl MockService {
         );
         // Journaled on arrival, so a client that gives up during a scripted delay still
         // leaves its request in the journal.
-        self.shared
-            .journal
-            .record(JournalEntry::from_exchange(&exchange));
+        self.shared.journal.record(exchange);
         if let Some(delay) = delay {
             tokio::time::sleep(delay).await;
         }
@@ -296,8 +294,7 @@ impl MockService {
             method: parts.method.to_string(),
             path: parts.uri.path().to_owned(),
             query: Vec::new(),
-            operation: Operation::route(&parts.method, &normalized_path(parts.uri.path()))
-                .map(Operation::name),
+            operation: None,
             access_key_id: claimed_access_key(&parts.headers, parts.uri.query()),
             authenticated: false,
             status: 0,
@@ -308,6 +305,8 @@ impl MockService {
             user_agent: header_text("user-agent"),
             amz_sdk_request: header_text("amz-sdk-request"),
         };
+        let operation = Operation::route(&parts.method, &normalized_path(parts.uri.path()));
+        exchange.operation = operation.map(Operation::name);
         let world = self.world();
         let query = Query::parse(parts.uri.query().unwrap_or(""));
         let auth = query.as_ref().map_err(|e| ServiceError::new(ErrorCode::MalformedQueryStringException, e.to_string())).and_then(|query| {
@@ -334,15 +333,9 @@ impl MockService {
         let answer = match fault.as_ref().and_then(Answer::injected) {
             Some(answer) => answer,
             None => match (auth, &query) {
-                (Ok(verified), Ok(query)) => Answer::from(self.run(
-                    &parts.method,
-                    &parts.uri,
-                    query,
-                    &verified,
-                    &world,
-                    now,
-                    &mut exchange,
-                )),
+                (Ok(verified), Ok(query)) => {
+                    Answer::from(self.run(operation, query, &verified, &world, now))
+                }
                 (Err(error), _) => Answer::from(Err(error)),
                 (Ok(_), Err(_)) => unreachable!("authentication needs a decoded query"),
             },
@@ -371,22 +364,18 @@ impl MockService {
         )
     }
 
-    #[allow(clippy::too_many_arguments)] // the request's parts, kept apart to avoid a copy
+    /// Runs an authenticated request through its operation.
     fn run(
         &self,
-        method: &Method,
-        uri: &http::Uri,
+        operation: Option<Operation>,
         query: &Query,
         verified: &Verified,
         world: &World,
         now: SystemTime,
-        exchange: &mut Exchange,
     ) -> Result<Vec<u8>, ServiceError> {
-        let operation =
-            Operation::route(method, &normalized_path(uri.path())).ok_or_else(|| {
-                ServiceError::new(ErrorCode::UnknownOperationException, "Unknown operation")
-            })?;
-        exchange.operation = Some(operation.name());
+        let operation = operation.ok_or_else(|| {
+            ServiceError::new(ErrorCode::UnknownOperationException, "Unknown operation")
+        })?;
         let caller = world
             .directory
             .identity(&verified.access_key_id)
@@ -407,6 +396,10 @@ impl MockService {
         }
     }
 }
+
+const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+const X_AMZN_REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-amzn-requestid");
+const X_AMZN_ERROR_TYPE: header::HeaderName = header::HeaderName::from_static("x-amzn-errortype");
 
 /// What a proxy might send instead of JSON (the `malformed_body` fault).
 const MALFORMED_BODY: &str =
@@ -469,11 +462,11 @@ fn aws_response(
 ) -> Response<MockBody> {
     let mut builder = Response::builder()
         .status(status)
-        .header(header::CONTENT_TYPE, "application/json")
-        .header("x-amzn-RequestId", &exchange.request_id)
+        .header(header::CONTENT_TYPE, APPLICATION_JSON)
+        .header(X_AMZN_REQUEST_ID, &exchange.request_id)
         .header(header::DATE, httpdate::fmt_http_date(now));
     if let Some(code) = exchange.error {
-        builder = builder.header("x-amzn-ErrorType", code.error_type_header());
+        builder = builder.header(X_AMZN_ERROR_TYPE, code.error_type_header());
     }
     if let Some(seconds) = retry_after {
         builder = builder.header(header::RETRY_AFTER, HeaderValue::from(seconds));

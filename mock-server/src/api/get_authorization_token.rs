@@ -7,8 +7,6 @@
 
 use std::time::SystemTime;
 
-use serde_json::json;
-
 use crate::clock::unix_seconds;
 use crate::directory::Directory;
 use crate::domain::domain_arn;
@@ -234,21 +232,20 @@ fn expiration(
     }
 }
 
+/// `{"authorizationToken":"...","expiration":N}`, written directly: the token is base64url
+/// and dots, which JSON needs no escaping for, and serde_json cannot spell `1.76433E9`.
 fn success_body(token: &str, expires_at: i64, format: ExpirationFormat) -> Vec<u8> {
-    match format {
-        ExpirationFormat::Integer => {
-            serde_json::to_vec(&json!({"authorizationToken": token, "expiration": expires_at}))
-                .unwrap_or_default()
-        }
-        ExpirationFormat::JavaDouble => {
-            // serde_json cannot write `1.76433E9`; the token is base64url, so needs no escaping.
-            format!(
-                "{{\"authorizationToken\":\"{token}\",\"expiration\":{}}}",
-                java_double(expires_at)
-            )
-            .into_bytes()
-        }
-    }
+    let expiration = match format {
+        ExpirationFormat::Integer => expires_at.to_string(),
+        ExpirationFormat::JavaDouble => java_double(expires_at),
+    };
+    let mut body = Vec::with_capacity(token.len() + expiration.len() + 40);
+    body.extend_from_slice(b"{\"authorizationToken\":\"");
+    body.extend_from_slice(token.as_bytes());
+    body.extend_from_slice(b"\",\"expiration\":");
+    body.extend_from_slice(expiration.as_bytes());
+    body.push(b'}');
+    body
 }
 
 /// `Double.toString` of a whole number of at least 10^7: `1.76433E9`.
@@ -371,6 +368,20 @@ mod tests {
         assert_eq!(e.code, ErrorCode::ValidationException);
         assert_eq!(e.members["reason"], "CANNOT_PARSE");
         assert!(e.message.contains("Value '12h' at 'durationSeconds'"));
+    }
+
+    #[test]
+    fn the_success_body_is_the_json_clients_parse() {
+        let body: serde_json::Value = serde_json::from_slice(&success_body(
+            "eyJ.a-b_c",
+            1_764_330_000,
+            ExpirationFormat::Integer,
+        ))
+        .unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"authorizationToken": "eyJ.a-b_c", "expiration": 1_764_330_000})
+        );
     }
 
     #[test]

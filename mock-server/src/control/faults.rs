@@ -6,6 +6,7 @@
 //! short. `times` bounds how often it fires (0 = every matching request); the count is taken
 //! under a lock, so under parallel requests a rule fires exactly `times` times.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -181,6 +182,8 @@ fn default_message(code: ErrorCode) -> &'static str {
 #[derive(Debug, Default)]
 pub struct FaultSet {
     rules: Mutex<Rules>,
+    /// How many rules there are, read without the lock: most requests meet no rule at all.
+    count: AtomicUsize,
 }
 
 #[derive(Debug, Default)]
@@ -205,6 +208,7 @@ impl FaultSet {
                 ..effect
             },
         });
+        self.count.store(rules.list.len(), Ordering::Release);
         Ok(id)
     }
 
@@ -228,6 +232,9 @@ impl FaultSet {
 
     /// The first rule that matches and has not used up its `times`; counts it as fired.
     pub fn fire(&self, target: &FaultTarget<'_>) -> Option<FaultEffect> {
+        if self.count.load(Ordering::Acquire) == 0 {
+            return None;
+        }
         let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
         if rules.list.is_empty() {
             return None;

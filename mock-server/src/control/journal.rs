@@ -70,11 +70,12 @@ impl JournalEntry {
     }
 }
 
-/// A bounded, ordered journal.
+/// A bounded, ordered journal. It keeps the compact [`Exchange`] of each request and renders
+/// [`JournalEntry`] only when read, so recording costs one short lock and no formatting.
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
-    entries: Mutex<VecDeque<JournalEntry>>,
+    entries: Mutex<VecDeque<Exchange>>,
 }
 
 impl Journal {
@@ -86,26 +87,31 @@ impl Journal {
         }
     }
 
-    /// Records an entry, dropping the oldest when full.
-    pub fn record(&self, entry: JournalEntry) {
+    /// Records an exchange, dropping the oldest when full.
+    pub fn record(&self, exchange: Exchange) {
         if self.capacity == 0 {
             return;
         }
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() == self.capacity {
-            entries.pop_front();
-        }
-        entries.push_back(entry);
+        let dropped = {
+            let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            let dropped = (entries.len() == self.capacity).then(|| entries.pop_front());
+            entries.push_back(exchange);
+            dropped
+        };
+        // The oldest entry is freed outside the lock.
+        drop(dropped);
     }
 
     /// All entries, oldest first.
     pub fn entries(&self) -> Vec<JournalEntry> {
-        self.entries
+        let exchanges: Vec<Exchange> = self
+            .entries
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .iter()
             .cloned()
-            .collect()
+            .collect();
+        exchanges.iter().map(JournalEntry::from_exchange).collect()
     }
 
     /// Empties the journal.
