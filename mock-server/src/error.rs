@@ -47,6 +47,8 @@ pub enum ErrorCode {
     MalformedQueryStringException,
     /// 503: the service is temporarily unavailable (used by injected faults).
     ServiceUnavailableException,
+    /// 408: the client sent its body too slowly.
+    RequestTimeoutException,
 }
 
 impl ErrorCode {
@@ -64,6 +66,7 @@ impl ErrorCode {
             Self::ThrottlingException => 429,
             Self::InternalServerException => 500,
             Self::ServiceUnavailableException => 503,
+            Self::RequestTimeoutException => 408,
         }
     }
 
@@ -83,11 +86,12 @@ impl ErrorCode {
             Self::UnknownOperationException => "UnknownOperationException",
             Self::MalformedQueryStringException => "MalformedQueryStringException",
             Self::ServiceUnavailableException => "ServiceUnavailableException",
+            Self::RequestTimeoutException => "RequestTimeoutException",
         }
     }
 
     /// All codes, for parsing names given by users (fault rules, scenarios).
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         Self::AccessDeniedException,
         Self::ValidationException,
         Self::ResourceNotFoundException,
@@ -101,6 +105,7 @@ impl ErrorCode {
         Self::UnknownOperationException,
         Self::MalformedQueryStringException,
         Self::ServiceUnavailableException,
+        Self::RequestTimeoutException,
     ];
 
     /// Whether AWS's front door (not the CodeArtifact service) raises this code, which decides
@@ -115,6 +120,7 @@ impl ErrorCode {
                 | Self::ExpiredTokenException
                 | Self::UnknownOperationException
                 | Self::MalformedQueryStringException
+                | Self::RequestTimeoutException
         )
     }
 

@@ -26,6 +26,10 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// How long a client may take to send its request headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Largest request line plus headers; past it hyper answers 431.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// How long a client may take to send its body once the headers are in.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A running server. Dropping the handle shuts the server down.
 #[derive(Debug)]
@@ -80,6 +84,7 @@ pub fn serve(listener: TcpListener, service: MockService) -> std::io::Result<Ser
                     let connection = http1::Builder::new()
                         .timer(TokioTimer::new())
                         .header_read_timeout(HEADER_READ_TIMEOUT)
+                        .max_buf_size(MAX_HEADER_BYTES)
                         .serve_connection(
                             TokioIo::new(stream),
                             service_fn(move |request| answer(service.clone(), request)),
@@ -115,16 +120,42 @@ async fn answer(
     request: Request<Incoming>,
 ) -> Result<Response<MockBody>, std::io::Error> {
     let (parts, body) = request.into_parts();
-    let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(error)
+    // A declared length over the limit is refused before a byte of the body is read.
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        return Ok(refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Request body exceeds the limit of {MAX_BODY_BYTES} bytes"),
+        ));
+    }
+    let collected = tokio::time::timeout(
+        BODY_READ_TIMEOUT,
+        Limited::new(body, MAX_BODY_BYTES).collect(),
+    )
+    .await;
+    let bytes = match collected {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(error))
             if error
                 .downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some() =>
         {
-            return Ok(too_large());
+            return Ok(refusal(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("Request body exceeds the limit of {MAX_BODY_BYTES} bytes"),
+            ));
         }
-        Err(_) => Bytes::new(),
+        Ok(Err(_)) => Bytes::new(),
+        Err(_elapsed) => {
+            return Ok(refusal(
+                StatusCode::REQUEST_TIMEOUT,
+                "Your socket connection to the server was not read from or written to within the timeout period.".to_owned(),
+            ));
+        }
     };
     match service.handle(Request::from_parts(parts, bytes)).await {
         Reply::Respond(response) => Ok(response),
@@ -134,15 +165,20 @@ async fn answer(
     }
 }
 
-fn too_large() -> Response<MockBody> {
-    let error = ServiceError::new(
-        ErrorCode::ValidationException,
-        format!("Request body exceeds the limit of {MAX_BODY_BYTES} bytes"),
-    );
-    Response::builder()
-        .status(StatusCode::PAYLOAD_TOO_LARGE)
+/// A refusal before the request reaches the service: a JSON message (with an error type when
+/// AWS has one for it), and the connection closed.
+fn refusal(status: StatusCode, message: String) -> Response<MockBody> {
+    let code =
+        (status == StatusCode::REQUEST_TIMEOUT).then_some(ErrorCode::RequestTimeoutException);
+    let body = ServiceError::new(code.unwrap_or(ErrorCode::ValidationException), message).body();
+    let mut response = Response::builder()
+        .status(status)
         .header(http::header::CONTENT_TYPE, "application/json")
-        .header(http::header::CONNECTION, "close")
-        .body(MockBody::full(error.body()))
+        .header(http::header::CONNECTION, "close");
+    if let Some(code) = code {
+        response = response.header("x-amzn-errortype", code.error_type_header());
+    }
+    response
+        .body(MockBody::full(body))
         .unwrap_or_else(|_| Response::new(MockBody::full(Bytes::new())))
 }

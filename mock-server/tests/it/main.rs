@@ -21,5 +21,8 @@ mod control;
 /// The `codeartifact-mock` binary: start-up line, bad fixtures, logs.
 mod binary;
 
+/// Bad input and abuse on the socket: limits, garbage, mixed concurrent clients.
+mod hardening;
+
 /// Real clients: AWS CLI v1 and v2, boto3, the JS SDK and the Rust SDK.
 mod clients;
