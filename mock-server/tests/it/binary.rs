@@ -101,14 +101,7 @@ fn logs_one_line_per_request_and_never_a_secret_even_at_trace() {
     let signature = signature_of(&ok);
     let (status, response) = raw_exchange(&server.url, &to_wire(&ok));
     assert_eq!(status, 200, "{response}");
-    let token = response
-        .split("\"authorizationToken\":\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let token = token_in(&response);
     let wrong = signed(
         "domain=acme",
         &Signing::key("ASIASESSIONEXAMPLE01", "wrong", now).session("session-token-EXAMPLE-1"),

@@ -148,14 +148,7 @@ fn sixteen_concurrent_clients_mixing_good_and_bad_requests_each_get_the_right_an
                         "client {client} round {round}"
                     );
                     if status == 200 {
-                        let token = text
-                            .split("\"authorizationToken\":\"")
-                            .nth(1)
-                            .unwrap()
-                            .split('"')
-                            .next()
-                            .unwrap()
-                            .to_owned();
+                        let token = token_in(&text);
                         assert!(
                             tokens.lock().unwrap().insert(token),
                             "a token was issued twice"

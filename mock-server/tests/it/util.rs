@@ -331,6 +331,15 @@ pub(crate) fn raw_exchange(url: &str, request: &[u8]) -> (u16, String) {
     (status, text)
 }
 
+/// The `authorizationToken` of a raw HTTP success response.
+pub(crate) fn token_in(response: &str) -> String {
+    let after = response
+        .split("\"authorizationToken\":\"")
+        .nth(1)
+        .expect("a token in the response");
+    after.split('"').next().unwrap_or_default().to_owned()
+}
+
 /// The `Signature=` value of a header-signed request.
 pub(crate) fn signature_of(request: &Request<Bytes>) -> String {
     let authorization = request.headers()["authorization"].to_str().expect("ascii");
