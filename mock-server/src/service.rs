@@ -290,11 +290,12 @@ impl MockService {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
+        let operation = Operation::route(&parts.method, &normalized_path(parts.uri.path()));
         let mut exchange = Exchange {
             method: parts.method.to_string(),
             path: parts.uri.path().to_owned(),
             query: Vec::new(),
-            operation: None,
+            operation: operation.map(Operation::name),
             access_key_id: claimed_access_key(&parts.headers, parts.uri.query()),
             authenticated: false,
             status: 0,
@@ -305,20 +306,34 @@ impl MockService {
             user_agent: header_text("user-agent"),
             amz_sdk_request: header_text("amz-sdk-request"),
         };
-        let operation = Operation::route(&parts.method, &normalized_path(parts.uri.path()));
-        exchange.operation = operation.map(Operation::name);
         let world = self.world();
         let query = Query::parse(parts.uri.query().unwrap_or(""));
-        let auth = query.as_ref().map_err(|e| ServiceError::new(ErrorCode::MalformedQueryStringException, e.to_string())).and_then(|query| {
-            exchange.query = journal_query(query);
-            let request_parts = RequestParts { method: parts.method.as_str(), path: parts.uri.path(), query, headers: &parts.headers };
-            self.shared.verifier.verify(request_parts, &body, now, &world.directory).map_err(|e| {
-                if let AuthError::SignatureMismatch { canonical_request, string_to_sign } = &e {
-                    tracing::debug!(%canonical_request, %string_to_sign, "signature mismatch: this is what the server signed");
-                }
-                e.to_service_error()
-            })
-        });
+        // Authentication, carrying the decoded query on to the operation.
+        let auth = match &query {
+            Err(e) => Err(ServiceError::new(
+                ErrorCode::MalformedQueryStringException,
+                e.to_string(),
+            )),
+            Ok(query) => {
+                exchange.query = journal_query(query);
+                let request_parts = RequestParts {
+                    method: parts.method.as_str(),
+                    path: parts.uri.path(),
+                    query,
+                    headers: &parts.headers,
+                };
+                self.shared
+                    .verifier
+                    .verify(request_parts, &body, now, &world.directory)
+                    .map(|verified| (verified, query))
+                    .map_err(|e| {
+                        if let AuthError::SignatureMismatch { canonical_request, string_to_sign } = &e {
+                            tracing::debug!(%canonical_request, %string_to_sign, "signature mismatch: this is what the server signed");
+                        }
+                        e.to_service_error()
+                    })
+            }
+        };
         exchange.authenticated = auth.is_ok();
 
         let domain = query.as_ref().ok().and_then(|q| q.first("domain"));
@@ -332,12 +347,11 @@ impl MockService {
 
         let answer = match fault.as_ref().and_then(Answer::injected) {
             Some(answer) => answer,
-            None => match (auth, &query) {
-                (Ok(verified), Ok(query)) => {
+            None => match auth {
+                Ok((verified, query)) => {
                     Answer::from(self.run(operation, query, &verified, &world, now))
                 }
-                (Err(error), _) => Answer::from(Err(error)),
-                (Ok(_), Err(_)) => unreachable!("authentication needs a decoded query"),
+                Err(error) => Answer::from(Err(error)),
             },
         };
         let action = fault.and_then(|f| f.action);
