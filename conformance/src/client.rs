@@ -182,10 +182,12 @@ impl Client {
     /// Runs `CLIENT --endpoint-url URL codeartifact get-authorization-token ARGS` with the
     /// call's credentials, region and retry settings in a clean environment (TZ=UTC, no
     /// config files), killing it after `timeout`.
+    /// `{ca_bundle}` in the call's arguments becomes `ca_bundle` (a TLS mock's authority).
     pub fn run(
         &self,
         endpoint: &str,
         call: &ClientCall,
+        ca_bundle: Option<&Path>,
         scratch: &Path,
         timeout: Duration,
     ) -> std::io::Result<ClientRun> {
@@ -198,7 +200,10 @@ impl Client {
                 "codeartifact",
                 "get-authorization-token",
             ])
-            .args(&call.args)
+            .args(call.args.iter().map(|arg| match ca_bundle {
+                Some(ca) => arg.replace("{ca_bundle}", &ca.display().to_string()),
+                None => arg.clone(),
+            }))
             .env_clear()
             .env("TZ", "UTC")
             .env("HOME", scratch)

@@ -125,6 +125,12 @@ fn run_one(scenario: &ConformanceScenario, config: &RunConfig, worker: usize) ->
         report.outcome = Outcome::NotApplicable("uses options only the AWS CLI has".into());
         return report;
     }
+    if scenario.client.tls && !config.target.parallel() {
+        report.outcome = Outcome::NotApplicable(
+            "needs a TLS mock, which the suite sets up only in process".into(),
+        );
+        return report;
+    }
     let known = config.deviations.reason(&config.client.id, &scenario.name);
     report.outcome = match (observe(scenario, config, worker, &mut report), known) {
         (Err(error), _) => Outcome::Error(error),
@@ -157,6 +163,7 @@ fn observe(
         .run(
             &prepared.endpoint(),
             &scenario.client,
+            prepared.ca_bundle(),
             &scratch,
             config.timeout,
         )

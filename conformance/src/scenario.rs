@@ -87,6 +87,10 @@ pub struct ClientCall {
     /// `aws-cli` when the scenario needs the AWS CLI itself (derived from `args` otherwise).
     #[serde(default)]
     pub requires: Option<String>,
+    /// Serve the mock over HTTPS with a fresh certificate authority; `{ca_bundle}` in `args`
+    /// becomes the path of its certificate. Runs with the in-process mock only.
+    #[serde(default)]
+    pub tls: bool,
 }
 
 impl ClientCall {

@@ -58,8 +58,8 @@ pub enum Target {
 /// A mock ready for one scenario.
 #[derive(Debug)]
 pub enum Prepared {
-    /// In-process: the server and its service.
-    InProcess(ServerHandle, MockService),
+    /// In-process: the server, its service, and its certificate authority when over TLS.
+    InProcess(ServerHandle, MockService, Option<std::path::PathBuf>),
     /// External: its URL.
     External(String),
 }
@@ -88,13 +88,25 @@ impl Target {
             Self::InProcess { runtime, fixture } => {
                 let service = MockService::new(fixture, ServiceConfig::default());
                 scenario.mock.apply(&service).map_err(|e| e.to_string())?;
+                let (tls, ca) = if scenario.client.tls {
+                    let ca = std::env::temp_dir().join(format!(
+                        "codeartifact-conformance-{}-{}-ca.pem",
+                        std::process::id(),
+                        scenario.name
+                    ));
+                    let tls =
+                        codeartifact_mock::tls::Tls::generated(&ca).map_err(|e| e.to_string())?;
+                    (Some(tls), Some(ca))
+                } else {
+                    (None, None)
+                };
                 let handle = runtime
                     .block_on(async {
                         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-                        codeartifact_mock::server::serve(listener, service.clone())
+                        codeartifact_mock::server::serve_with(listener, service.clone(), tls)
                     })
                     .map_err(|e| format!("cannot start the mock: {e}"))?;
-                Ok(Prepared::InProcess(handle, service))
+                Ok(Prepared::InProcess(handle, service, ca))
             }
             Self::External { url, fixture_toml } => {
                 control(url, "POST", "/_mock/reset", "")?;
@@ -110,15 +122,23 @@ impl Prepared {
     /// The URL to give the client as `--endpoint-url`.
     pub fn endpoint(&self) -> String {
         match self {
-            Self::InProcess(handle, _) => handle.uri(),
+            Self::InProcess(handle, _, _) => handle.uri(),
             Self::External(url) => url.clone(),
+        }
+    }
+
+    /// The certificate authority of a TLS mock.
+    pub fn ca_bundle(&self) -> Option<&std::path::Path> {
+        match self {
+            Self::InProcess(_, _, ca) => ca.as_deref(),
+            Self::External(_) => None,
         }
     }
 
     /// The server's clock now.
     pub fn server_time(&self) -> Result<ServerTime, String> {
         match self {
-            Self::InProcess(_, service) => Ok(ServerTime {
+            Self::InProcess(_, service, _) => Ok(ServerTime {
                 now: unix_seconds(service.clock().now()),
                 frozen: matches!(service.clock().mode(), ClockMode::Frozen(_)),
             }),
@@ -140,7 +160,7 @@ impl Prepared {
     /// The requests the mock saw, oldest first.
     pub fn requests(&self) -> Result<Vec<SeenRequest>, String> {
         let entries: Vec<Value> = match self {
-            Self::InProcess(_, service) => service
+            Self::InProcess(_, service, _) => service
                 .journal()
                 .entries()
                 .iter()

@@ -11,6 +11,7 @@ use crate::control::journal::DEFAULT_CAPACITY;
 use crate::fixture::{Fixture, LoadError};
 use crate::service::{ServiceConfig, DEFAULT_MAX_SKEW_SECONDS};
 use crate::sigv4::SecretKey;
+use crate::tls::{Tls, TlsError};
 
 /// An offline, signature-checking stand-in for AWS CodeArtifact's token API.
 ///
@@ -71,6 +72,23 @@ pub struct Options {
     #[arg(long)]
     pub no_control: bool,
 
+    /// Serve HTTPS with a certificate generated at start for 127.0.0.1, ::1 and localhost; its
+    /// certificate authority is written to --tls-ca-out and named on stdout's second line.
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Where --tls writes its certificate authority (default: a file in the temp folder).
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca_out: Option<PathBuf>,
+
     /// Requests kept in the journal (GET /_mock/requests); older ones are dropped.
     #[arg(long, env = "CODEARTIFACT_MOCK_JOURNAL_CAPACITY", default_value_t = DEFAULT_CAPACITY)]
     pub journal_capacity: usize,
@@ -107,6 +125,20 @@ impl Options {
         } else {
             ControlAccess::Enabled
         }
+    }
+
+    /// The TLS setup asked for, and the certificate authority file written for `--tls`.
+    pub fn tls(&self) -> Result<Option<(Tls, Option<PathBuf>)>, TlsError> {
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            return Ok(Some((Tls::from_files(cert, key)?, None)));
+        }
+        if !self.tls {
+            return Ok(None);
+        }
+        let ca_path = self.tls_ca_out.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("codeartifact-mock-ca-{}.pem", std::process::id()))
+        });
+        Ok(Some((Tls::generated(&ca_path)?, Some(ca_path))))
     }
 
     /// The service's behaviour switches.

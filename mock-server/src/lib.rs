@@ -58,6 +58,7 @@ pub mod scenario;
 pub mod server;
 pub mod service;
 pub mod sigv4;
+pub mod tls;
 pub mod token;
 
 pub use server::ServerHandle;

@@ -60,12 +60,20 @@ fn run(options: &Options) -> anyhow::Result<()> {
                 options.listen
             ),
         }
-        let handle = server::serve(listener, service)?;
+        let tls = options.tls()?;
+        let ca_bundle = tls.as_ref().and_then(|(_, ca)| ca.clone());
+        let handle = server::serve_with(listener, service, tls.map(|(tls, _)| tls))?;
         // Handlers are registered before the address is announced: a supervisor may signal
         // as soon as it reads the line.
         let shutdown = shutdown_signal().context("installing signal handlers")?;
+        // One write: a supervisor that reads the first line and closes the pipe must not make
+        // a later line fail (EPIPE) and stop the server.
+        let mut announcement = format!("listening on {}\n", handle.uri());
+        if let Some(path) = ca_bundle {
+            announcement.push_str(&format!("ca-bundle {}\n", path.display()));
+        }
         let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "listening on {}", handle.uri())?;
+        stdout.write_all(announcement.as_bytes())?;
         stdout.flush()?;
         drop(stdout);
         shutdown.await;

@@ -11,7 +11,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -19,6 +19,7 @@ use tokio::task::JoinHandle;
 use crate::body::MockBody;
 use crate::error::{ErrorCode, ServiceError};
 use crate::service::{MockService, Reply};
+use crate::tls::Tls;
 
 /// Largest request body read (CodeArtifact's token call has none).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -35,6 +36,7 @@ const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct ServerHandle {
     addr: SocketAddr,
+    scheme: &'static str,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -45,9 +47,9 @@ impl ServerHandle {
         self.addr
     }
 
-    /// `http://IP:PORT`, for `--endpoint-url`.
+    /// `http://IP:PORT` (or `https://`), for `--endpoint-url`.
     pub fn uri(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Stops accepting, lets in-flight requests finish (up to [`SHUTDOWN_GRACE`]) and waits.
@@ -71,7 +73,17 @@ impl Drop for ServerHandle {
 
 /// Serves `service` on an already bound listener until the handle is shut down or dropped.
 pub fn serve(listener: TcpListener, service: MockService) -> std::io::Result<ServerHandle> {
+    serve_with(listener, service, None)
+}
+
+/// Like [`serve`], over TLS when `tls` is given.
+pub fn serve_with(
+    listener: TcpListener,
+    service: MockService,
+    tls: Option<Tls>,
+) -> std::io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let (trigger, mut shutdown) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let graceful = GracefulShutdown::new();
@@ -80,19 +92,16 @@ pub fn serve(listener: TcpListener, service: MockService) -> std::io::Result<Ser
                 accepted = listener.accept() => {
                     let Ok((stream, _peer)) = accepted else { continue };
                     let _ = stream.set_nodelay(true);
-                    let service = service.clone();
-                    let connection = http1::Builder::new()
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(HEADER_READ_TIMEOUT)
-                        .max_buf_size(MAX_HEADER_BYTES)
-                        .serve_connection(
-                            TokioIo::new(stream),
-                            service_fn(move |request| answer(service.clone(), request)),
-                        );
-                    let watched = graceful.watch(connection);
+                    let (service, watcher, tls) = (service.clone(), graceful.watcher(), tls.clone());
                     tokio::spawn(async move {
-                        if let Err(error) = watched.await {
-                            tracing::debug!(%error, "connection ended with an error");
+                        let Some(tls) = tls else {
+                            return serve_connection(stream, service, watcher).await;
+                        };
+                        // The handshake is held to the same bound as request headers.
+                        match tokio::time::timeout(HEADER_READ_TIMEOUT, tls.acceptor().accept(stream)).await {
+                            Ok(Ok(stream)) => serve_connection(stream, service, watcher).await,
+                            Ok(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
+                            Err(_) => tracing::debug!("TLS handshake timed out"),
                         }
                     });
                 }
@@ -109,9 +118,28 @@ pub fn serve(listener: TcpListener, service: MockService) -> std::io::Result<Ser
     });
     Ok(ServerHandle {
         addr,
+        scheme,
         shutdown: Some(trigger),
         task: Some(task),
     })
+}
+
+/// One HTTP/1.1 connection, plain or TLS, watched for graceful shutdown.
+async fn serve_connection<I>(io: I, service: MockService, watcher: Watcher)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_buf_size(MAX_HEADER_BYTES)
+        .serve_connection(
+            TokioIo::new(io),
+            service_fn(move |request| answer(service.clone(), request)),
+        );
+    if let Err(error) = watcher.watch(connection).await {
+        tracing::debug!(%error, "connection ended with an error");
+    }
 }
 
 /// Answers one request; an `Err` makes hyper close the connection without a response.

@@ -24,5 +24,8 @@ mod binary;
 /// Bad input and abuse on the socket: limits, garbage, mixed concurrent clients.
 mod hardening;
 
+/// HTTPS with a generated or a given certificate.
+mod tls;
+
 /// Real clients: AWS CLI v1 and v2, boto3, the JS SDK and the Rust SDK.
 mod clients;
