@@ -40,3 +40,9 @@ bench:
 # Criterion micro-benchmarks of the hot paths.
 bench-micro:
     cargo bench --locked -p codeartifact-mock --bench hot_paths
+
+# Coverage-guided fuzzing of the whole request path (cargo-fuzz; libFuzzer needs the
+# nightly-only sanitizer flags, which RUSTC_BOOTSTRAP enables on this stable toolchain).
+fuzz SECONDS="60":
+    command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+    RUSTC_BOOTSTRAP=1 cargo fuzz run respond -- -max_total_time={{SECONDS}}

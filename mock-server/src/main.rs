@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use clap::error::ErrorKind;
 use clap::Parser;
 use codeartifact_mock::config::{ControlAccess, Options};
 use codeartifact_mock::scenario::Scenario;
@@ -12,7 +13,34 @@ use codeartifact_mock::{server, MockService};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let options = Options::parse();
+    let options = match Options::try_parse() {
+        Ok(options) => options,
+        // --help and --version print as clap formats them.
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            e.exit()
+        }
+        // A bad flag is one line, like every other start-up error.
+        Err(e) => {
+            let rendered = e.to_string();
+            let first = rendered.lines().next().unwrap_or_default();
+            let missing: Vec<&str> = rendered
+                .lines()
+                .skip(1)
+                .map(str::trim)
+                .take_while(|l| l.starts_with("--"))
+                .collect();
+            let detail = if missing.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", missing.join(", "))
+            };
+            eprintln!(
+                "codeartifact-mock: {}{detail} (see --help)",
+                first.trim_end_matches(':')
+            );
+            return ExitCode::from(2);
+        }
+    };
     // Log lines are handed to a writer thread, so a slow stderr never stalls a request; the
     // guard flushes them at exit.
     let (writer, _flush_on_exit) = tracing_appender::non_blocking(std::io::stderr());

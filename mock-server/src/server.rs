@@ -29,6 +29,10 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest request line plus headers; past it hyper answers 431.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// Longest a request may be handled once its body is in: the longest scripted delay plus a
+/// margin. Past it the connection is closed.
+const REQUEST_TIMEOUT: Duration =
+    Duration::from_secs(crate::control::faults::MAX_DELAY_MS / 1000 + 30);
 /// How long a client may take to send its body once the headers are in.
 const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -185,7 +189,18 @@ async fn answer(
             ));
         }
     };
-    match service.handle(Request::from_parts(parts, bytes)).await {
+    // Every request ends: a scripted delay is at most 10 minutes, and nothing else waits.
+    let handled = tokio::time::timeout(
+        REQUEST_TIMEOUT,
+        service.handle(Request::from_parts(parts, bytes)),
+    )
+    .await;
+    let Ok(reply) = handled else {
+        return Err(std::io::Error::other(
+            "request took longer than the per-request limit",
+        ));
+    };
+    match reply {
         Reply::Respond(response) => Ok(response),
         Reply::CloseConnection => Err(std::io::Error::other(
             "reset_connection fault: closing without a response",

@@ -50,6 +50,9 @@ pub struct FaultSpec {
     pub action: Option<FaultAction>,
 }
 
+/// Longest scripted delay: 10 minutes, inside the server's per-request time limit.
+pub const MAX_DELAY_MS: u64 = 600_000;
+
 fn one() -> u64 {
     1
 }
@@ -125,6 +128,9 @@ impl FaultSpec {
             if !(100..=599).contains(&status) {
                 return Err(format!("status {status} is not an HTTP status"));
             }
+        }
+        if self.delay_ms.is_some_and(|ms| ms > MAX_DELAY_MS) {
+            return Err(format!("delay_ms is at most {MAX_DELAY_MS} (10 minutes)"));
         }
         if self.action.is_some() && (code.is_some() || self.status.is_some()) {
             return Err("a rule has either an action or an error/status, not both".into());
@@ -325,6 +331,10 @@ mod tests {
             ))
             .is_err());
         assert!(set.add(spec(r#"{"status": 99}"#)).is_err());
+        assert!(set
+            .add(spec(r#"{"delay_ms": 600001}"#))
+            .unwrap_err()
+            .contains("at most 600000"));
         assert!(serde_json::from_str::<FaultSpec>(r#"{"eror": "ThrottlingException"}"#).is_err());
     }
 

@@ -207,3 +207,20 @@ fn a_bad_scenario_stops_the_server_naming_file_and_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_invalid_flag_is_a_one_line_error() {
+    for (args, expected) in [
+        (vec!["--listen", "nonsense"], "codeartifact-mock: error: invalid value 'nonsense' for '--listen <LISTEN>'"),
+        (vec!["--tls-cert", "x"], "codeartifact-mock: error: the following required arguments were not provided --tls-key <FILE> (see --help)"),
+        (vec!["--no-such-flag"], "codeartifact-mock: error: unexpected argument '--no-such-flag' found"),
+    ] {
+        let output = mock().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with(expected), "{args:?}: {stderr}");
+    }
+    let help = mock().arg("--help").output().unwrap();
+    assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("--listen"));
+}

@@ -186,3 +186,61 @@ proptest! {
         prop_assert!(verify(&reordered).is_ok());
     }
 }
+
+/// Pieces a hostile or broken client might put in an Authorization header.
+fn authorization() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("AWS4-HMAC-SHA256".to_owned()),
+        Just(" ".to_owned()),
+        Just(",".to_owned()),
+        Just("=".to_owned()),
+        Just("/".to_owned()),
+        Just(
+            "Credential=AKIAIOSFODNN7EXAMPLE/20261128/us-east-1/codeartifact/aws4_request"
+                .to_owned()
+        ),
+        Just("SignedHeaders=host;x-amz-date".to_owned()),
+        Just("Signature=".to_owned()),
+        "[ -~]{0,12}",
+    ];
+    prop::collection::vec(piece, 0..8).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Whatever arrives, the answer is an AWS-shaped response: no panic, a 2xx or 4xx status,
+    /// and for errors an error type and a JSON message.
+    #[test]
+    fn any_request_gets_an_aws_shaped_answer(
+        method in prop_oneof![Just("POST"), Just("GET"), Just("PUT"), Just("DELETE"), Just("PATCH")],
+        path in "(/[a-zA-Z0-9._~%-]{0,12}){0,4}",
+        query in "[a-zA-Z0-9=&%+._~-]{0,40}",
+        authorization in proptest::option::of(authorization()),
+        date in proptest::option::of(prop_oneof![Just("20261128T120000Z".to_owned()), "[0-9TZ]{0,18}"]),
+        token in proptest::option::of("[ -~]{0,20}"),
+        body in prop::collection::vec(any::<u8>(), 0..32),
+    ) {
+        let target = if path.is_empty() { "/".to_owned() } else { path };
+        let target = if query.is_empty() { target } else { format!("{target}?{query}") };
+        let Ok(uri) = target.parse::<http::Uri>() else { return Ok(()) };
+        let mut request = http::Request::builder().method(method).uri(uri).body(Bytes::from(body)).unwrap();
+        request.headers_mut().insert("host", "127.0.0.1".parse().unwrap());
+        for (name, value) in [("authorization", authorization), ("x-amz-date", date), ("x-amz-security-token", token)] {
+            if let Some(value) = value.and_then(|v| http::HeaderValue::from_str(&v).ok()) {
+                request.headers_mut().insert(name, value);
+            }
+        }
+        let service = service_at(t0());
+        let (reply, exchange, _) = service.respond(request);
+        let response = reply.into_response().expect("no fault is set, so a response");
+        let status = response.status().as_u16();
+        prop_assert!(status == 200 || (400..500).contains(&status), "status {status}");
+        prop_assert_eq!(exchange.status, status);
+        if status != 200 {
+            prop_assert!(response.headers().contains_key("x-amzn-errortype"));
+            let json: serde_json::Value = serde_json::from_slice(&response.body().bytes()).expect("a JSON error body");
+            prop_assert!(json["message"].is_string());
+        }
+    }
+}
