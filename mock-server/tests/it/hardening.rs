@@ -160,3 +160,23 @@ fn sixteen_concurrent_clients_mixing_good_and_bad_requests_each_get_the_right_an
     });
     assert_eq!(tokens.lock().unwrap().len(), 100);
 }
+
+#[test]
+fn half_sent_requests_do_not_starve_real_clients() {
+    let server = MockProcess::start(&[]);
+    let address = server.url.trim_start_matches("http://").to_owned();
+    // Sixty-four slowloris connections, each stuck in the middle of its headers.
+    let stalled: Vec<TcpStream> = (0..64)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&address).unwrap();
+            stream
+                .write_all(b"POST /v1/authorization-token HTTP/1.1\r\nhost: x\r\nx-slow: ")
+                .unwrap();
+            stream
+        })
+        .collect();
+    for _ in 0..5 {
+        still_serving(&server);
+    }
+    drop(stalled);
+}
