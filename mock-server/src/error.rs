@@ -169,6 +169,12 @@ impl ValidationReason {
     }
 }
 
+/// `{"message": ...}`: the body of an answer that has no AWS error shape (a proxy's bare 5xx,
+/// a refusal before the request reaches the service), and the start of every error body.
+pub fn message_body(message: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({ "message": message })).unwrap_or_default()
+}
+
 /// An error answer: the code, its message and the modeled members that go with it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceError {

@@ -17,7 +17,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::body::MockBody;
-use crate::error::{ErrorCode, ServiceError};
+use crate::error::{message_body, ErrorCode};
 use crate::service::{MockService, Reply};
 use crate::tls::Tls;
 
@@ -206,7 +206,7 @@ async fn answer(
 fn refusal(status: StatusCode, message: String) -> Response<MockBody> {
     let code =
         (status == StatusCode::REQUEST_TIMEOUT).then_some(ErrorCode::RequestTimeoutException);
-    let body = ServiceError::new(code.unwrap_or(ErrorCode::ValidationException), message).body();
+    let body = message_body(&message);
     let mut response = Response::builder()
         .status(status)
         .header(http::header::CONTENT_TYPE, "application/json")

@@ -21,7 +21,7 @@ use crate::clock::{Clock, ClockMode};
 use crate::control::faults::{FaultAction, FaultEffect, FaultSet, FaultTarget};
 use crate::control::journal::{Journal, DEFAULT_CAPACITY};
 use crate::directory::Directory;
-use crate::error::{ErrorCode, ServiceError};
+use crate::error::{message_body, ErrorCode, ServiceError};
 use crate::fixture::Fixture;
 use crate::sigv4::{
     normalized_path, AuthError, Query, RequestParts, SecretKey, Verified, Verifier,
@@ -436,7 +436,7 @@ impl Answer {
         // A bare status, as a load balancer sends it: no AWS error type.
         let status = StatusCode::from_u16(fault.bare_status?).ok()?;
         let reason = status.canonical_reason().unwrap_or("Error");
-        let body = ServiceError::new(ErrorCode::InternalServerException, reason).body();
+        let body = message_body(reason);
         Some(Self {
             status,
             body,
