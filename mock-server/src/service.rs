@@ -291,12 +291,13 @@ impl MockService {
                 .map(str::to_owned)
         };
         let operation = Operation::route(&parts.method, &normalized_path(parts.uri.path()));
+        let query = Query::parse(parts.uri.query().unwrap_or(""));
         let mut exchange = Exchange {
             method: parts.method.to_string(),
             path: parts.uri.path().to_owned(),
             query: Vec::new(),
             operation: operation.map(Operation::name),
-            access_key_id: claimed_access_key(&parts.headers, parts.uri.query()),
+            access_key_id: claimed_access_key(&parts.headers, query.as_ref().ok()),
             authenticated: false,
             status: 0,
             error: None,
@@ -307,7 +308,6 @@ impl MockService {
             amz_sdk_request: header_text("amz-sdk-request"),
         };
         let world = self.world();
-        let query = Query::parse(parts.uri.query().unwrap_or(""));
         // Authentication, carrying the decoded query on to the operation.
         let auth = match &query {
             Err(e) => Err(ServiceError::new(
@@ -492,13 +492,13 @@ fn aws_response(
 
 /// The access key id a request names (header or presigned query), for logs: not a secret,
 /// and useful even when the request fails authentication.
-fn claimed_access_key(headers: &http::HeaderMap, query: Option<&str>) -> Option<String> {
+fn claimed_access_key(headers: &http::HeaderMap, query: Option<&Query>) -> Option<String> {
     let from_header = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split("Credential=").nth(1))
         .map(|rest| rest.to_owned());
-    let from_query = || Query::parse(query?).ok()?.first("X-Amz-Credential");
+    let from_query = || query?.first("X-Amz-Credential");
     let credential = from_header.or_else(from_query)?;
     let key: String = credential
         .chars()
