@@ -15,6 +15,8 @@ use toml::Spanned;
 
 use crate::sigv4::SecretKey;
 
+mod pieces;
+
 /// The fixture compiled into the binary, served when no `--config` is given.
 pub const DEFAULT_FIXTURE: &str = include_str!("../../fixtures/default.toml");
 
@@ -174,14 +176,26 @@ impl Fixture {
             line: span.map(|s| line_of(text, s.start)),
             message,
         };
-        // toml's messages can span lines; errors here are one line.
-        let raw: RawFixture = toml::from_str(text).map_err(|e| {
-            error(
-                e.span(),
-                e.message().trim().lines().collect::<Vec<_>>().join(": "),
-            )
-        })?;
-        let mut fixture = Validator { error: &error }.fixture(raw)?;
+        let validator = Validator { error: &error };
+        let threads = pieces::threads_for(text);
+        let in_pieces = (threads > 1)
+            .then(|| pieces::parse(text, threads))
+            .flatten()
+            .and_then(|raw| validator.fixture(raw).ok());
+        let mut fixture = match in_pieces {
+            Some(fixture) => fixture,
+            // The whole text at once: what a mistake's line is named from.
+            None => {
+                // toml's messages can span lines; errors here are one line.
+                let raw: RawFixture = toml::from_str(text).map_err(|e| {
+                    error(
+                        e.span(),
+                        e.message().trim().lines().collect::<Vec<_>>().join(": "),
+                    )
+                })?;
+                validator.fixture(raw)?
+            }
+        };
         fixture.source = text.to_owned();
         Ok(fixture)
     }

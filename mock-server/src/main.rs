@@ -12,6 +12,11 @@ use codeartifact_mock::scenario::Scenario;
 use codeartifact_mock::{server, MockService};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc instead of glibc's malloc: a request makes dozens of small short-lived
+/// allocations, and a large fixture thousands at start-up (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let options = match Options::try_parse() {
         Ok(options) => options,

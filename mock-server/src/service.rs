@@ -119,8 +119,8 @@ pub struct Exchange {
 /// The fixture being served, with its lookup tables.
 #[derive(Debug)]
 pub struct World {
-    /// The fixture.
-    pub fixture: Fixture,
+    /// The fixture (shared with the service's start state: a large one is never copied).
+    pub fixture: Arc<Fixture>,
     /// When it was loaded (session expiries count from here).
     pub loaded_at: SystemTime,
     /// Its lookup tables.
@@ -128,7 +128,7 @@ pub struct World {
 }
 
 impl World {
-    fn new(fixture: Fixture, loaded_at: SystemTime) -> Self {
+    fn new(fixture: Arc<Fixture>, loaded_at: SystemTime) -> Self {
         let directory = Directory::new(&fixture, loaded_at);
         Self {
             fixture,
@@ -150,7 +150,7 @@ struct Shared {
     verifier: Verifier,
     sealer: TokenSealer,
     clock: Clock,
-    start_fixture: Fixture,
+    start_fixture: Arc<Fixture>,
     world: RwLock<Arc<World>>,
     faults: FaultSet,
     journal: Journal,
@@ -167,7 +167,8 @@ impl MockService {
     /// A service whose clock starts in a given mode; the fixture's session expiries count from
     /// that clock's now.
     pub fn with_clock(fixture: &Fixture, config: ServiceConfig, clock: Clock) -> Self {
-        let world = World::new(fixture.clone(), clock.now());
+        let start_fixture = Arc::new(fixture.clone());
+        let world = World::new(Arc::clone(&start_fixture), clock.now());
         Self {
             shared: Arc::new(Shared {
                 verifier: Verifier::new(SIGNING_NAME, config.max_skew_seconds),
@@ -176,7 +177,7 @@ impl MockService {
                 config,
                 sealer: TokenSealer::random(),
                 clock,
-                start_fixture: fixture.clone(),
+                start_fixture,
                 world: RwLock::new(Arc::new(world)),
                 faults: FaultSet::default(),
             }),
@@ -215,6 +216,10 @@ impl MockService {
 
     /// Serves another fixture from now on; its session expiries count from the server's now.
     pub fn replace_fixture(&self, fixture: Fixture) {
+        self.serve_fixture(Arc::new(fixture));
+    }
+
+    fn serve_fixture(&self, fixture: Arc<Fixture>) {
         let world = Arc::new(World::new(fixture, self.shared.clock.now()));
         *self.shared.world.write().unwrap_or_else(|p| p.into_inner()) = world;
     }
@@ -244,7 +249,7 @@ impl MockService {
         self.set_expiration_format(self.shared.config.expiration_format);
         self.shared.faults.clear();
         self.shared.journal.clear();
-        self.replace_fixture(self.shared.start_fixture.clone());
+        self.serve_fixture(Arc::clone(&self.shared.start_fixture));
     }
 
     /// Answers one request, journals and logs it.

@@ -55,7 +55,8 @@ fn a_bad_fixture_stops_the_server_naming_file_line_and_value() {
         ("regions = [\"us-east-1\"]\n[[domains]]\nname = \"Bad_Name\"\nowner = \"111122223333\"\n", ":3: invalid domain name 'Bad_Name'"),
         ("regions = [\"us-east-1\"]\n[[domains]]\nname = \"ok\"\nowner = \"12\"\n", ":4: invalid domain owner '12'"),
         ("regions = [\"us-east-1\"]\ncolour = 1\n", ":2: unknown field `colour`"),
-        ("regions = [\"us-east-1\"\n", ":2: invalid array: expected `]`"),
+        // toml names the line where the unclosed array opens.
+        ("regions = [\"us-east-1\"\n", ":1: unclosed array, expected `]`"),
     ];
     for (i, (text, expected)) in cases.iter().enumerate() {
         let path = dir.join(format!("bad-{i}.toml"));
