@@ -177,11 +177,7 @@ impl Fixture {
             message,
         };
         let validator = Validator { error: &error };
-        let threads = pieces::threads_for(text);
-        let in_pieces = (threads > 1)
-            .then(|| pieces::parse(text, threads))
-            .flatten()
-            .and_then(|raw| validator.fixture(raw).ok());
+        let in_pieces = pieces::parse(text).and_then(|raw| validator.fixture(raw).ok());
         let mut fixture = match in_pieces {
             Some(fixture) => fixture,
             // The whole text at once: what a mistake's line is named from.
@@ -358,16 +354,14 @@ impl<E: Fn(Option<Range<usize>>, String) -> LoadError> Validator<'_, E> {
                 .iter()
                 .any(|a| a.is_none() || b.region.is_none() || **a == b.region);
             regions.push(&b.region);
-            {
-                if clash {
-                    return Err(self.at(
-                        b_name,
-                        format!(
-                            "domain '{}' owned by '{}' is defined twice in the same region",
-                            b.name, b.owner
-                        ),
-                    ));
-                }
+            if clash {
+                return Err(self.at(
+                    b_name,
+                    format!(
+                        "domain '{}' owned by '{}' is defined twice in the same region",
+                        b.name, b.owner
+                    ),
+                ));
             }
         }
         Ok(())

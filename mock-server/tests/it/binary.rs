@@ -32,7 +32,8 @@ fn prints_the_listening_line_first_and_serves_the_embedded_fixture() {
     assert_eq!(status, 200, "{text}");
 }
 
-fn start_failure(args: &[&str]) -> (Option<i32>, String) {
+/// Starts the binary expecting it to refuse: its exit code and stderr.
+pub(crate) fn start_failure(args: &[&str]) -> (Option<i32>, String) {
     let output = mock()
         .args(["--listen", "127.0.0.1:0"])
         .args(args)

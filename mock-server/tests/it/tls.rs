@@ -102,19 +102,13 @@ async fn tls_serves_the_users_own_certificate() {
 fn bad_tls_files_stop_the_server_with_one_line() {
     let empty = temp_path("empty.pem");
     std::fs::write(&empty, "not a certificate\n").unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_codeartifact-mock"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--tls-cert",
-            empty.to_str().unwrap(),
-            "--tls-key",
-            empty.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let (code, stderr) = crate::binary::start_failure(&[
+        "--tls-cert",
+        empty.to_str().unwrap(),
+        "--tls-key",
+        empty.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("no certificate in the file"), "{stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
 }
