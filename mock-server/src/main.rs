@@ -9,7 +9,7 @@ use clap::error::ErrorKind;
 use clap::Parser;
 use codeartifact_mock::config::{ControlAccess, Options};
 use codeartifact_mock::scenario::Scenario;
-use codeartifact_mock::{server, MockService};
+use codeartifact_mock::{log_writer, server, MockService};
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc instead of glibc's malloc: a request makes dozens of small short-lived
@@ -46,9 +46,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // Log lines are handed to a writer thread, so a slow stderr never stalls a request; the
-    // guard flushes them at exit.
-    let (writer, _flush_on_exit) = tracing_appender::non_blocking(std::io::stderr());
+    // Log lines are batched to a writer thread, so a request never waits on stderr nor wakes
+    // a thread for its line; the guard flushes them at exit.
+    let (writer, _flush_on_exit) = match log_writer::batched(std::io::stderr()) {
+        Ok(log) => log,
+        Err(error) => {
+            eprintln!("codeartifact-mock: error: starting the log writer: {error}");
+            return ExitCode::from(2);
+        }
+    };
     tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal())

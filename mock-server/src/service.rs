@@ -92,8 +92,8 @@ pub struct Exchange {
     pub method: String,
     /// Raw path.
     pub path: String,
-    /// Decoded query parameters, signature values removed.
-    pub query: Vec<(String, String)>,
+    /// Decoded query parameters, signature and session token removed.
+    pub query: Query,
     /// The operation, once routed.
     pub operation: Option<&'static str>,
     /// The access key id the request claimed, when it named one.
@@ -300,7 +300,7 @@ impl MockService {
         let mut exchange = Exchange {
             method: parts.method.to_string(),
             path: parts.uri.path().to_owned(),
-            query: Vec::new(),
+            query: Query::default(),
             operation: operation.map(Operation::name),
             access_key_id: claimed_access_key(&parts.headers, query.as_ref().ok()),
             authenticated: false,
@@ -320,7 +320,6 @@ impl MockService {
                 e.to_string(),
             )),
             Ok(query) => {
-                exchange.query = journal_query(query);
                 let request_parts = RequestParts {
                     method: parts.method.as_str(),
                     path: parts.uri.path(),
@@ -359,6 +358,9 @@ impl MockService {
                 Err(error) => Answer::from(Err(error)),
             },
         };
+        if let Ok(query) = query {
+            exchange.query = query.without_secrets();
+        }
         let action = fault.and_then(|f| f.action);
         if action == Some(FaultAction::ResetConnection) {
             return (Reply::CloseConnection, exchange, delay);
@@ -483,7 +485,7 @@ fn aws_response(
         .status(status)
         .header(header::CONTENT_TYPE, APPLICATION_JSON)
         .header(X_AMZN_REQUEST_ID, &exchange.request_id)
-        .header(header::DATE, httpdate::fmt_http_date(now));
+        .header(header::DATE, date_header(now));
     if let Some(code) = exchange.error {
         builder = builder.header(X_AMZN_ERROR_TYPE, code.error_type_header());
     }
@@ -498,49 +500,70 @@ fn aws_response(
 /// The access key id a request names (header or presigned query), for logs: not a secret,
 /// and useful even when the request fails authentication.
 fn claimed_access_key(headers: &http::HeaderMap, query: Option<&Query>) -> Option<String> {
+    let key_of = |credential: &[u8]| {
+        let length = credential
+            .iter()
+            .take(128)
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        // ASCII alphanumerics only: always UTF-8.
+        std::str::from_utf8(&credential[..length])
+            .ok()
+            .filter(|key| !key.is_empty())
+            .map(str::to_owned)
+    };
     let from_header = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split("Credential=").nth(1))
-        .map(|rest| rest.to_owned());
-    let from_query = || query?.first("X-Amz-Credential");
-    let credential = from_header.or_else(from_query)?;
-    let key: String = credential
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .take(128)
-        .collect();
-    (!key.is_empty()).then_some(key)
-}
-
-/// Query parameters as the journal keeps them: the signature and session token left out.
-fn journal_query(query: &Query) -> Vec<(String, String)> {
-    query
-        .params()
-        .iter()
-        .map(|p| {
-            (
-                String::from_utf8_lossy(&p.key).into_owned(),
-                String::from_utf8_lossy(&p.value).into_owned(),
-            )
-        })
-        .filter(|(k, _)| k != "X-Amz-Signature" && k != "X-Amz-Security-Token")
-        .collect()
+        .and_then(|v| v.split_once("Credential="))
+        .map(|(_, rest)| key_of(rest.as_bytes()));
+    match from_header {
+        Some(key) => key,
+        None => query?
+            .params()
+            .iter()
+            .find(|p| p.key == b"X-Amz-Credential")
+            .and_then(|p| key_of(&p.value)),
+    }
 }
 
 /// A random (version 4) UUID, as AWS request ids are.
 fn request_id() -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut bytes);
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex = hex::encode(bytes);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    let mut id = String::with_capacity(36);
+    for (i, byte) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            id.push('-');
+        }
+        id.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        id.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    id
+}
+
+/// The `Date` header for the server's now. Formatted once per second per thread: the clock
+/// may be scripted, so hyper's own cached header (real time) cannot stand in for it.
+fn date_header(now: SystemTime) -> HeaderValue {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(u64, HeaderValue)>> = const { std::cell::RefCell::new(None) };
+    }
+    let second = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(u64::MAX, |d| d.as_secs());
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some((cached, value)) if *cached == second && second != u64::MAX => value.clone(),
+            _ => {
+                let value = HeaderValue::try_from(httpdate::fmt_http_date(now))
+                    .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"));
+                *last = Some((second, value.clone()));
+                value
+            }
+        }
+    })
 }

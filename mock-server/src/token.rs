@@ -11,11 +11,10 @@
 
 use std::fmt;
 
-use aes_gcm::aead::{AeadInPlace, KeyInit};
-use aes_gcm::{Aes128Gcm, Key, Nonce, Tag};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
+use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_128_GCM};
 use serde::{Deserialize, Serialize};
 
 /// Plaintext size the claims are padded to, so tokens are as long as real ones.
@@ -65,8 +64,11 @@ struct Header {
 }
 
 /// Seals and opens tokens with one server key.
+///
+/// AES-GCM is ring's (the TLS stack already builds it): its assembly seals a token several
+/// times faster than the portable `aes-gcm` crate, and sealing is a fifth of a request's cost.
 pub struct TokenSealer {
-    key_wrapping: Aes128Gcm,
+    key_wrapping: LessSafeKey,
 }
 
 impl fmt::Debug for TokenSealer {
@@ -86,7 +88,7 @@ impl TokenSealer {
     /// A sealer with a given key.
     pub fn with_key(key: [u8; 16]) -> Self {
         Self {
-            key_wrapping: Aes128Gcm::new(Key::<Aes128Gcm>::from_slice(&key)),
+            key_wrapping: aes_128_gcm(key),
         }
     }
 
@@ -100,8 +102,8 @@ impl TokenSealer {
         rng.fill_bytes(&mut wrap_iv);
         rng.fill_bytes(&mut content_iv);
 
-        let mut wrapped_key = content_key.to_vec();
-        let wrap_tag = seal_in_place(&self.key_wrapping, &wrap_iv, b"", &mut wrapped_key);
+        let mut wrapped_key = content_key;
+        let wrap_tag = seal_in_place(&self.key_wrapping, wrap_iv, b"", &mut wrapped_key);
         // Written directly, in the key order real tokens have; every value is a number or
         // base64url, so nothing needs escaping.
         let header = format!(
@@ -119,10 +121,9 @@ impl TokenSealer {
         if plaintext.len() < PADDED_CLAIMS_LEN {
             plaintext.resize(PADDED_CLAIMS_LEN, b' ');
         }
-        let content_cipher = Aes128Gcm::new(Key::<Aes128Gcm>::from_slice(&content_key));
         let tag = seal_in_place(
-            &content_cipher,
-            &content_iv,
+            &aes_128_gcm(content_key),
+            content_iv,
             header_b64.as_bytes(),
             &mut plaintext,
         );
@@ -152,22 +153,19 @@ impl TokenSealer {
         if header.ver != 1 || header.alg != "A128GCMKW" || header.enc != "A128GCM" {
             return Err(TokenError::Malformed);
         }
-        let mut content_key = decode(wrapped_b64)?;
-        open_in_place(
+        let content_key = open(
             &self.key_wrapping,
             &decode(&header.iv)?,
             b"",
-            &mut content_key,
+            decode(wrapped_b64)?,
             &decode(&header.tag)?,
         )?;
-        let content_cipher =
-            Aes128Gcm::new_from_slice(&content_key).map_err(|_| TokenError::Forged)?;
-        let mut plaintext = decode(ciphertext_b64)?;
-        open_in_place(
-            &content_cipher,
+        let content_key: [u8; 16] = content_key[..].try_into().map_err(|_| TokenError::Forged)?;
+        let plaintext = open(
+            &aes_128_gcm(content_key),
             &decode(iv_b64)?,
             header_b64.as_bytes(),
-            &mut plaintext,
+            decode(ciphertext_b64)?,
             &decode(tag_b64)?,
         )?;
         let claims: TokenClaims =
@@ -182,27 +180,45 @@ impl TokenSealer {
     }
 }
 
-fn seal_in_place(cipher: &Aes128Gcm, iv: &[u8; 12], aad: &[u8], buffer: &mut [u8]) -> [u8; 16] {
-    // Encrypting into a Vec cannot fail for these sizes (far below GCM's limit).
+/// An AES-128-GCM key. Every 16-byte key is valid, so construction cannot fail.
+fn aes_128_gcm(key: [u8; 16]) -> LessSafeKey {
+    let key = UnboundKey::new(&AES_128_GCM, &key);
+    LessSafeKey::new(key.unwrap_or_else(|_| unreachable!("AES-128 takes any 16-byte key")))
+}
+
+/// Encrypts `buffer` in place; returns the tag. Each IV is fresh from the RNG.
+fn seal_in_place(cipher: &LessSafeKey, iv: [u8; 12], aad: &[u8], buffer: &mut [u8]) -> [u8; 16] {
+    // Sealing fails only past GCM's size limit (64 GiB), far above a token's 744 bytes.
     cipher
-        .encrypt_in_place_detached(Nonce::from_slice(iv), aad, buffer)
-        .map(Into::into)
+        .seal_in_place_separate_tag(Nonce::assume_unique_for_key(iv), Aad::from(aad), buffer)
+        .ok()
+        .and_then(|tag| tag.as_ref().try_into().ok())
         .unwrap_or([0; 16])
 }
 
-fn open_in_place(
-    cipher: &Aes128Gcm,
+/// Decrypts and authenticates `ciphertext` with its detached `tag`.
+fn open(
+    cipher: &LessSafeKey,
     iv: &[u8],
     aad: &[u8],
-    buffer: &mut [u8],
+    mut ciphertext: Vec<u8>,
     tag: &[u8],
-) -> Result<(), TokenError> {
-    if iv.len() != 12 || tag.len() != 16 {
+) -> Result<Vec<u8>, TokenError> {
+    let iv: [u8; 12] = iv.try_into().map_err(|_| TokenError::Malformed)?;
+    if tag.len() != 16 {
         return Err(TokenError::Malformed);
     }
-    cipher
-        .decrypt_in_place_detached(Nonce::from_slice(iv), aad, buffer, Tag::from_slice(tag))
-        .map_err(|_| TokenError::Forged)
+    ciphertext.extend_from_slice(tag);
+    let length = cipher
+        .open_in_place(
+            Nonce::assume_unique_for_key(iv),
+            Aad::from(aad),
+            &mut ciphertext,
+        )
+        .map_err(|_| TokenError::Forged)?
+        .len();
+    ciphertext.truncate(length);
+    Ok(ciphertext)
 }
 
 #[cfg(test)]

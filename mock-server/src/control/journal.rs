@@ -47,10 +47,10 @@ impl JournalEntry {
     /// The entry of an exchange.
     pub fn from_exchange(exchange: &Exchange) -> Self {
         let mut query = serde_json::Map::new();
-        for (key, value) in &exchange.query {
+        for param in exchange.query.params() {
             query
-                .entry(key.clone())
-                .or_insert_with(|| value.clone().into());
+                .entry(String::from_utf8_lossy(&param.key))
+                .or_insert_with(|| String::from_utf8_lossy(&param.value).into());
         }
         Self {
             timestamp: humantime::format_rfc3339_millis(exchange.received_at).to_string(),

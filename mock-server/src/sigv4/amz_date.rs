@@ -80,13 +80,57 @@ impl AmzDate {
 
     /// The `YYYYMMDD` date stamp that the credential scope must carry.
     pub fn date_stamp(self) -> String {
+        let text = self.to_string();
+        text[..text.len() - 8].to_owned()
+    }
+
+    /// Whether `stamp` is this timestamp's `YYYYMMDD` (allocates nothing: checked per request).
+    pub fn has_date_stamp(self, stamp: &str) -> bool {
+        match self.iso_basic() {
+            Some(iso) => stamp.as_bytes() == &iso[..8],
+            None => stamp == self.date_stamp(),
+        }
+    }
+
+    /// Appends `YYYYMMDD'T'HHMMSS'Z'` to `out` (the string to sign's date line).
+    pub fn push_to(self, out: &mut String) {
+        match self.iso_basic() {
+            Some(iso) => out.extend(iso.iter().map(|&b| char::from(b))),
+            None => out.push_str(&self.to_string()),
+        }
+    }
+
+    /// The text without formatting machinery, for years 0 to 9999 (every date a request can
+    /// carry, since [`AmzDate::parse`] reads four digits); `None` beyond.
+    fn iso_basic(self) -> Option<[u8; 16]> {
         let (year, month, day) = civil_from_days(self.unix_seconds.div_euclid(86_400));
-        format!("{year:04}{month:02}{day:02}")
+        if !(0..=9999).contains(&year) {
+            return None;
+        }
+        let secs = self.unix_seconds.rem_euclid(86_400);
+        let mut out = *b"00000000T000000Z";
+        let mut put = |at: usize, width: usize, mut value: i64| {
+            for i in (at..at + width).rev() {
+                // A digit: 0 to 9 fits a byte.
+                out[i] = b'0' + u8::try_from(value % 10).unwrap_or(0);
+                value /= 10;
+            }
+        };
+        put(0, 4, year);
+        put(4, 2, month);
+        put(6, 2, day);
+        put(9, 2, secs / 3600);
+        put(11, 2, secs / 60 % 60);
+        put(13, 2, secs % 60);
+        Some(out)
     }
 }
 
 impl fmt::Display for AmzDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(iso) = self.iso_basic() {
+            return f.write_str(std::str::from_utf8(&iso).map_err(|_| fmt::Error)?);
+        }
         let (year, month, day) = civil_from_days(self.unix_seconds.div_euclid(86_400));
         let secs = self.unix_seconds.rem_euclid(86_400);
         write!(
@@ -166,11 +210,45 @@ mod tests {
         assert!(AmzDate::parse("20160229T000000Z").is_some());
     }
 
+    #[test]
+    fn dates_beyond_four_digit_years_still_print() {
+        let far = AmzDate {
+            unix_seconds: 253_402_300_800,
+        };
+        assert_eq!(far.to_string(), "100000101T000000Z");
+        assert_eq!(far.date_stamp(), "100000101");
+        assert!(far.has_date_stamp("100000101"));
+        let before = AmzDate {
+            unix_seconds: -62_167_219_201,
+        };
+        assert_eq!(before.to_string(), "-0011231T235959Z");
+    }
+
     proptest! {
         #[test]
         fn formatting_then_parsing_is_the_identity(secs in 0i64..253_402_300_799) {
             let date = AmzDate { unix_seconds: secs };
             prop_assert_eq!(AmzDate::parse(&date.to_string()), Some(date));
+        }
+
+        #[test]
+        fn the_fast_forms_agree_with_the_formatted_one(secs in -100_000_000_000i64..300_000_000_000) {
+            let date = AmzDate { unix_seconds: secs };
+            let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+            let t = secs.rem_euclid(86_400);
+            let formatted = format!(
+                "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
+                t / 3600,
+                t / 60 % 60,
+                t % 60
+            );
+            prop_assert_eq!(date.to_string(), formatted.clone());
+            let mut pushed = String::new();
+            date.push_to(&mut pushed);
+            prop_assert_eq!(&pushed, &formatted);
+            let stamp = &formatted[..formatted.len() - 8];
+            prop_assert_eq!(date.date_stamp(), stamp);
+            prop_assert!(date.has_date_stamp(stamp));
         }
     }
 }

@@ -5,11 +5,13 @@
 //! double-encoded as every AWS service but S3 does; the query re-encoded and sorted; the
 //! headers the client listed in `SignedHeaders`, trimmed and folded; the payload hash.
 
+use std::borrow::Cow;
+
 use http::HeaderMap;
 use sha2::{Digest, Sha256};
 
 use super::amz_date::AmzDate;
-use super::query::{percent_decode, uri_encode, uri_encode_into, Query};
+use super::query::{percent_decode, uri_encode_into, Query};
 
 /// Name of the query parameter that carries a presigned request's signature; it is the one
 /// parameter left out of the canonical query.
@@ -45,12 +47,13 @@ impl CanonicalRequest {
         signed_headers: &[String],
         payload_hash: &str,
     ) -> Self {
-        let mut text = String::with_capacity(256);
+        // One buffer for the whole request: it is built for every request.
+        let mut text = String::with_capacity(512);
         text.push_str(parts.method);
         text.push('\n');
-        text.push_str(&canonical_uri(parts.path));
+        push_canonical_uri(parts.path, &mut text);
         text.push('\n');
-        text.push_str(&canonical_query(parts.query, presigned));
+        push_canonical_query(parts.query, presigned, &mut text);
         text.push('\n');
         let mut bytes = text.into_bytes();
         let mut token_value = None;
@@ -74,7 +77,12 @@ impl CanonicalRequest {
             bytes.push(b'\n');
         }
         bytes.push(b'\n');
-        bytes.extend_from_slice(signed_headers.join(";").as_bytes());
+        for (i, name) in signed_headers.iter().enumerate() {
+            if i > 0 {
+                bytes.push(b';');
+            }
+            bytes.extend_from_slice(name.as_bytes());
+        }
         bytes.push(b'\n');
         bytes.extend_from_slice(payload_hash.as_bytes());
         Self { bytes, token_value }
@@ -87,7 +95,7 @@ impl CanonicalRequest {
 
     /// Hex SHA-256 of the canonical request.
     pub fn hash(&self) -> String {
-        hex::encode(Sha256::digest(&self.bytes))
+        String::from_utf8_lossy(&sha256_hex(&self.bytes)).into_owned()
     }
 
     /// The canonical request with any session token value replaced, for debug logs.
@@ -111,13 +119,46 @@ impl std::fmt::Debug for CanonicalRequest {
 
 /// The string to sign for a canonical request.
 pub fn string_to_sign(date: AmzDate, scope: &str, canonical: &CanonicalRequest) -> String {
-    format!("AWS4-HMAC-SHA256\n{date}\n{scope}\n{}", canonical.hash())
+    let mut out = String::with_capacity(ALGORITHM_LINE.len() + 18 + scope.len() + 1 + 64);
+    out.push_str(ALGORITHM_LINE);
+    date.push_to(&mut out);
+    out.push('\n');
+    out.push_str(scope);
+    out.push('\n');
+    out.extend(sha256_hex(&canonical.bytes).iter().map(|&b| char::from(b)));
+    out
+}
+
+const ALGORITHM_LINE: &str = "AWS4-HMAC-SHA256\n";
+
+/// Lower-case hex SHA-256 of `bytes`, the form SigV4 uses for every digest it writes down.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> [u8; 64] {
+    lower_hex(&Sha256::digest(bytes).into())
+}
+
+/// Lower-case hex of a 32-byte digest, on the stack (the `hex` crate's `encode` goes through
+/// a `char` iterator into a `String`: a tenth of verification's cost).
+pub(crate) fn lower_hex(digest: &[u8; 32]) -> [u8; 64] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 64];
+    for (i, byte) in digest.iter().enumerate() {
+        out[2 * i] = DIGITS[usize::from(byte >> 4)];
+        out[2 * i + 1] = DIGITS[usize::from(byte & 0xf)];
+    }
+    out
 }
 
 /// Canonical URI: dot segments removed and empty segments merged (the `normalize` of the AWS
 /// suite), then every byte but unreserved ones and `/` percent-encoded, which re-encodes the
 /// client's own escapes (`%3D` becomes `%253D`): the double encoding of non-S3 services.
 pub fn canonical_uri(raw_path: &str) -> String {
+    let mut out = String::with_capacity(raw_path.len() + 8);
+    push_canonical_uri(raw_path, &mut out);
+    out
+}
+
+/// [`canonical_uri`], appended to `out`.
+fn push_canonical_uri(raw_path: &str, out: &mut String) {
     let mut segments: Vec<&str> = Vec::new();
     for segment in raw_path.split('/') {
         match segment {
@@ -130,23 +171,31 @@ pub fn canonical_uri(raw_path: &str) -> String {
     }
     let ends_in_directory =
         raw_path.ends_with('/') || raw_path.ends_with("/.") || raw_path.ends_with("/..");
-    let mut out = String::with_capacity(raw_path.len() + 8);
     out.push('/');
     for (i, segment) in segments.iter().enumerate() {
         if i > 0 {
             out.push('/');
         }
-        uri_encode_into(segment.as_bytes(), false, &mut out);
+        uri_encode_into(segment.as_bytes(), false, out);
     }
     if ends_in_directory && !segments.is_empty() {
         out.push('/');
     }
-    out
 }
 
 /// The path as an operation sees it: normalised like [`canonical_uri`], escapes decoded
 /// (so `/v1/authorization%2Dtoken` routes like `/v1/authorization-token`).
-pub fn normalized_path(raw_path: &str) -> String {
+pub fn normalized_path(raw_path: &str) -> Cow<'_, str> {
+    // Almost every path is already normal: no escapes, no empty or dot segments.
+    let plain = raw_path.len() > 1
+        && raw_path.starts_with('/')
+        && !raw_path.contains('%')
+        && raw_path[1..]
+            .split('/')
+            .all(|segment| !matches!(segment, "" | "." | ".."));
+    if plain {
+        return Cow::Borrowed(raw_path);
+    }
     let mut segments: Vec<String> = Vec::new();
     for segment in raw_path.split('/') {
         match segment {
@@ -160,28 +209,50 @@ pub fn normalized_path(raw_path: &str) -> String {
             }
         }
     }
-    format!("/{}", segments.join("/"))
+    Cow::Owned(format!("/{}", segments.join("/")))
 }
 
 /// Canonical query: each name and value re-encoded, sorted by name then value.
 pub fn canonical_query(query: &Query, presigned: bool) -> String {
-    let mut pairs: Vec<(String, String)> = query
-        .params()
-        .iter()
-        .filter(|p| !(presigned && p.key == X_AMZ_SIGNATURE.as_bytes()))
-        .map(|p| (uri_encode(&p.key), uri_encode(&p.value)))
-        .collect();
-    pairs.sort_unstable();
-    let mut out = String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
-    for (i, (key, value)) in pairs.iter().enumerate() {
+    let mut out = String::new();
+    push_canonical_query(query, presigned, &mut out);
+    out
+}
+
+/// [`canonical_query`], appended to `out`. Every pair is encoded once into one scratch
+/// string and sorted as ranges of it: no string per name or value.
+fn push_canonical_query(query: &Query, presigned: bool, out: &mut String) {
+    let params = query.params();
+    let mut encoded = String::with_capacity(
+        params
+            .iter()
+            .map(|p| p.key.len() + p.value.len())
+            .sum::<usize>()
+            + 16,
+    );
+    // (name start, name end = value start, value end) in `encoded`.
+    let mut pairs: Vec<(usize, usize, usize)> = Vec::with_capacity(params.len());
+    for p in params {
+        if presigned && p.key == X_AMZ_SIGNATURE.as_bytes() {
+            continue;
+        }
+        let start = encoded.len();
+        uri_encode_into(&p.key, false, &mut encoded);
+        let middle = encoded.len();
+        uri_encode_into(&p.value, false, &mut encoded);
+        pairs.push((start, middle, encoded.len()));
+    }
+    let name = |&(start, middle, _): &(usize, usize, usize)| &encoded[start..middle];
+    let value = |&(_, middle, end): &(usize, usize, usize)| &encoded[middle..end];
+    pairs.sort_unstable_by(|a, b| name(a).cmp(name(b)).then_with(|| value(a).cmp(value(b))));
+    for (i, pair) in pairs.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        out.push_str(key);
+        out.push_str(name(pair));
         out.push('=');
-        out.push_str(value);
+        out.push_str(value(pair));
     }
-    out
 }
 
 /// Appends a header value with leading and trailing white space removed and every run of
@@ -242,6 +313,18 @@ mod tests {
             normalized_path("/v1//authorization-token"),
             "/v1/authorization-token"
         );
+        for (raw, normal) in [
+            ("/", "/"),
+            ("", "/"),
+            ("/v1/authorization-token/", "/v1/authorization-token"),
+            ("/v1/authorization-token/.", "/v1/authorization-token"),
+            ("/v1/authorization-token/..", "/v1"),
+            ("v1/authorization-token", "/v1/authorization-token"),
+            ("/v1/authorization-token", "/v1/authorization-token"),
+            ("/v1/a.b/..c", "/v1/a.b/..c"),
+        ] {
+            assert_eq!(normalized_path(raw), normal, "{raw}");
+        }
     }
 
     #[test]
@@ -256,6 +339,24 @@ mod tests {
         assert_eq!(
             canonical_query(&presigned, false),
             "X-Amz-Signature=abc&b=1"
+        );
+    }
+
+    #[test]
+    fn lower_hex_matches_the_hex_crate() {
+        for seed in 0u8..=255 {
+            let digest: [u8; 32] = std::array::from_fn(|i| {
+                seed.wrapping_mul(31)
+                    .wrapping_add((i as u8).wrapping_mul(17))
+            });
+            assert_eq!(
+                lower_hex(&digest).as_slice(),
+                hex::encode(digest).as_bytes()
+            );
+        }
+        assert_eq!(
+            sha256_hex(b"").as_slice(),
+            b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
     }
 

@@ -8,9 +8,12 @@
 use std::fmt;
 use std::time::SystemTime;
 
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use super::amz_date::AmzDate;
+use super::canonical::lower_hex;
 
 /// A secret access key or session token.
 #[derive(Clone)]
@@ -49,8 +52,8 @@ impl Signature {
     }
 
     /// Constant-time comparison with the signature the server computed.
-    pub fn matches(&self, expected_hex: &str) -> bool {
-        self.0.as_bytes().ct_eq(expected_hex.as_bytes()).into()
+    pub fn matches(&self, expected_hex: impl AsRef<[u8]>) -> bool {
+        self.0.as_bytes().ct_eq(expected_hex.as_ref()).into()
     }
 }
 
@@ -77,7 +80,15 @@ impl SigningKey {
 
     /// Hex HMAC-SHA256 of the string to sign.
     pub fn sign(&self, string_to_sign: &str) -> String {
-        aws_sigv4::sign::v4::calculate_signature(self.0, string_to_sign.as_bytes())
+        String::from_utf8_lossy(&self.sign_hex(string_to_sign)).into_owned()
+    }
+
+    /// [`SigningKey::sign`] on the stack, as the verifier compares it.
+    pub fn sign_hex(&self, string_to_sign: &str) -> [u8; 64] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(string_to_sign.as_bytes());
+        lower_hex(&mac.finalize().into_bytes().into())
     }
 }
 
@@ -119,5 +130,18 @@ mod tests {
             key.sign(sts),
             "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
         );
+    }
+
+    #[test]
+    fn signs_exactly_as_aws_sigv4_does() {
+        let secret = SecretKey::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+        let date = AmzDate::parse("20261128T120000Z").unwrap();
+        let key = SigningKey::derive(&secret, date, "eu-west-1", "codeartifact");
+        for message in ["", "x", &"long line\n".repeat(100)] {
+            assert_eq!(
+                key.sign(message),
+                aws_sigv4::sign::v4::calculate_signature(key.0, message.as_bytes())
+            );
+        }
     }
 }

@@ -59,6 +59,14 @@ impl Query {
             .map(|p| String::from_utf8_lossy(&p.value).into_owned())
     }
 
+    /// The query without the parameters that carry secrets (`X-Amz-Signature`,
+    /// `X-Amz-Security-Token`), as the journal keeps it. Moves rather than copies.
+    pub fn without_secrets(mut self) -> Self {
+        self.params
+            .retain(|p| p.key != b"X-Amz-Signature" && p.key != b"X-Amz-Security-Token");
+        self
+    }
+
     /// Whether `key` was sent at all.
     pub fn contains(&self, key: &str) -> bool {
         self.params.iter().any(|p| p.key == key.as_bytes())
