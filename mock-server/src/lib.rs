@@ -54,6 +54,7 @@ pub mod domain;
 pub mod error;
 pub mod fixture;
 pub mod identity;
+pub mod log_format;
 pub mod log_writer;
 pub mod scenario;
 pub mod server;

@@ -9,7 +9,7 @@ use clap::error::ErrorKind;
 use clap::Parser;
 use codeartifact_mock::config::{ControlAccess, Options};
 use codeartifact_mock::scenario::Scenario;
-use codeartifact_mock::{log_writer, server, MockService};
+use codeartifact_mock::{log_format, log_writer, server, MockService};
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc instead of glibc's malloc: a request makes dozens of small short-lived
@@ -55,13 +55,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    tracing_subscriber::fmt()
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
         .with_writer(writer)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+        .with_env_filter(filter);
+    if std::io::stderr().is_terminal() {
+        logs.with_ansi(true).init();
+    } else {
+        // Files and pipes: the same text, written without the colour machinery.
+        logs.with_ansi(false)
+            .fmt_fields(log_format::PlainFields)
+            .with_timer(log_format::UtcMicros)
+            .init();
+    }
     match run(&options) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
