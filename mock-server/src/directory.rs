@@ -28,7 +28,9 @@ pub struct Directory {
 impl Directory {
     /// Builds the directory of a fixture loaded at `loaded_at` (session expiries count from it).
     pub fn new(fixture: &Fixture, loaded_at: SystemTime) -> Self {
-        let mut domains: HashMap<(String, String), Vec<Domain>> = HashMap::new();
+        // Sized up front: growing a map of 10,000 entries rehashes it a dozen times.
+        let mut domains: HashMap<(String, String), Vec<Domain>> =
+            HashMap::with_capacity(fixture.domains.len());
         for spec in &fixture.domains {
             domains
                 .entry((spec.owner.clone(), spec.name.clone()))
@@ -38,16 +40,16 @@ impl Directory {
         Self {
             regions: fixture.regions.iter().cloned().collect(),
             region_order: fixture.regions.clone(),
-            identities: fixture
-                .identities
-                .iter()
-                .map(|spec| {
+            identities: {
+                let mut identities = HashMap::with_capacity(fixture.identities.len());
+                identities.extend(fixture.identities.iter().map(|spec| {
                     (
                         spec.access_key_id.clone(),
                         Identity::from_spec(spec, loaded_at),
                     )
-                })
-                .collect(),
+                }));
+                identities
+            },
             domains,
             signing_keys: RwLock::default(),
         }

@@ -92,7 +92,7 @@ fn run(options: &Options) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
             .with_context(|| format!("cannot listen on {}", options.listen))?;
-        let service = MockService::new(&fixture, options.service_config());
+        let service = MockService::owning(fixture, options.service_config());
         for scenario in &scenarios {
             scenario.apply(&service)?;
             tracing::info!(scenario = %scenario.name, faults = scenario.faults.len(), "scenario loaded");

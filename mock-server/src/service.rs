@@ -164,10 +164,19 @@ impl MockService {
         Self::with_clock(fixture, config, Clock::default())
     }
 
+    /// A service that keeps `fixture` rather than a copy of it (a large fixture takes
+    /// milliseconds to copy: the binary starts with this).
+    pub fn owning(fixture: Fixture, config: ServiceConfig) -> Self {
+        Self::sharing(Arc::new(fixture), config, Clock::default())
+    }
+
     /// A service whose clock starts in a given mode; the fixture's session expiries count from
     /// that clock's now.
     pub fn with_clock(fixture: &Fixture, config: ServiceConfig, clock: Clock) -> Self {
-        let start_fixture = Arc::new(fixture.clone());
+        Self::sharing(Arc::new(fixture.clone()), config, clock)
+    }
+
+    fn sharing(start_fixture: Arc<Fixture>, config: ServiceConfig, clock: Clock) -> Self {
         let world = World::new(Arc::clone(&start_fixture), clock.now());
         Self {
             shared: Arc::new(Shared {
