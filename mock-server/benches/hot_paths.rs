@@ -1,6 +1,7 @@
 //! Micro-benchmarks of the request path's hot pieces (`cargo bench -p codeartifact-mock`):
 //! parsing the Authorization header, canonicalising and verifying a signature, sealing a
-//! token, and the whole handler without sockets. `just bench` measures the server end to end.
+//! token, and the whole handler without sockets; and of start-up's: reading a fixture of
+//! 10,000 identities and domains. `just bench` measures the server end to end.
 
 use std::time::SystemTime;
 
@@ -13,6 +14,10 @@ use codeartifact_mock::sigv4::{Query, RequestParts, SignatureParams, Verifier};
 use codeartifact_mock::token::{TokenClaims, TokenSealer};
 use codeartifact_mock::MockService;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+
+/// The binary's allocator, so these figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const PATH: &str = "/v1/authorization-token?domain=test-domain&duration=3600";
 
@@ -121,5 +126,31 @@ fn hot_paths(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, hot_paths);
+/// A fixture of `n` identities and domains, shaped like `codeartifact-bench fixture n`.
+fn large_fixture(n: usize) -> String {
+    let mut text = String::from("regions = [\"us-east-1\", \"eu-west-1\"]\n");
+    for i in 0..n {
+        let owner = 200_000_000_000u64 + i as u64;
+        text.push_str(&format!(
+            "[[domains]]\nname = \"domain-{i}\"\nowner = \"{owner:012}\"\n[[identities]]\narn = \"arn:aws:iam::{owner:012}:user/u{i}\"\naccess_key_id = \"AKIABENCH{i:011}\"\nsecret_access_key = \"secret-{i}\"\nallow = [\"*\"]\n"
+        ));
+    }
+    text
+}
+
+fn start_up(c: &mut Criterion) {
+    let text = large_fixture(10_000);
+    let mut group = c.benchmark_group("start_up");
+    group.sample_size(20);
+    group.bench_function("load_fixture_10000", |b| {
+        b.iter(|| Fixture::parse(black_box(&text), "bench").unwrap())
+    });
+    let fixture = Fixture::parse(&text, "bench").unwrap();
+    group.bench_function("service_for_fixture_10000", |b| {
+        b.iter(|| MockService::owning(fixture.clone(), ServiceConfig::default()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, hot_paths, start_up);
 criterion_main!(benches);
