@@ -2,6 +2,7 @@
 //! shutdown.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -129,13 +130,16 @@ async fn serve_connection<I>(io: I, service: MockService, watcher: Watcher)
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let service = Arc::new(service);
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .max_buf_size(MAX_HEADER_BYTES)
         .serve_connection(
             TokioIo::new(io),
-            service_fn(move |request| answer(service.clone(), request)),
+            // One handle per connection: cloning it per request touches a reference count
+            // of this connection only, not one shared by every core.
+            service_fn(move |request| answer(Arc::clone(&service), request)),
         );
     if let Err(error) = watcher.watch(connection).await {
         tracing::debug!(%error, "connection ended with an error");
@@ -144,7 +148,7 @@ where
 
 /// Answers one request; an `Err` makes hyper close the connection without a response.
 async fn answer(
-    service: MockService,
+    service: Arc<MockService>,
     request: Request<Incoming>,
 ) -> Result<Response<MockBody>, std::io::Error> {
     let (parts, body) = request.into_parts();

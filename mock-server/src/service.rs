@@ -7,6 +7,7 @@
 //! Every AWS request ends in exactly one [`Exchange`], the source of the log line and the
 //! journal entry. Paths under `/_mock/` go to the control API when it is enabled.
 
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Instant, SystemTime};
 
@@ -155,7 +156,8 @@ struct Shared {
     faults: FaultSet,
     journal: Journal,
     /// Scenarios may change the spelling of `expiration`; reset restores the configured one.
-    expiration_format: RwLock<ExpirationFormat>,
+    /// An atomic rather than a lock: it is read by every request on every core.
+    expiration_format: AtomicU8,
 }
 
 impl MockService {
@@ -182,7 +184,7 @@ impl MockService {
             shared: Arc::new(Shared {
                 verifier: Verifier::new(SIGNING_NAME, config.max_skew_seconds),
                 journal: Journal::new(config.journal_capacity),
-                expiration_format: RwLock::new(config.expiration_format),
+                expiration_format: AtomicU8::new(format_code(config.expiration_format)),
                 config,
                 sealer: TokenSealer::random(),
                 clock,
@@ -235,20 +237,17 @@ impl MockService {
 
     /// How `expiration` is spelled from now on.
     pub fn set_expiration_format(&self, format: ExpirationFormat) {
-        *self
-            .shared
+        self.shared
             .expiration_format
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = format;
+            .store(format_code(format), Ordering::Relaxed);
     }
 
     /// How `expiration` is spelled.
     pub fn expiration_format(&self) -> ExpirationFormat {
-        *self
-            .shared
-            .expiration_format
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
+        match self.shared.expiration_format.load(Ordering::Relaxed) {
+            1 => ExpirationFormat::JavaDouble,
+            _ => ExpirationFormat::Integer,
+        }
     }
 
     /// Back to the start: the fixture loaded at start, no faults, the real clock, an empty
@@ -533,6 +532,14 @@ fn claimed_access_key(headers: &http::HeaderMap, query: Option<&Query>) -> Optio
             .iter()
             .find(|p| p.key == b"X-Amz-Credential")
             .and_then(|p| key_of(&p.value)),
+    }
+}
+
+/// The stored form of an `expiration` spelling (see [`MockService::expiration_format`]).
+fn format_code(format: ExpirationFormat) -> u8 {
+    match format {
+        ExpirationFormat::Integer => 0,
+        ExpirationFormat::JavaDouble => 1,
     }
 }
 
