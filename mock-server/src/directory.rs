@@ -19,7 +19,8 @@ pub struct Directory {
     regions: HashSet<String>,
     region_order: Vec<String>,
     identities: HashMap<String, Identity>,
-    domains: HashMap<(String, String), Vec<Domain>>,
+    /// Owner, then name: a lookup hashes the request's strings without copying them.
+    domains: HashMap<String, HashMap<String, Vec<Domain>>>,
     /// Derived signing keys by credential scope (`AKID/DATE/REGION/SERVICE`): four HMACs saved
     /// per request. Lives and dies with the directory, so a new fixture starts it afresh.
     signing_keys: RwLock<HashMap<String, SigningKey>>,
@@ -29,11 +30,13 @@ impl Directory {
     /// Builds the directory of a fixture loaded at `loaded_at` (session expiries count from it).
     pub fn new(fixture: &Fixture, loaded_at: SystemTime) -> Self {
         // Sized up front: growing a map of 10,000 entries rehashes it a dozen times.
-        let mut domains: HashMap<(String, String), Vec<Domain>> =
+        let mut domains: HashMap<String, HashMap<String, Vec<Domain>>> =
             HashMap::with_capacity(fixture.domains.len());
         for spec in &fixture.domains {
             domains
-                .entry((spec.owner.clone(), spec.name.clone()))
+                .entry(spec.owner.clone())
+                .or_default()
+                .entry(spec.name.clone())
                 .or_default()
                 .push(Domain::from_spec(spec));
         }
@@ -63,7 +66,8 @@ impl Directory {
     /// The domain `name` owned by `owner` in `region`.
     pub fn domain(&self, owner: &str, name: &str, region: &str) -> Option<&Domain> {
         self.domains
-            .get(&(owner.to_owned(), name.to_owned()))?
+            .get(owner)?
+            .get(name)?
             .iter()
             .find(|d| d.exists_in(region))
     }
@@ -80,7 +84,7 @@ impl Directory {
 
     /// All domains, in no particular order.
     pub fn domains(&self) -> impl Iterator<Item = &Domain> {
-        self.domains.values().flatten()
+        self.domains.values().flat_map(HashMap::values).flatten()
     }
 }
 

@@ -161,16 +161,17 @@ pub fn handle(
     input: &Input,
 ) -> Result<Vec<u8>, ServiceError> {
     let owner = input.domain_owner.as_deref().unwrap_or(&caller.account);
-    let resource = domain_arn(ctx.region, owner, &input.domain);
+    // Named only in refusals: built when one is written.
+    let resource = || domain_arn(ctx.region, owner, &input.domain);
     for action in [
         "codeartifact:GetAuthorizationToken",
         "sts:GetServiceBearerToken",
     ] {
         if !caller.is_allowed(action) {
             let on = if action.starts_with("sts:") {
-                &caller.arn
+                caller.arn.clone()
             } else {
-                &resource
+                resource()
             };
             return Err(ServiceError::new(
                 ErrorCode::AccessDeniedException,
@@ -189,8 +190,9 @@ pub fn handle(
         return Err(ServiceError::new(
             ErrorCode::AccessDeniedException,
             format!(
-                "User: {} is not authorized to perform: codeartifact:GetAuthorizationToken on resource: {resource}",
-                caller.arn
+                "User: {} is not authorized to perform: codeartifact:GetAuthorizationToken on resource: {}",
+                caller.arn,
+                resource()
             ),
         ));
     }
