@@ -64,6 +64,20 @@ impl PlainVisitor<'_> {
         }
     }
 
+    /// An integer field, its digits already written out (as `Debug` would write them).
+    fn number(&mut self, field: &Field, digits: &str) {
+        if self.result.is_err() {
+            return;
+        }
+        if field.name() == "message" {
+            return self.message(format_args!("{digits}"));
+        }
+        self.name(field);
+        if self.result.is_ok() {
+            self.result = self.writer.write_str(digits);
+        }
+    }
+
     fn message(&mut self, value: fmt::Arguments<'_>) {
         self.pad();
         if self.result.is_err() {
@@ -93,29 +107,11 @@ impl Visit for PlainVisitor<'_> {
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        if self.result.is_err() {
-            return;
-        }
-        if field.name() == "message" {
-            return self.message(format_args!("{value}"));
-        }
-        self.name(field);
-        if self.result.is_ok() {
-            self.result = self.writer.write_str(itoa::Buffer::new().format(value));
-        }
+        self.number(field, itoa::Buffer::new().format(value));
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        if self.result.is_err() {
-            return;
-        }
-        if field.name() == "message" {
-            return self.message(format_args!("{value}"));
-        }
-        self.name(field);
-        if self.result.is_ok() {
-            self.result = self.writer.write_str(itoa::Buffer::new().format(value));
-        }
+        self.number(field, itoa::Buffer::new().format(value));
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
