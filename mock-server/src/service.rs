@@ -296,7 +296,7 @@ impl MockService {
     ) -> (Reply, Exchange, Option<std::time::Duration>) {
         let now = self.shared.clock.now();
         let (parts, body) = request.into_parts();
-        let header_text = |name: &str| {
+        let header_text = |name: &header::HeaderName| {
             parts
                 .headers
                 .get(name)
@@ -317,8 +317,8 @@ impl MockService {
             fault: None,
             request_id: request_id(),
             received_at: now,
-            user_agent: header_text("user-agent"),
-            amz_sdk_request: header_text("amz-sdk-request"),
+            user_agent: header_text(&header::USER_AGENT),
+            amz_sdk_request: header_text(&AMZ_SDK_REQUEST),
         };
         let world = self.world();
         // Authentication, carrying the decoded query on to the operation.
@@ -429,6 +429,7 @@ impl MockService {
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 const X_AMZN_REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-amzn-requestid");
 const X_AMZN_ERROR_TYPE: header::HeaderName = header::HeaderName::from_static("x-amzn-errortype");
+const AMZ_SDK_REQUEST: header::HeaderName = header::HeaderName::from_static("amz-sdk-request");
 
 /// What a proxy might send instead of JSON (the `malformed_body` fault).
 const MALFORMED_BODY: &str =

@@ -1,6 +1,6 @@
 //! Finding the signature parameters: in the `Authorization` header, or in a presigned query.
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 
 use super::key::Signature;
 use super::query::Query;
@@ -74,7 +74,7 @@ impl SignatureParams {
                 _ => {}
             }
         }
-        let date = header_text(headers, "x-amz-date").or_else(|| header_text(headers, "date"));
+        let date = header_text(headers, &X_AMZ_DATE).or_else(|| header_text(headers, &DATE));
         let mut missing = Vec::new();
         if credential.is_none() {
             missing.push("Authorization header requires 'Credential' parameter.");
@@ -95,7 +95,7 @@ impl SignatureParams {
                 signed_headers: split_signed_headers(&signed_headers),
                 signature: Signature::new(signature),
                 date,
-                session_token: header_text(headers, "x-amz-security-token"),
+                session_token: header_text(headers, &X_AMZ_SECURITY_TOKEN),
                 expires: None,
             }),
             _ => Err(AuthError::MissingHeaderParameters(missing)),
@@ -157,7 +157,12 @@ fn redact_signature(header: &str) -> String {
     }
 }
 
-fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+// Looked up by constant names: a `&str` name is parsed and validated on every lookup.
+const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+const DATE: HeaderName = http::header::DATE;
+const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
+
+fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     headers
         .get(name)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())

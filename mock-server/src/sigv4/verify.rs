@@ -8,6 +8,9 @@ use super::key::{SecretKey, SigningKey};
 use super::parse::{SignatureLocation, SignatureParams};
 use super::AuthError;
 
+const X_AMZ_CONTENT_SHA256: http::HeaderName =
+    http::HeaderName::from_static("x-amz-content-sha256");
+
 /// Hex SHA-256 of an empty payload.
 const EMPTY_PAYLOAD_SHA256: &[u8; 64] =
     b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -118,7 +121,7 @@ impl Verifier {
             sha256_hex(body)
         };
         let payload_hash = std::str::from_utf8(&payload_hash).unwrap_or_default();
-        if let Some(claimed) = parts.headers.get("x-amz-content-sha256") {
+        if let Some(claimed) = parts.headers.get(&X_AMZ_CONTENT_SHA256) {
             if claimed.as_bytes() != payload_hash.as_bytes() {
                 return Err(AuthError::ContentSha256Mismatch);
             }
