@@ -120,6 +120,22 @@ impl SessionExpiry {
     }
 }
 
+/// The array a table-header line opens. Both fast paths (`plain`, `pieces`) recognise entries
+/// by this one rule: exactly `[[domains]]` or `[[identities]]`, trailing blanks allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EntryTable {
+    Domains,
+    Identities,
+}
+
+fn entry_table(line: &str) -> Option<EntryTable> {
+    match line.trim_end_matches([' ', '\t', '\r']) {
+        "[[domains]]" => Some(EntryTable::Domains),
+        "[[identities]]" => Some(EntryTable::Identities),
+        _ => None,
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFixture {

@@ -546,18 +546,22 @@ fn format_code(format: ExpirationFormat) -> u8 {
 
 /// A random (version 4) UUID, as AWS request ids are.
 fn request_id() -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut bytes);
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let mut hex = [0u8; 32];
+    // The lengths match by construction, the only way it can fail.
+    let _ = hex::encode_to_slice(bytes, &mut hex);
     let mut id = String::with_capacity(36);
-    for (i, byte) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
+    for (i, group) in [0..8, 8..12, 12..16, 16..20, 20..32]
+        .into_iter()
+        .enumerate()
+    {
+        if i > 0 {
             id.push('-');
         }
-        id.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        id.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+        id.extend(hex[group].iter().map(|&b| char::from(b)));
     }
     id
 }

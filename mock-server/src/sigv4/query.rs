@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use super::canonical::X_AMZ_SIGNATURE;
+
 /// One `key=value` pair, percent-decoded to raw bytes (`+` is a literal plus, as in RFC 3986).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryParam {
@@ -63,7 +65,7 @@ impl Query {
     /// `X-Amz-Security-Token`), as the journal keeps it. Moves rather than copies.
     pub fn without_secrets(mut self) -> Self {
         self.params
-            .retain(|p| p.key != b"X-Amz-Signature" && p.key != b"X-Amz-Security-Token");
+            .retain(|p| p.key != X_AMZ_SIGNATURE.as_bytes() && p.key != b"X-Amz-Security-Token");
         self
     }
 
