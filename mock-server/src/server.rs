@@ -197,6 +197,13 @@ async fn answer(
     // No timer here: the handler's only wait is a scripted delay, capped at 10 minutes when
     // the rule is added (`MAX_DELAY_MS`), so every request ends.
     let reply = service.handle(Request::from_parts(parts, bytes)).await;
+    // Let the other requests ready on this worker be handled before this answer is written,
+    // so a tick's answers go out back to back instead of one handler apart. Every write wakes
+    // the client's thread, which on loopback usually shares the core and preempts the server
+    // there and then; answers that arrive together are read in fewer of those wake-ups.
+    // Measured under wrk: about a fifth more throughput and 15% fewer preemptions per request;
+    // a lone request pays one more pass through the scheduler (well under a microsecond).
+    tokio::task::yield_now().await;
     match reply {
         Reply::Respond(response) => Ok(response),
         Reply::CloseConnection => Err(std::io::Error::other(
