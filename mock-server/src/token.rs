@@ -11,14 +11,20 @@
 
 use std::fmt;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use rand::RngCore;
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_128_GCM};
 use serde::{Deserialize, Serialize};
 
 /// Plaintext size the claims are padded to, so tokens are as long as real ones.
 const PADDED_CLAIMS_LEN: usize = 744;
+/// Room for a whole token (about 1,240 characters), so building one never reallocates.
+const TOKEN_CAPACITY: usize = 1280;
+/// Room for the protected header's JSON (about 130 bytes with 10-digit times).
+const HEADER_CAPACITY: usize = 160;
+
+/// Encodes tokens' parts: base64url without padding, with SIMD where the CPU has it (a token
+/// is a kilobyte of base64, which the scalar encoder took a tenth of a request to write).
+const BASE64URL: base64_simd::Base64 = base64_simd::URL_SAFE_NO_PAD;
 
 /// What a token grants, sealed inside it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,16 +110,6 @@ impl TokenSealer {
 
         let mut wrapped_key = content_key;
         let wrap_tag = seal_in_place(&self.key_wrapping, wrap_iv, b"", &mut wrapped_key);
-        // Written directly, in the key order real tokens have; every value is a number or
-        // base64url, so nothing needs escaping.
-        let header = format!(
-            "{{\"ver\":1,\"isu\":{},\"enc\":\"A128GCM\",\"tag\":\"{}\",\"exp\":{},\"alg\":\"A128GCMKW\",\"iv\":\"{}\"}}",
-            claims.issued_at,
-            URL_SAFE_NO_PAD.encode(wrap_tag),
-            claims.expires_at,
-            URL_SAFE_NO_PAD.encode(wrap_iv)
-        );
-        let header_b64 = URL_SAFE_NO_PAD.encode(header);
 
         let mut plaintext = Vec::with_capacity(PADDED_CLAIMS_LEN);
         // Writing into a Vec cannot fail.
@@ -121,18 +117,20 @@ impl TokenSealer {
         if plaintext.len() < PADDED_CLAIMS_LEN {
             plaintext.resize(PADDED_CLAIMS_LEN, b' ');
         }
+
+        // The token is built in one string: the encoded header first, which is also the
+        // content encryption's additional data, then the other four parts.
+        let mut token = String::with_capacity(TOKEN_CAPACITY);
+        BASE64URL.encode_append(protected_header(claims, &wrap_tag, &wrap_iv), &mut token);
         let tag = seal_in_place(
             &aes_128_gcm(content_key),
             content_iv,
-            header_b64.as_bytes(),
+            token.as_bytes(),
             &mut plaintext,
         );
-
-        let mut token = String::with_capacity(1280);
-        token.push_str(&header_b64);
         for part in [&wrapped_key[..], &content_iv, &plaintext, &tag] {
             token.push('.');
-            URL_SAFE_NO_PAD.encode_string(part, &mut token);
+            BASE64URL.encode_append(part, &mut token);
         }
         token
     }
@@ -144,8 +142,8 @@ impl TokenSealer {
             return Err(TokenError::Malformed);
         };
         let decode = |part: &str| {
-            URL_SAFE_NO_PAD
-                .decode(part)
+            BASE64URL
+                .decode_to_vec(part)
                 .map_err(|_| TokenError::Malformed)
         };
         let header: Header =
@@ -178,6 +176,23 @@ impl TokenSealer {
         }
         Ok(claims)
     }
+}
+
+/// The protected header, in the key order real tokens have. Every value is a number or
+/// base64url, so nothing needs escaping.
+fn protected_header(claims: &TokenClaims, wrap_tag: &[u8; 16], wrap_iv: &[u8; 12]) -> String {
+    let mut header = String::with_capacity(HEADER_CAPACITY);
+    let mut number = itoa::Buffer::new();
+    header.push_str("{\"ver\":1,\"isu\":");
+    header.push_str(number.format(claims.issued_at));
+    header.push_str(",\"enc\":\"A128GCM\",\"tag\":\"");
+    BASE64URL.encode_append(wrap_tag, &mut header);
+    header.push_str("\",\"exp\":");
+    header.push_str(number.format(claims.expires_at));
+    header.push_str(",\"alg\":\"A128GCMKW\",\"iv\":\"");
+    BASE64URL.encode_append(wrap_iv, &mut header);
+    header.push_str("\"}");
+    header
 }
 
 /// An AES-128-GCM key. Every 16-byte key is valid, so construction cannot fail.
@@ -252,11 +267,11 @@ mod tests {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)));
         let header: serde_json::Value =
-            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+            serde_json::from_slice(&BASE64URL.decode_to_vec(parts[0]).unwrap()).unwrap();
         assert_eq!(header["isu"], 1_764_000_000);
         assert_eq!(header["exp"], 1_764_043_200);
         // Keys in the order real tokens have them.
-        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+        let raw = String::from_utf8(BASE64URL.decode_to_vec(parts[0]).unwrap()).unwrap();
         let positions: Vec<usize> = [
             "\"ver\"", "\"isu\"", "\"enc\"", "\"tag\"", "\"exp\"", "\"alg\"", "\"iv\"",
         ]
