@@ -12,6 +12,7 @@ use crate::fixture::{Fixture, LoadError};
 use crate::service::{ServiceConfig, DEFAULT_MAX_SKEW_SECONDS};
 use crate::sigv4::SecretKey;
 use crate::tls::{Tls, TlsError};
+use crate::workers::Workers;
 
 /// An offline, signature-checking stand-in for AWS CodeArtifact's token API.
 ///
@@ -92,6 +93,11 @@ pub struct Options {
     /// Requests kept in the journal (GET /_mock/requests); older ones are dropped.
     #[arg(long, env = "CODEARTIFACT_MOCK_JOURNAL_CAPACITY", default_value_t = DEFAULT_CAPACITY)]
     pub journal_capacity: usize,
+
+    /// Threads serving connections; each connection stays on one [default: one per core].
+    #[arg(long, value_name = "N", env = "CODEARTIFACT_MOCK_WORKERS",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub workers: Option<u16>,
 }
 
 /// Whether the control API is served, and why not when it is not.
@@ -139,6 +145,14 @@ impl Options {
             std::env::temp_dir().join(format!("codeartifact-mock-ca-{}.pem", std::process::id()))
         });
         Ok(Some((Tls::generated(&ca_path)?, Some(ca_path))))
+    }
+
+    /// The worker threads to serve connections on (`--workers`, or one per core).
+    pub fn workers(&self) -> std::io::Result<Workers> {
+        match self.workers {
+            Some(count) => Workers::start(count.into()),
+            None => Workers::per_core(),
+        }
     }
 
     /// The service's behaviour switches.

@@ -37,7 +37,8 @@
 //!
 //! - [`sigv4`]: server-side SigV4 verification (parse, canonicalise, verify), in AWS's order.
 //! - [`api`]: the operations, one module each; [`service`] runs a request through them
-//!   without sockets; [`server`] is the only place hyper is wired.
+//!   without sockets; [`server`] is the only place hyper is wired, and [`workers`] the
+//!   threads the binary serves connections on.
 //! - [`fixture`] (the file format), [`directory`], [`identity`] and [`domain`] (who and what
 //!   exists), [`token`] (sealing), [`clock`] (the server's now), [`error`] (wire errors).
 //!
@@ -62,6 +63,7 @@ pub mod service;
 pub mod sigv4;
 pub mod tls;
 pub mod token;
+pub mod workers;
 
 pub use server::ServerHandle;
 pub use service::MockService;

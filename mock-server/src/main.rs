@@ -3,6 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::error::ErrorKind;
@@ -84,7 +85,10 @@ fn run(options: &Options) -> anyhow::Result<()> {
         .iter()
         .map(|path| Scenario::load(path))
         .collect::<Result<Vec<_>, _>>()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // Connections are served on the workers; this runtime only accepts them and waits for
+    // a signal.
+    let workers = Arc::new(options.workers().context("starting the worker threads")?);
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
@@ -107,7 +111,12 @@ fn run(options: &Options) -> anyhow::Result<()> {
         }
         let tls = options.tls()?;
         let ca_bundle = tls.as_ref().and_then(|(_, ca)| ca.clone());
-        let handle = server::serve_with(listener, service, tls.map(|(tls, _)| tls))?;
+        let handle = server::serve_on_workers(
+            listener,
+            service,
+            tls.map(|(tls, _)| tls),
+            Arc::clone(&workers),
+        )?;
         // Handlers are registered before the address is announced: a supervisor may signal
         // as soon as it reads the line.
         let shutdown = shutdown_signal().context("installing signal handlers")?;

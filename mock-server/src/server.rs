@@ -13,7 +13,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -21,6 +21,7 @@ use crate::body::MockBody;
 use crate::error::{message_body, ErrorCode};
 use crate::service::{MockService, Reply};
 use crate::tls::Tls;
+use crate::workers::Workers;
 
 /// Largest request body read (CodeArtifact's token call has none).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -83,6 +84,26 @@ pub fn serve_with(
     service: MockService,
     tls: Option<Tls>,
 ) -> std::io::Result<ServerHandle> {
+    serve_inner(listener, service, tls, None)
+}
+
+/// Like [`serve_with`], each connection served by one of `workers` for its whole life (what
+/// the binary does); only the accept loop runs on the calling runtime.
+pub fn serve_on_workers(
+    listener: TcpListener,
+    service: MockService,
+    tls: Option<Tls>,
+    workers: Arc<Workers>,
+) -> std::io::Result<ServerHandle> {
+    serve_inner(listener, service, tls, Some(workers))
+}
+
+fn serve_inner(
+    listener: TcpListener,
+    service: MockService,
+    tls: Option<Tls>,
+    workers: Option<Arc<Workers>>,
+) -> std::io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let (trigger, mut shutdown) = oneshot::channel::<()>();
@@ -94,15 +115,16 @@ pub fn serve_with(
                     let Ok((stream, _peer)) = accepted else { continue };
                     let _ = stream.set_nodelay(true);
                     let (service, watcher, tls) = (service.clone(), graceful.watcher(), tls.clone());
-                    tokio::spawn(async move {
-                        let Some(tls) = tls else {
-                            return serve_connection(stream, service, watcher).await;
-                        };
-                        // The handshake is held to the same bound as request headers.
-                        match tokio::time::timeout(HEADER_READ_TIMEOUT, tls.acceptor().accept(stream)).await {
-                            Ok(Ok(stream)) => serve_connection(stream, service, watcher).await,
-                            Ok(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
-                            Err(_) => tracing::debug!("TLS handshake timed out"),
+                    let Some(workers) = &workers else {
+                        tokio::spawn(connection(stream, service, watcher, tls));
+                        continue;
+                    };
+                    // The socket leaves this runtime's I/O driver and joins the worker's.
+                    let Ok(stream) = stream.into_std() else { continue };
+                    workers.spawn(async move {
+                        match tokio::net::TcpStream::from_std(stream) {
+                            Ok(stream) => connection(stream, service, watcher, tls).await,
+                            Err(error) => tracing::debug!(%error, "cannot hand a connection to a worker"),
                         }
                     });
                 }
@@ -123,6 +145,19 @@ pub fn serve_with(
         shutdown: Some(trigger),
         task: Some(task),
     })
+}
+
+/// One accepted connection: the TLS handshake when serving HTTPS, then HTTP/1.1.
+async fn connection(stream: TcpStream, service: MockService, watcher: Watcher, tls: Option<Tls>) {
+    let Some(tls) = tls else {
+        return serve_connection(stream, service, watcher).await;
+    };
+    // The handshake is held to the same bound as request headers.
+    match tokio::time::timeout(HEADER_READ_TIMEOUT, tls.acceptor().accept(stream)).await {
+        Ok(Ok(stream)) => serve_connection(stream, service, watcher).await,
+        Ok(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
+        Err(_) => tracing::debug!("TLS handshake timed out"),
+    }
 }
 
 /// One HTTP/1.1 connection, plain or TLS, watched for graceful shutdown.

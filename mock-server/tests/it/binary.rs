@@ -144,6 +144,78 @@ fn logs_one_line_per_request_and_never_a_secret_even_at_trace() {
 }
 
 #[test]
+fn serves_connections_on_the_workers_it_is_given() {
+    let server = MockProcess::start(&["--workers", "3"]);
+    #[cfg(target_os = "linux")]
+    {
+        let workers: std::collections::BTreeSet<String> =
+            std::fs::read_dir(format!("/proc/{}/task", server.pid()))
+                .unwrap()
+                .map(|task| std::fs::read_to_string(task.unwrap().path().join("comm")).unwrap())
+                .map(|name| name.trim_end().to_owned())
+                .filter(|name| name.starts_with("worker-"))
+                .collect();
+        assert_eq!(
+            workers.into_iter().collect::<Vec<_>>(),
+            ["worker-0", "worker-1", "worker-2"]
+        );
+    }
+    // Connections at once, dealt over the three workers in turn: every one is answered.
+    let clients: Vec<_> = (0..6)
+        .map(|_| {
+            let url = server.url.clone();
+            std::thread::spawn(move || {
+                let mut req = request("POST", "/v1/authorization-token?domain=test-domain", b"");
+                sign_request(
+                    &mut req,
+                    &Signing::key(
+                        "AKIAIOSFODNN7EXAMPLE",
+                        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                        std::time::SystemTime::now(),
+                    ),
+                );
+                raw_exchange(&url, &to_wire(&req))
+            })
+        })
+        .collect();
+    for client in clients {
+        let (status, text) = client.join().unwrap();
+        assert_eq!(status, 200, "{text}");
+    }
+    assert_eq!(server.terminate(), Some(0));
+}
+
+#[test]
+fn sigterm_lets_a_request_in_flight_finish() {
+    let server = MockProcess::start(&["--workers", "2"]);
+    let (status, body) = control_http(
+        &server.url,
+        "POST",
+        "/_mock/faults",
+        r#"{"delay_ms": 1500}"#,
+    );
+    assert!((200..300).contains(&status), "{status} {body}");
+    let url = server.url.clone();
+    let client = std::thread::spawn(move || {
+        let mut req = request("POST", "/v1/authorization-token?domain=test-domain", b"");
+        sign_request(
+            &mut req,
+            &Signing::key(
+                "AKIAIOSFODNN7EXAMPLE",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                std::time::SystemTime::now(),
+            ),
+        );
+        raw_exchange(&url, &to_wire(&req))
+    });
+    // The request is held by the scripted delay when the signal arrives.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(server.terminate(), Some(0));
+    let (status, text) = client.join().unwrap();
+    assert_eq!(status, 200, "{text}");
+}
+
+#[test]
 fn sigterm_shuts_down_cleanly() {
     let server = MockProcess::start(&[]);
     assert_eq!(server.terminate(), Some(0));
@@ -216,6 +288,7 @@ fn an_invalid_flag_is_a_one_line_error() {
         (vec!["--listen", "nonsense"], "codeartifact-mock: error: invalid value 'nonsense' for '--listen <LISTEN>'"),
         (vec!["--tls-cert", "x"], "codeartifact-mock: error: the following required arguments were not provided --tls-key <FILE> (see --help)"),
         (vec!["--no-such-flag"], "codeartifact-mock: error: unexpected argument '--no-such-flag' found"),
+        (vec!["--workers", "0"], "codeartifact-mock: error: invalid value '0' for '--workers <N>': 0 is not in 1..=65535"),
     ] {
         let output = mock().args(&args).output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);

@@ -272,6 +272,11 @@ impl MockProcess {
         }
     }
 
+    /// Its process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The port it listens on.
     pub(crate) fn port(&self) -> u16 {
         self.url
