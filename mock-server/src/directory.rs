@@ -1,8 +1,9 @@
 //! Everything a fixture defines, indexed for the request path: identities by access key id and
 //! domains by (owner, name), so lookups cost the same with ten entries or ten thousand.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use crate::domain::Domain;
@@ -10,20 +11,33 @@ use crate::fixture::Fixture;
 use crate::identity::Identity;
 use crate::sigv4::{AmzDate, Credential, CredentialSource, SecretKey, SigningKey};
 
-/// Signing keys kept at most; past it the cache starts over (keys change daily anyway).
+/// Signing keys kept at most per thread; past it the cache starts over (keys change daily
+/// anyway).
 const SIGNING_KEY_CACHE_LIMIT: usize = 65_536;
 
+/// Numbers directories, so a thread's cached keys are never used for another directory's.
+static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// Derived signing keys by credential scope (`AKID/DATE/REGION/SERVICE`), with the
+    /// generation of the directory they were derived for: four HMACs saved per request. One
+    /// cache per thread, so the request path takes no lock and shares no cache line with the
+    /// other workers; each worker derives a scope's key once.
+    static SIGNING_KEYS: RefCell<(u64, HashMap<String, SigningKey>)> =
+        RefCell::new((0, HashMap::new()));
+}
+
 /// The regions, domains and identities being served.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Directory {
     regions: HashSet<String>,
     region_order: Vec<String>,
     identities: HashMap<String, Identity>,
     /// Owner, then name: a lookup hashes the request's strings without copying them.
     domains: HashMap<String, HashMap<String, Vec<Domain>>>,
-    /// Derived signing keys by credential scope (`AKID/DATE/REGION/SERVICE`): four HMACs saved
-    /// per request. Lives and dies with the directory, so a new fixture starts it afresh.
-    signing_keys: RwLock<HashMap<String, SigningKey>>,
+    /// This directory's number for the threads' signing-key caches: a new fixture gets a new
+    /// directory, and with it fresh keys.
+    generation: u64,
 }
 
 impl Directory {
@@ -54,7 +68,7 @@ impl Directory {
                 identities
             },
             domains,
-            signing_keys: RwLock::default(),
+            generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
         }
     }
 
@@ -105,21 +119,21 @@ impl CredentialSource for Directory {
         region: &str,
         service: &str,
     ) -> SigningKey {
-        if let Some(key) = self
-            .signing_keys
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(scope)
-        {
-            return *key;
-        }
-        let key = SigningKey::derive(secret, date, region, service);
-        let mut cache = self.signing_keys.write().unwrap_or_else(|p| p.into_inner());
-        if cache.len() >= SIGNING_KEY_CACHE_LIMIT {
-            cache.clear();
-        }
-        cache.insert(scope.to_owned(), key);
-        key
+        SIGNING_KEYS.with_borrow_mut(|(generation, keys)| {
+            if *generation != self.generation {
+                keys.clear();
+                *generation = self.generation;
+            }
+            if let Some(key) = keys.get(scope) {
+                return *key;
+            }
+            let key = SigningKey::derive(secret, date, region, service);
+            if keys.len() >= SIGNING_KEY_CACHE_LIMIT {
+                keys.clear();
+            }
+            keys.insert(scope.to_owned(), key);
+            key
+        })
     }
 }
 
@@ -144,6 +158,23 @@ mod tests {
         );
         assert_eq!(first.sign("x"), fresh.sign("x"));
         assert_eq!(cached.sign("x"), fresh.sign("x"));
-        assert_eq!(directory.signing_keys.read().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_new_directory_never_uses_the_keys_cached_for_another() {
+        let fixture = Fixture::embedded_default();
+        let date = AmzDate::parse("20261128T120000Z").unwrap();
+        let scope = "AKIAIOSFODNN7EXAMPLE/20261128/us-east-1/codeartifact";
+        let key = |directory: &Directory, secret: &str| {
+            let secret = SecretKey::new(secret);
+            directory.signing_key(scope, &secret, date, "us-east-1", "codeartifact")
+        };
+        let old = Directory::new(&fixture, SystemTime::now());
+        let new = Directory::new(&fixture, SystemTime::now());
+        // Same scope, another secret (as after a fixture reload that changed it).
+        let from_old = key(&old, "old secret");
+        let from_new = key(&new, "new secret");
+        assert_ne!(from_old.sign("x"), from_new.sign("x"));
+        assert_eq!(key(&new, "ignored").sign("x"), from_new.sign("x"));
     }
 }

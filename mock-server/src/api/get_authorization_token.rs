@@ -5,6 +5,7 @@
 //! Message texts follow Coral's validation style (`1 validation error detected: Value 'X' at
 //! 'domain' failed to satisfy constraint: ...`), which CodeArtifact uses for other operations.
 
+use std::borrow::Cow;
 use std::time::SystemTime;
 
 use crate::clock::unix_seconds;
@@ -137,8 +138,8 @@ pub fn parse_input(query: &Query) -> Result<Input, ServiceError> {
 
     if violations.is_empty() {
         Ok(Input {
-            domain: domain.unwrap_or_default(),
-            domain_owner,
+            domain: domain.map(Cow::into_owned).unwrap_or_default(),
+            domain_owner: domain_owner.map(Cow::into_owned),
             duration_seconds,
         })
     } else {

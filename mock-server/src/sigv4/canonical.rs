@@ -44,7 +44,7 @@ impl CanonicalRequest {
     pub fn new(
         parts: RequestParts<'_>,
         presigned: bool,
-        signed_headers: &[String],
+        signed_headers: &[impl AsRef<str>],
         payload_hash: &str,
     ) -> Self {
         // One buffer for the whole request: it is built for every request.
@@ -58,7 +58,8 @@ impl CanonicalRequest {
         let mut bytes = text.into_bytes();
         let mut token_value = None;
         for name in signed_headers {
-            let mut values = parts.headers.get_all(name.as_str()).iter().peekable();
+            let name = name.as_ref();
+            let mut values = parts.headers.get_all(name).iter().peekable();
             if values.peek().is_none() {
                 continue;
             }
@@ -81,7 +82,7 @@ impl CanonicalRequest {
             if i > 0 {
                 bytes.push(b';');
             }
-            bytes.extend_from_slice(name.as_bytes());
+            bytes.extend_from_slice(name.as_ref().as_bytes());
         }
         bytes.push(b'\n');
         bytes.extend_from_slice(payload_hash.as_bytes());

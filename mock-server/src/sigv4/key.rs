@@ -5,6 +5,7 @@
 //! - `Signature` has no `PartialEq`: the only comparison is [`Signature::matches`], which takes
 //!   constant time, so `==` on a signature is a compile error rather than a timing oracle.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::SystemTime;
 
@@ -42,13 +43,18 @@ impl fmt::Debug for SecretKey {
     }
 }
 
-/// The `Signature` a client sent (lower-case hex).
-pub struct Signature(String);
+/// The `Signature` a client sent (lower-case hex), borrowed from the request where it can be.
+pub struct Signature<'a>(Cow<'a, str>);
 
-impl Signature {
+impl<'a> Signature<'a> {
     /// Wraps the presented hex string.
-    pub fn new(hex: impl Into<String>) -> Self {
+    pub fn new(hex: impl Into<Cow<'a, str>>) -> Self {
         Self(hex.into())
+    }
+
+    /// The same signature, owning its text.
+    pub fn into_owned(self) -> Signature<'static> {
+        Signature(Cow::Owned(self.0.into_owned()))
     }
 
     /// Constant-time comparison with the signature the server computed.
@@ -57,7 +63,7 @@ impl Signature {
     }
 }
 
-impl fmt::Debug for Signature {
+impl fmt::Debug for Signature<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Signature(<redacted>)")
     }

@@ -1,5 +1,7 @@
 //! Finding the signature parameters: in the `Authorization` header, or in a presigned query.
 
+use std::borrow::Cow;
+
 use http::{HeaderMap, HeaderName};
 
 use super::key::Signature;
@@ -17,42 +19,63 @@ pub enum SignatureLocation {
     Query,
 }
 
-/// The signature parameters of a request, not yet checked.
+/// The signature parameters of a request, not yet checked; borrowed from the request where
+/// its text is valid UTF-8 (all of it, in practice), so reading them copies nothing.
 #[derive(Debug)]
-pub struct SignatureParams {
+pub struct SignatureParams<'a> {
     /// Header or query.
     pub location: SignatureLocation,
     /// `AKID/20150830/us-east-1/service/aws4_request`.
-    pub credential: String,
+    pub credential: Cow<'a, str>,
     /// Lower-case names, sorted.
-    pub signed_headers: Vec<String>,
+    pub signed_headers: Vec<Cow<'a, str>>,
     /// The presented signature.
-    pub signature: Signature,
+    pub signature: Signature<'a>,
     /// The raw date text (`X-Amz-Date`, or `Date` when that is absent).
-    pub date: String,
+    pub date: Cow<'a, str>,
     /// `X-Amz-Security-Token`, when sent.
-    pub session_token: Option<String>,
+    pub session_token: Option<Cow<'a, str>>,
     /// Presigned `X-Amz-Expires`, when sent.
-    pub expires: Option<String>,
+    pub expires: Option<Cow<'a, str>>,
 }
 
-impl SignatureParams {
+impl<'a> SignatureParams<'a> {
     /// Extracts the parameters, reporting the first problem in AWS's order (rules 1-2 of the
     /// module docs).
-    pub fn extract(headers: &HeaderMap, query: &Query) -> Result<Self, AuthError> {
+    pub fn extract(headers: &'a HeaderMap, query: &'a Query) -> Result<Self, AuthError> {
         let header = headers.get(http::header::AUTHORIZATION);
         let query_algorithm = query.first("X-Amz-Algorithm");
         match (header, query_algorithm) {
             (Some(_), Some(_)) => Err(AuthError::BothSignatureLocations),
             (None, None) => Err(AuthError::MissingAuthenticationToken),
-            (Some(header), None) => {
-                Self::from_header(&String::from_utf8_lossy(header.as_bytes()), headers)
-            }
+            (Some(header), None) => match String::from_utf8_lossy(header.as_bytes()) {
+                Cow::Borrowed(header) => Self::from_header(header, headers),
+                Cow::Owned(header) => {
+                    Self::from_header(&header, headers).map(SignatureParams::into_owned)
+                }
+            },
             (None, Some(algorithm)) => Self::from_query(&algorithm, query),
         }
     }
 
-    fn from_header(header: &str, headers: &HeaderMap) -> Result<Self, AuthError> {
+    /// The same parameters, owning their text.
+    pub fn into_owned(self) -> SignatureParams<'static> {
+        let own = |text: Cow<'_, str>| Cow::Owned(text.into_owned());
+        SignatureParams {
+            location: self.location,
+            credential: own(self.credential),
+            signed_headers: self.signed_headers.into_iter().map(own).collect(),
+            signature: self.signature.into_owned(),
+            date: own(self.date),
+            session_token: self.session_token.map(own),
+            expires: self.expires.map(own),
+        }
+    }
+
+    fn from_header<'h>(
+        header: &'h str,
+        headers: &'h HeaderMap,
+    ) -> Result<SignatureParams<'h>, AuthError> {
         let header = header.trim();
         let (algorithm, rest) = header.split_once(' ').unwrap_or((header, ""));
         if algorithm != ALGORITHM {
@@ -68,9 +91,9 @@ impl SignatureParams {
             };
             // The last value of a repeated key wins, as AWS does.
             match key {
-                "Credential" => credential = Some(value.to_owned()),
-                "SignedHeaders" => signed_headers = Some(value.to_owned()),
-                "Signature" => signature = Some(value.to_owned()),
+                "Credential" => credential = Some(value),
+                "SignedHeaders" => signed_headers = Some(value),
+                "Signature" => signature = Some(value),
                 _ => {}
             }
         }
@@ -89,20 +112,22 @@ impl SignatureParams {
             missing.push("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
         }
         match (credential, signed_headers, signature, date) {
-            (Some(credential), Some(signed_headers), Some(signature), Some(date)) => Ok(Self {
-                location: SignatureLocation::Header,
-                credential,
-                signed_headers: split_signed_headers(&signed_headers),
-                signature: Signature::new(signature),
-                date,
-                session_token: header_text(headers, &X_AMZ_SECURITY_TOKEN),
-                expires: None,
-            }),
+            (Some(credential), Some(signed_headers), Some(signature), Some(date)) => {
+                Ok(SignatureParams {
+                    location: SignatureLocation::Header,
+                    credential: Cow::Borrowed(credential),
+                    signed_headers: split_signed_headers(Cow::Borrowed(signed_headers)),
+                    signature: Signature::new(signature),
+                    date,
+                    session_token: header_text(headers, &X_AMZ_SECURITY_TOKEN),
+                    expires: None,
+                })
+            }
             _ => Err(AuthError::MissingHeaderParameters(missing)),
         }
     }
 
-    fn from_query(algorithm: &str, query: &Query) -> Result<Self, AuthError> {
+    fn from_query(algorithm: &str, query: &'a Query) -> Result<Self, AuthError> {
         if algorithm != ALGORITHM {
             return Err(AuthError::MissingAuthenticationToken);
         }
@@ -127,7 +152,7 @@ impl SignatureParams {
             (Some(credential), Some(signed_headers), Some(signature), Some(date)) => Ok(Self {
                 location: SignatureLocation::Query,
                 credential,
-                signed_headers: split_signed_headers(&signed_headers),
+                signed_headers: split_signed_headers(signed_headers),
                 signature: Signature::new(signature),
                 date,
                 session_token: query.first("X-Amz-Security-Token"),
@@ -162,14 +187,18 @@ const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
 const DATE: HeaderName = http::header::DATE;
 const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
 
-fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
+fn header_text<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<Cow<'a, str>> {
     headers
         .get(name)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .map(|v| String::from_utf8_lossy(v.as_bytes()))
 }
 
-fn split_signed_headers(list: &str) -> Vec<String> {
-    let mut names: Vec<String> = list.split(';').map(str::to_owned).collect();
+/// The `;`-separated names, sorted; borrowed from `list` when it is.
+fn split_signed_headers(list: Cow<'_, str>) -> Vec<Cow<'_, str>> {
+    let mut names: Vec<Cow<'_, str>> = match list {
+        Cow::Borrowed(list) => list.split(';').map(Cow::Borrowed).collect(),
+        Cow::Owned(list) => list.split(';').map(|n| Cow::Owned(n.to_owned())).collect(),
+    };
     names.sort_unstable();
     names
 }
@@ -186,7 +215,7 @@ mod tests {
         map
     }
 
-    fn message(result: Result<SignatureParams, AuthError>) -> String {
+    fn message(result: Result<SignatureParams<'_>, AuthError>) -> String {
         result.unwrap_err().to_string()
     }
 
@@ -275,9 +304,31 @@ mod tests {
             ("authorization", "AWS4-HMAC-SHA256  Signature=abc ,SignedHeaders=x-amz-date;host,Credential=AKID/d/r/s/aws4_request"),
             ("x-amz-date", "20150830T123600Z"),
         ]);
-        let params = SignatureParams::extract(&h, &Query::default()).unwrap();
+        let query = Query::default();
+        let params = SignatureParams::extract(&h, &query).unwrap();
         assert_eq!(params.signed_headers, ["host", "x-amz-date"]);
         assert_eq!(params.credential, "AKID/d/r/s/aws4_request");
         assert!(params.signature.matches("abc"));
+        // Read in place: nothing is copied out of the request.
+        assert!(matches!(params.credential, Cow::Borrowed(_)));
+        assert!(matches!(params.date, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_header_that_is_not_utf8_is_read_with_replacements() {
+        let mut h = headers(&[("x-amz-date", "20150830T123600Z")]);
+        h.insert(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_bytes(
+                b"AWS4-HMAC-SHA256 Credential=AKID/d/r/s/aws4_request, SignedHeaders=host, Signature=abc, Note=\xff",
+            )
+            .unwrap(),
+        );
+        let query = Query::default();
+        let params = SignatureParams::extract(&h, &query).unwrap();
+        assert_eq!(params.credential, "AKID/d/r/s/aws4_request");
+        assert_eq!(params.signed_headers, ["host"]);
+        assert!(params.signature.matches("abc"));
+        assert!(matches!(params.credential, Cow::Owned(_)));
     }
 }

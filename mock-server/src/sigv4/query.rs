@@ -1,6 +1,7 @@
 //! The query string, decoded once: SigV4 canonicalises it, the presigned form reads its
 //! `X-Amz-*` parameters from it, and the operation reads its input from it.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use super::canonical::X_AMZ_SIGNATURE;
@@ -53,12 +54,13 @@ impl Query {
         &self.params
     }
 
-    /// The first value sent for `key`, as text (invalid UTF-8 replaced).
-    pub fn first(&self, key: &str) -> Option<String> {
+    /// The first value sent for `key`, as text (invalid UTF-8 replaced); borrowed unless a
+    /// replacement was needed.
+    pub fn first(&self, key: &str) -> Option<Cow<'_, str>> {
         self.params
             .iter()
             .find(|p| p.key == key.as_bytes())
-            .map(|p| String::from_utf8_lossy(&p.value).into_owned())
+            .map(|p| String::from_utf8_lossy(&p.value))
     }
 
     /// The query without the parameters that carry secrets (`X-Amz-Signature`,

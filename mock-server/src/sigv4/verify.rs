@@ -102,7 +102,7 @@ impl Verifier {
             return Err(AuthError::HostNotSigned);
         }
         let date = AmzDate::parse(&params.date)
-            .ok_or_else(|| AuthError::MalformedDate(params.date.clone()))?;
+            .ok_or_else(|| AuthError::MalformedDate(params.date.clone().into_owned()))?;
         self.check_time(
             date,
             params.expires.as_deref(),
