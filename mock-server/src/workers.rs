@@ -25,23 +25,31 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts `count` worker threads (at least one).
+    /// Starts `count` worker threads (at least one); returns once every one is running.
     pub fn start(count: usize) -> io::Result<Self> {
         let count = count.max(1);
         let mut handles = Vec::with_capacity(count);
         let mut threads = Vec::with_capacity(count);
+        let (running, all_running) = std::sync::mpsc::channel::<()>();
         for index in 0..count {
             let runtime = Builder::new_current_thread().enable_all().build()?;
             handles.push(runtime.handle().clone());
             let (stop, stopped) = oneshot::channel::<()>();
+            let running = running.clone();
             let thread = std::thread::Builder::new()
                 .name(format!("worker-{index}"))
                 // Runs the tasks spawned onto this runtime until told to stop; dropping the
                 // runtime then cancels whatever is left.
                 .spawn(move || {
+                    let _ = running.send(());
                     let _ = runtime.block_on(stopped);
                 })?;
             threads.push((stop, thread));
+        }
+        // A thread that is named and running, not merely created (its name, for one, is set
+        // by the thread itself).
+        for _ in 0..count {
+            let _ = all_running.recv();
         }
         Ok(Self {
             handles,
