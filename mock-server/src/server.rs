@@ -122,7 +122,7 @@ fn serve_inner(
                     // The socket leaves this runtime's I/O driver and joins the worker's.
                     let Ok(stream) = stream.into_std() else { continue };
                     workers.spawn(async move {
-                        match tokio::net::TcpStream::from_std(stream) {
+                        match TcpStream::from_std(stream) {
                             Ok(stream) => connection(stream, service, watcher, tls).await,
                             Err(error) => tracing::debug!(%error, "cannot hand a connection to a worker"),
                         }

@@ -8,20 +8,6 @@ fn mock() -> Command {
     Command::cargo_bin("codeartifact-mock").expect("binary built")
 }
 
-/// A token for the embedded fixture's example identity and domain, on a new connection.
-fn request_a_token(url: &str) -> (u16, String) {
-    let mut req = request("POST", "/v1/authorization-token?domain=test-domain", b"");
-    sign_request(
-        &mut req,
-        &Signing::key(
-            "AKIAIOSFODNN7EXAMPLE",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-            std::time::SystemTime::now(),
-        ),
-    );
-    raw_exchange(url, &to_wire(&req))
-}
-
 #[test]
 fn prints_the_listening_line_first_and_serves_the_embedded_fixture() {
     let server = MockProcess::start(&[]);
@@ -33,7 +19,7 @@ fn prints_the_listening_line_first_and_serves_the_embedded_fixture() {
     let port: u16 = server.url.rsplit(':').next().unwrap().parse().unwrap();
     assert_ne!(port, 0);
     // The manual page's example identity and domain exist.
-    let (status, text) = request_a_token(&server.url);
+    let (status, text) = raw_exchange(&server.url, &example_request());
     assert_eq!(status, 200, "{text}");
 }
 
@@ -169,7 +155,7 @@ fn serves_connections_on_the_workers_it_is_given() {
     let clients: Vec<_> = (0..6)
         .map(|_| {
             let url = server.url.clone();
-            std::thread::spawn(move || request_a_token(&url))
+            std::thread::spawn(move || raw_exchange(&url, &example_request()))
         })
         .collect();
     for client in clients {
@@ -190,7 +176,7 @@ fn sigterm_lets_a_request_in_flight_finish() {
     );
     assert!((200..300).contains(&status), "{status} {body}");
     let url = server.url.clone();
-    let client = std::thread::spawn(move || request_a_token(&url));
+    let client = std::thread::spawn(move || raw_exchange(&url, &example_request()));
     // The request is held by the scripted delay when the signal arrives.
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert_eq!(server.terminate(), Some(0));

@@ -7,15 +7,6 @@ use std::time::{Duration, SystemTime};
 
 use crate::util::*;
 
-fn example_request() -> Vec<u8> {
-    let signing = Signing::key(
-        "AKIAIOSFODNN7EXAMPLE",
-        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        SystemTime::now(),
-    );
-    to_wire(&signed("domain=test-domain", &signing))
-}
-
 /// The server still answers a good request.
 fn still_serving(server: &MockProcess) {
     let (status, text) = raw_exchange(&server.url, &example_request());

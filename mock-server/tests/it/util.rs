@@ -153,6 +153,17 @@ pub(crate) fn signed(query: &str, signing: &Signing) -> Request<Bytes> {
     req
 }
 
+/// The embedded fixture's example identity asking for a token for its domain, signed now, as
+/// bytes for the wire.
+pub(crate) fn example_request() -> Vec<u8> {
+    let signing = Signing::key(
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        SystemTime::now(),
+    );
+    to_wire(&signed("domain=test-domain", &signing))
+}
+
 /// A response, read back.
 #[derive(Debug)]
 pub(crate) struct Answer {
