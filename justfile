@@ -4,6 +4,9 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 
 export TZ := "UTC"
 
+# The real-client cases of the mock's tests, which a plain `cargo test` leaves out.
+real_clients := "cargo test --locked -p codeartifact-mock --test it -- --ignored clients::"
+
 default:
     @just --list
 
@@ -16,7 +19,13 @@ serve *ARGS:
 test: prepare-clients lint
     cargo test --workspace --all-targets --locked
     cargo test --workspace --doc --locked
+    {{real_clients}}
     just conformance
+
+# The mock's cases through every real client (AWS CLI v1 and v2, boto3, the JS and Rust
+# SDKs): ignored by a plain `cargo test`, which needs Rust alone.
+clients: prepare-clients
+    {{real_clients}}
 
 # The conformance suite for AWS CLI v1 and v2, boto3, the JS and Rust SDKs, in process and
 # against a separately started mock; reports in target/conformance/.

@@ -27,4 +27,5 @@ if [ ! -d js-sdk/node_modules/@aws-sdk/client-codeartifact ]; then
     npm ci --prefix js-sdk --no-audit --no-fund --loglevel=error
 fi
 echo "preparing the Rust SDK client: cargo build --release (first build takes a few minutes)"
-cargo build --release --locked --quiet --manifest-path rust-sdk/Cargo.toml
+# Its own target folder, whatever CARGO_TARGET_DIR says: the tests look for it there.
+cargo build --release --locked --quiet --manifest-path rust-sdk/Cargo.toml --target-dir rust-sdk/target

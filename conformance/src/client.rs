@@ -117,9 +117,13 @@ impl Client {
             "rust-sdk" => {
                 let manifest = clients_dir.join("rust-sdk/Cargo.toml");
                 let binary = clients_dir.join("rust-sdk/target/release/rust-sdk-client");
+                // Its own target folder, whatever CARGO_TARGET_DIR says, so the binary is
+                // where this looks for it.
+                let target_dir = clients_dir.join("rust-sdk/target");
                 let command = format!(
-                    "cargo build --release --manifest-path {}",
-                    manifest.display()
+                    "cargo build --release --manifest-path {} --target-dir {}",
+                    manifest.display(),
+                    target_dir.display()
                 );
                 if !binary.exists() {
                     if !prepare {
@@ -134,7 +138,9 @@ impl Client {
                         spec,
                         Command::new("cargo")
                             .args(["build", "--release", "--quiet", "--manifest-path"])
-                            .arg(&manifest),
+                            .arg(&manifest)
+                            .arg("--target-dir")
+                            .arg(&target_dir),
                         &command,
                     )?;
                 }

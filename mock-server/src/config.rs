@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use clap::builder::BoolishValueParser;
 use clap::Parser;
 
 use crate::api::get_authorization_token::{ExpirationFormat, ZeroDurationPolicy};
@@ -56,8 +57,14 @@ pub struct Options {
     )]
     pub expiration_format: ExpirationFormat,
 
-    /// Scenario file to play at start (repeatable; played in order).
-    #[arg(long = "scenario", value_name = "FILE")]
+    /// Scenario file to play at start (repeatable; played in order). The environment
+    /// variable takes a comma-separated list.
+    #[arg(
+        long = "scenario",
+        value_name = "FILE",
+        env = "CODEARTIFACT_MOCK_SCENARIO",
+        value_delimiter = ','
+    )]
     pub scenarios: Vec<PathBuf>,
 
     /// Require `Authorization: Bearer SECRET` on every control API call (/_mock/...).
@@ -70,24 +77,36 @@ pub struct Options {
     pub admin_token: Option<String>,
 
     /// Turn the control API off: /_mock/ paths are then ordinary (unsigned) AWS requests.
-    #[arg(long)]
+    /// The environment variable takes true/false, yes/no, on/off or 1/0.
+    #[arg(long, env = "CODEARTIFACT_MOCK_NO_CONTROL", value_parser = BoolishValueParser::new())]
     pub no_control: bool,
 
     /// Serve HTTPS with a certificate generated at start for 127.0.0.1, ::1 and localhost; its
     /// certificate authority is written to --tls-ca-out and named on stdout's second line.
-    #[arg(long)]
+    /// The environment variable takes true/false, yes/no, on/off or 1/0.
+    #[arg(long, env = "CODEARTIFACT_MOCK_TLS", value_parser = BoolishValueParser::new())]
     pub tls: bool,
 
     /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "CODEARTIFACT_MOCK_TLS_CERT",
+        requires = "tls_key"
+    )]
     pub tls_cert: Option<PathBuf>,
 
     /// Private key (PEM) of --tls-cert.
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "CODEARTIFACT_MOCK_TLS_KEY",
+        requires = "tls_cert"
+    )]
     pub tls_key: Option<PathBuf>,
 
     /// Where --tls writes its certificate authority (default: a file in the temp folder).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "CODEARTIFACT_MOCK_TLS_CA_OUT")]
     pub tls_ca_out: Option<PathBuf>,
 
     /// Requests kept in the journal (GET /_mock/requests); older ones are dropped.
@@ -109,6 +128,18 @@ pub enum ControlAccess {
     Disabled,
     /// Off: the address is not loopback and no `--admin-token` protects it.
     DisabledOnOpenAddress,
+}
+
+/// Every flag's environment variable, as `--help` shows it (`docs` and tests read this).
+pub fn environment_variables() -> Vec<(String, String)> {
+    use clap::CommandFactory;
+    Options::command()
+        .get_arguments()
+        .filter_map(|arg| {
+            let env = arg.get_env()?.to_string_lossy().into_owned();
+            Some((format!("--{}", arg.get_long()?), env))
+        })
+        .collect()
 }
 
 impl Options {
@@ -164,6 +195,32 @@ impl Options {
             control_enabled: self.control_access() == ControlAccess::Enabled,
             admin_token: self.admin_token.clone().map(SecretKey::new),
             journal_capacity: self.journal_capacity,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_flag_reads_an_environment_variable() {
+        let command = Options::command();
+        let flags: Vec<&str> = command
+            .get_arguments()
+            .filter_map(|arg| arg.get_long())
+            .filter(|long| !matches!(*long, "help" | "version"))
+            .collect();
+        let with_env: Vec<String> = environment_variables()
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        for flag in flags {
+            assert!(
+                with_env.contains(&format!("--{flag}")),
+                "--{flag} has no environment variable"
+            );
         }
     }
 }

@@ -1,7 +1,6 @@
 //! Everything a fixture defines, indexed for the request path: identities by access key id and
 //! domains by (owner, name), so lookups cost the same with ten entries or ten thousand.
 
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
@@ -9,23 +8,11 @@ use std::time::SystemTime;
 use crate::domain::Domain;
 use crate::fixture::Fixture;
 use crate::identity::Identity;
-use crate::sigv4::{AmzDate, Credential, CredentialSource, SecretKey, SigningKey};
+use crate::sigv4::{Credential, CredentialSource};
 
-/// Signing keys kept at most per thread; past it the cache starts over (keys change daily
-/// anyway).
-const SIGNING_KEY_CACHE_LIMIT: usize = 65_536;
-
-/// Numbers directories, so a thread's cached keys are never used for another directory's.
+/// Numbers directories, so a verifier's cached signing keys are never used for another
+/// directory's secrets.
 static GENERATIONS: AtomicU64 = AtomicU64::new(1);
-
-thread_local! {
-    /// Derived signing keys by credential scope (`AKID/DATE/REGION/SERVICE`), with the
-    /// generation of the directory they were derived for: four HMACs saved per request. One
-    /// cache per thread, so the request path takes no lock and shares no cache line with the
-    /// other workers; each worker derives a scope's key once.
-    static SIGNING_KEYS: RefCell<(u64, HashMap<String, SigningKey>)> =
-        RefCell::new((0, HashMap::new()));
-}
 
 /// The regions, domains and identities being served.
 #[derive(Debug)]
@@ -35,7 +22,7 @@ pub struct Directory {
     identities: HashMap<String, Identity>,
     /// Owner, then name: a lookup hashes the request's strings without copying them.
     domains: HashMap<String, HashMap<String, Vec<Domain>>>,
-    /// This directory's number for the threads' signing-key caches: a new fixture gets a new
+    /// This directory's number for the verifier's signing-key cache: a new fixture gets a new
     /// directory, and with it fresh keys.
     generation: u64,
 }
@@ -111,70 +98,7 @@ impl CredentialSource for Directory {
         self.regions.contains(region)
     }
 
-    fn signing_key(
-        &self,
-        scope: &str,
-        secret: &SecretKey,
-        date: AmzDate,
-        region: &str,
-        service: &str,
-    ) -> SigningKey {
-        SIGNING_KEYS.with_borrow_mut(|(generation, keys)| {
-            if *generation != self.generation {
-                keys.clear();
-                *generation = self.generation;
-            }
-            if let Some(key) = keys.get(scope) {
-                return *key;
-            }
-            let key = SigningKey::derive(secret, date, region, service);
-            if keys.len() >= SIGNING_KEY_CACHE_LIMIT {
-                keys.clear();
-            }
-            keys.insert(scope.to_owned(), key);
-            key
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signing_keys_are_derived_once_per_scope() {
-        let directory = Directory::new(&Fixture::embedded_default(), SystemTime::now());
-        let secret = SecretKey::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
-        let date = AmzDate::parse("20261128T120000Z").unwrap();
-        let scope = "AKIAIOSFODNN7EXAMPLE/20261128/us-east-1/codeartifact";
-        let fresh = SigningKey::derive(&secret, date, "us-east-1", "codeartifact");
-        let first = directory.signing_key(scope, &secret, date, "us-east-1", "codeartifact");
-        let cached = directory.signing_key(
-            scope,
-            &SecretKey::new("ignored once cached"),
-            date,
-            "us-east-1",
-            "codeartifact",
-        );
-        assert_eq!(first.sign("x"), fresh.sign("x"));
-        assert_eq!(cached.sign("x"), fresh.sign("x"));
-    }
-
-    #[test]
-    fn a_new_directory_never_uses_the_keys_cached_for_another() {
-        let fixture = Fixture::embedded_default();
-        let date = AmzDate::parse("20261128T120000Z").unwrap();
-        let scope = "AKIAIOSFODNN7EXAMPLE/20261128/us-east-1/codeartifact";
-        let key = |directory: &Directory, secret: &str| {
-            let secret = SecretKey::new(secret);
-            directory.signing_key(scope, &secret, date, "us-east-1", "codeartifact")
-        };
-        let old = Directory::new(&fixture, SystemTime::now());
-        let new = Directory::new(&fixture, SystemTime::now());
-        // Same scope, another secret (as after a fixture reload that changed it).
-        let from_old = key(&old, "old secret");
-        let from_new = key(&new, "new secret");
-        assert_ne!(from_old.sign("x"), from_new.sign("x"));
-        assert_eq!(key(&new, "ignored").sign("x"), from_new.sign("x"));
+    fn key_generation(&self) -> Option<u64> {
+        Some(self.generation)
     }
 }

@@ -50,8 +50,6 @@ pub struct Fixture {
     pub domains: Vec<DomainSpec>,
     /// Identities.
     pub identities: Vec<IdentitySpec>,
-    /// The document's text, parsed again only when a scenario overrides some of its keys.
-    pub source: String,
 }
 
 /// One `[[domains]]` entry.
@@ -199,7 +197,7 @@ impl Fixture {
         let in_pieces = plain::parse(text)
             .or_else(|| pieces::parse(text))
             .and_then(|raw| validator.fixture(raw).ok());
-        let mut fixture = match in_pieces {
+        let fixture = match in_pieces {
             Some(fixture) => fixture,
             // The whole text at once: what a mistake's line is named from.
             None => {
@@ -213,7 +211,6 @@ impl Fixture {
                 validator.fixture(raw)?
             }
         };
-        fixture.source = text.to_owned();
         Ok(fixture)
     }
 
@@ -231,15 +228,66 @@ impl Fixture {
         Self::parse(&toml_text, source_name).map_err(|e| LoadError { line: None, ..e })
     }
 
+    /// This fixture as a document of the file's schema (secrets included: it is what a
+    /// fixture file holding the same world would say).
+    pub fn to_document(&self) -> toml::Table {
+        use toml::Value;
+        let strings =
+            |items: &[String]| Value::Array(items.iter().cloned().map(Value::from).collect());
+        let domains = self.domains.iter().map(|d| {
+            let mut entry = toml::Table::new();
+            entry.insert("name".into(), d.name.clone().into());
+            entry.insert("owner".into(), d.owner.clone().into());
+            if let Some(region) = &d.region {
+                entry.insert("region".into(), region.clone().into());
+            }
+            if !d.allow_principals.is_empty() {
+                entry.insert("allow_principals".into(), strings(&d.allow_principals));
+            }
+            Value::Table(entry)
+        });
+        let identities = self.identities.iter().map(|i| {
+            let mut entry = toml::Table::new();
+            entry.insert("arn".into(), i.arn.clone().into());
+            entry.insert("access_key_id".into(), i.access_key_id.clone().into());
+            entry.insert(
+                "secret_access_key".into(),
+                i.secret_access_key.expose().into(),
+            );
+            if let Some(session) = &i.session {
+                entry.insert("session_token".into(), session.token.expose().into());
+                match session.expiry {
+                    SessionExpiry::Never => {}
+                    SessionExpiry::AfterLoad(seconds) => {
+                        entry.insert("expires_in_seconds".into(), seconds.into());
+                    }
+                    SessionExpiry::At(time) => {
+                        let text = humantime::format_rfc3339(time).to_string();
+                        entry.insert("expiration".into(), text.into());
+                    }
+                }
+            }
+            if !i.allow.is_empty() {
+                entry.insert("allow".into(), strings(&i.allow));
+            }
+            Value::Table(entry)
+        });
+        let mut document = toml::Table::new();
+        document.insert("regions".into(), strings(&self.regions));
+        document.insert("domains".into(), Value::Array(domains.collect()));
+        document.insert("identities".into(), Value::Array(identities.collect()));
+        document
+    }
+
     /// This fixture with some top-level keys (`regions`, `domains`, `identities`) replaced,
-    /// validated as a whole.
+    /// validated as a whole. The fixture's own values are the base, whether it was read from
+    /// a file or built or edited in code.
     pub fn with_overrides(
         &self,
         overrides: &toml::Table,
         source_name: &str,
     ) -> Result<Self, LoadError> {
-        // The source parsed as TOML before, so it parses again.
-        let mut merged: toml::Table = toml::from_str(&self.source).unwrap_or_default();
+        let mut merged = self.to_document();
         for (key, value) in overrides {
             merged.insert(key.clone(), value.clone());
         }
@@ -309,7 +357,6 @@ impl<E: Fn(Option<Range<usize>>, String) -> LoadError> Validator<'_, E> {
             regions,
             domains: domains.into_iter().map(|(spec, _)| spec).collect(),
             identities,
-            source: String::new(),
         })
     }
 
@@ -641,6 +688,49 @@ mod tests {
         assert_eq!(merged.identities.len(), base.identities.len());
         let bad: toml::Table = toml::from_str("regions = []").unwrap();
         assert!(base.with_overrides(&bad, "scenario").is_err());
+    }
+
+    #[test]
+    fn overrides_keep_edits_made_in_code() {
+        let mut edited = Fixture::embedded_default();
+        edited.domains.truncate(1);
+        edited.domains[0].name = "edited-in-code".into();
+        edited.identities[0].allow = vec!["codeartifact:GetAuthorizationToken".into()];
+        let overrides: toml::Table = toml::from_str("regions = [\"eu-west-1\"]").unwrap();
+        let merged = edited.with_overrides(&overrides, "scenario").unwrap();
+        assert_eq!(merged.regions, ["eu-west-1"]);
+        assert_eq!(merged.domains, edited.domains);
+        assert_eq!(merged.identities[0].allow, edited.identities[0].allow);
+    }
+
+    #[test]
+    fn the_document_of_a_fixture_reads_back_as_the_same_fixture() {
+        let text = "regions = [\"us-east-1\", \"eu-west-1\"]\n\
+            [[domains]]\nname = \"acme\"\nowner = \"111122223333\"\nregion = \"eu-west-1\"\nallow_principals = [\"*\"]\n\
+            [[identities]]\narn = \"arn:aws:iam::111122223333:user/a\"\naccess_key_id = \"AKIA1\"\nsecret_access_key = \"s1\"\nallow = [\"*\"]\n\
+            [[identities]]\narn = \"arn:aws:sts::111122223333:assumed-role/r/s\"\naccess_key_id = \"ASIA2\"\nsecret_access_key = \"s2\"\nsession_token = \"t2\"\nexpires_in_seconds = -60\n\
+            [[identities]]\narn = \"arn:aws:sts::111122223333:assumed-role/r/t\"\naccess_key_id = \"ASIA3\"\nsecret_access_key = \"s3\"\nsession_token = \"t3\"\nexpiration = \"2030-01-02T03:04:05Z\"\n";
+        let fixture = Fixture::parse(text, "t").unwrap();
+        let again = Fixture::parse(&toml::to_string(&fixture.to_document()).unwrap(), "t").unwrap();
+        assert_eq!(
+            format!("{:?}", fixture.regions),
+            format!("{:?}", again.regions)
+        );
+        assert_eq!(fixture.domains, again.domains);
+        for (a, b) in fixture.identities.iter().zip(&again.identities) {
+            assert_eq!(
+                (&a.arn, &a.access_key_id, &a.allow),
+                (&b.arn, &b.access_key_id, &b.allow)
+            );
+            assert_eq!(a.secret_access_key.expose(), b.secret_access_key.expose());
+            let session = |i: &IdentitySpec| {
+                i.session
+                    .as_ref()
+                    .map(|s| (s.token.expose().to_owned(), s.expiry))
+            };
+            assert_eq!(session(a), session(b));
+        }
+        assert_eq!(again.identities.len(), 3);
     }
 
     #[test]

@@ -218,13 +218,16 @@ impl FaultSet {
         Ok(id)
     }
 
-    /// Removes every rule.
+    /// Removes every rule; requests take the lock-free "no rules" path again.
     pub fn clear(&self) {
-        self.rules
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .list
-            .clear();
+        let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        rules.list.clear();
+        self.count.store(0, Ordering::Release);
+    }
+
+    /// Whether any rule is set (the request path's lock-free check).
+    pub fn is_empty(&self) -> bool {
+        self.count.load(Ordering::Acquire) == 0
     }
 
     /// The rules with their counts.
@@ -238,7 +241,7 @@ impl FaultSet {
 
     /// The first rule that matches and has not used up its `times`; counts it as fired.
     pub fn fire(&self, target: &FaultTarget<'_>) -> Option<FaultEffect> {
-        if self.count.load(Ordering::Acquire) == 0 {
+        if self.is_empty() {
             return None;
         }
         let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
@@ -289,6 +292,19 @@ mod tests {
         }
         let counts: Vec<u64> = set.list().iter().map(|r| r.fired).collect();
         assert_eq!(counts, [2, 3]);
+    }
+
+    #[test]
+    fn clearing_the_rules_brings_back_the_lock_free_path() {
+        let set = FaultSet::default();
+        assert!(set.is_empty());
+        set.add(spec(r#"{"status": 503}"#)).unwrap();
+        assert!(!set.is_empty());
+        set.clear();
+        assert!(set.is_empty(), "after a reset no request takes the lock");
+        assert!(set.fire(&ANY).is_none());
+        set.add(spec(r#"{"status": 503}"#)).unwrap();
+        assert_eq!(set.fire(&ANY).unwrap().bare_status, Some(503));
     }
 
     #[test]

@@ -17,12 +17,27 @@ use super::query::{percent_decode, uri_encode_into, Query};
 /// parameter left out of the canonical query.
 pub(super) const X_AMZ_SIGNATURE: &str = "X-Amz-Signature";
 
+/// Name of the query parameter that carries a presigned request's session token.
+pub(super) const X_AMZ_SECURITY_TOKEN: &str = "X-Amz-Security-Token";
+
+/// Signed headers whose values are secrets: a session token, or an `Authorization` header a
+/// client chose to list (it carries the signature).
+const SECRET_HEADERS: [&str; 2] = ["x-amz-security-token", "authorization"];
+
+/// Whether a query parameter's value is a secret (compared without case: a client that
+/// misspells the case still sent its token).
+pub(super) fn is_secret_parameter(name: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes())
+        || name.eq_ignore_ascii_case(X_AMZ_SIGNATURE.as_bytes())
+}
+
 /// A canonical request: the bytes whose hash goes into the string to sign.
 #[derive(Clone, PartialEq, Eq)]
 pub struct CanonicalRequest {
     bytes: Vec<u8>,
-    /// Where a signed `x-amz-security-token` value sits, so logs can hide it.
-    token_value: Option<std::ops::Range<usize>>,
+    /// Where secret values sit (a session token in a header or in the query, a signed
+    /// `Authorization` header), in order, so logs can hide them.
+    secrets: Vec<std::ops::Range<usize>>,
 }
 
 /// The inputs of a canonical request.
@@ -49,14 +64,14 @@ impl CanonicalRequest {
     ) -> Self {
         // One buffer for the whole request: it is built for every request.
         let mut text = String::with_capacity(512);
+        let mut secrets = Vec::new();
         text.push_str(parts.method);
         text.push('\n');
         push_canonical_uri(parts.path, &mut text);
         text.push('\n');
-        push_canonical_query(parts.query, presigned, &mut text);
+        push_canonical_query(parts.query, presigned, &mut text, &mut secrets);
         text.push('\n');
         let mut bytes = text.into_bytes();
-        let mut token_value = None;
         for name in signed_headers {
             let name = name.as_ref();
             let mut values = parts.headers.get_all(name).iter().peekable();
@@ -72,8 +87,8 @@ impl CanonicalRequest {
                 }
                 push_trimmed_value(value.as_bytes(), &mut bytes);
             }
-            if name == "x-amz-security-token" {
-                token_value = Some(start..bytes.len());
+            if SECRET_HEADERS.contains(&name) {
+                secrets.push(start..bytes.len());
             }
             bytes.push(b'\n');
         }
@@ -86,7 +101,7 @@ impl CanonicalRequest {
         }
         bytes.push(b'\n');
         bytes.extend_from_slice(payload_hash.as_bytes());
-        Self { bytes, token_value }
+        Self { bytes, secrets }
     }
 
     /// The exact bytes.
@@ -99,16 +114,18 @@ impl CanonicalRequest {
         String::from_utf8_lossy(&sha256_hex(&self.bytes)).into_owned()
     }
 
-    /// The canonical request with any session token value replaced, for debug logs.
+    /// The canonical request with every secret value (session token in a header or in the
+    /// query, a signed `Authorization` header) replaced by `<redacted>`, for debug logs.
     pub fn redacted(&self) -> String {
-        match &self.token_value {
-            Some(range) => format!(
-                "{}<redacted>{}",
-                String::from_utf8_lossy(&self.bytes[..range.start]),
-                String::from_utf8_lossy(&self.bytes[range.end..])
-            ),
-            None => String::from_utf8_lossy(&self.bytes).into_owned(),
+        let mut out = String::with_capacity(self.bytes.len());
+        let mut shown = 0;
+        for range in &self.secrets {
+            out.push_str(&String::from_utf8_lossy(&self.bytes[shown..range.start]));
+            out.push_str("<redacted>");
+            shown = range.end;
         }
+        out.push_str(&String::from_utf8_lossy(&self.bytes[shown..]));
+        out
     }
 }
 
@@ -214,13 +231,19 @@ pub fn normalized_path(raw_path: &str) -> Cow<'_, str> {
 /// Canonical query: each name and value re-encoded, sorted by name then value.
 pub fn canonical_query(query: &Query, presigned: bool) -> String {
     let mut out = String::new();
-    push_canonical_query(query, presigned, &mut out);
+    push_canonical_query(query, presigned, &mut out, &mut Vec::new());
     out
 }
 
-/// [`canonical_query`], appended to `out`. Every pair is encoded once into one scratch
-/// string and sorted as ranges of it: no string per name or value.
-fn push_canonical_query(query: &Query, presigned: bool, out: &mut String) {
+/// [`canonical_query`], appended to `out`; where each secret parameter's value lands in
+/// `out` is pushed to `secrets`. Every pair is encoded once into one scratch string and
+/// sorted as ranges of it: no string per name or value.
+fn push_canonical_query(
+    query: &Query,
+    presigned: bool,
+    out: &mut String,
+    secrets: &mut Vec<std::ops::Range<usize>>,
+) {
     let params = query.params();
     let mut encoded = String::with_capacity(
         params
@@ -229,8 +252,8 @@ fn push_canonical_query(query: &Query, presigned: bool, out: &mut String) {
             .sum::<usize>()
             + 16,
     );
-    // (name start, name end = value start, value end) in `encoded`.
-    let mut pairs: Vec<(usize, usize, usize)> = Vec::with_capacity(params.len());
+    // (name start, name end = value start, value end, secret) in `encoded`.
+    let mut pairs: Vec<(usize, usize, usize, bool)> = Vec::with_capacity(params.len());
     for p in params {
         if presigned && p.key == X_AMZ_SIGNATURE.as_bytes() {
             continue;
@@ -239,10 +262,10 @@ fn push_canonical_query(query: &Query, presigned: bool, out: &mut String) {
         uri_encode_into(&p.key, false, &mut encoded);
         let middle = encoded.len();
         uri_encode_into(&p.value, false, &mut encoded);
-        pairs.push((start, middle, encoded.len()));
+        pairs.push((start, middle, encoded.len(), is_secret_parameter(&p.key)));
     }
-    let name = |&(start, middle, _): &(usize, usize, usize)| &encoded[start..middle];
-    let value = |&(_, middle, end): &(usize, usize, usize)| &encoded[middle..end];
+    let name = |&(start, middle, _, _): &(usize, usize, usize, bool)| &encoded[start..middle];
+    let value = |&(_, middle, end, _): &(usize, usize, usize, bool)| &encoded[middle..end];
     pairs.sort_unstable_by(|a, b| name(a).cmp(name(b)).then_with(|| value(a).cmp(value(b))));
     for (i, pair) in pairs.iter().enumerate() {
         if i > 0 {
@@ -250,7 +273,11 @@ fn push_canonical_query(query: &Query, presigned: bool, out: &mut String) {
         }
         out.push_str(name(pair));
         out.push('=');
+        let value_start = out.len();
         out.push_str(value(pair));
+        if pair.3 {
+            secrets.push(value_start..out.len());
+        }
     }
 }
 
@@ -385,5 +412,42 @@ mod tests {
         assert!(creq
             .redacted()
             .contains("x-amz-security-token:<redacted>\n"));
+    }
+
+    #[test]
+    fn redaction_hides_a_presigned_session_token_and_a_signed_authorization_header() {
+        let mut headers = HeaderMap::new();
+        headers.insert("host", "h".parse().unwrap());
+        headers.insert(
+            "authorization",
+            "AWS4-HMAC-SHA256 Signature=SIGNATURE-VALUE"
+                .parse()
+                .unwrap(),
+        );
+        let query = Query::parse(
+            "b=1&X-Amz-Security-Token=QUERY%2FTOKEN&x-amz-security-token=LOWER-TOKEN&X-Amz-Signature=QUERY-SIGNATURE&a=2",
+        )
+        .unwrap();
+        let parts = RequestParts {
+            method: "GET",
+            path: "/",
+            query: &query,
+            headers: &headers,
+        };
+        let signed = ["authorization", "host"];
+        // Presigned: the signature is left out of the canonical query anyway.
+        let presigned = CanonicalRequest::new(parts, true, &signed, "e3b0");
+        let text = presigned.redacted();
+        for secret in ["QUERY", "TOKEN", "LOWER-TOKEN", "SIGNATURE-VALUE"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert_eq!(
+            text,
+            "GET\n/\nX-Amz-Security-Token=<redacted>&a=2&b=1&x-amz-security-token=<redacted>\nauthorization:<redacted>\nhost:h\n\nauthorization;host\ne3b0"
+        );
+        // In a header-signed request a stray X-Amz-Signature parameter is signed, and hidden.
+        let text = CanonicalRequest::new(parts, false, &signed, "e3b0").redacted();
+        assert!(text.contains("X-Amz-Signature=<redacted>&"), "{text}");
+        assert!(!text.contains("QUERY-SIGNATURE"), "{text}");
     }
 }

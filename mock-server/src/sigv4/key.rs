@@ -7,7 +7,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::time::SystemTime;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -75,13 +74,20 @@ impl fmt::Debug for Signature<'_> {
 pub struct SigningKey([u8; 32]);
 
 impl SigningKey {
-    /// Derives the key with aws-sigv4's own primitive, so client and server agree by construction.
+    /// Derives the key as the SigV4 documentation spells it: `kDate = HMAC("AWS4" + secret,
+    /// YYYYMMDD)`, then the region, the service and `aws4_request` in turn. The AWS
+    /// documentation's example vector and aws-sigv4 (a dev-dependency, as an independent
+    /// oracle) pin it in the tests.
     pub fn derive(secret: &SecretKey, date: AmzDate, region: &str, service: &str) -> Self {
-        let time: SystemTime = date.to_system_time();
-        let key = aws_sigv4::sign::v4::generate_signing_key(secret.expose(), time, region, service);
-        let mut bytes = [0u8; 32];
-        bytes.copy_from_slice(key.as_ref());
-        Self(bytes)
+        let mut k_secret = Vec::with_capacity(4 + secret.expose().len());
+        k_secret.extend_from_slice(b"AWS4");
+        k_secret.extend_from_slice(secret.expose().as_bytes());
+        let k_date = hmac_sha256(&k_secret, date.date_stamp().as_bytes());
+        // The scratch copy of the secret does not outlive the derivation.
+        k_secret.fill(0);
+        let k_region = hmac_sha256(&k_date, region.as_bytes());
+        let k_service = hmac_sha256(&k_region, service.as_bytes());
+        Self(hmac_sha256(&k_service, b"aws4_request"))
     }
 
     /// Hex HMAC-SHA256 of the string to sign.
@@ -91,11 +97,16 @@ impl SigningKey {
 
     /// [`SigningKey::sign`] on the stack, as the verifier compares it.
     pub fn sign_hex(&self, string_to_sign: &str) -> [u8; 64] {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        mac.update(string_to_sign.as_bytes());
-        lower_hex(&mac.finalize().into_bytes().into())
+        lower_hex(&hmac_sha256(&self.0, string_to_sign.as_bytes()))
     }
+}
+
+/// HMAC-SHA256 of `message` under `key`.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 impl fmt::Debug for SigningKey {
@@ -139,10 +150,30 @@ mod tests {
     }
 
     #[test]
-    fn signs_exactly_as_aws_sigv4_does() {
+    fn derives_the_signing_key_of_the_aws_documentation() {
+        // "Derive a signing key", AWS General Reference (SigV4): the example secret on
+        // 2012-02-15 in us-east-1 for iam gives this kSigning.
+        let secret = SecretKey::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+        let date = AmzDate::parse("20120215T000000Z").unwrap();
+        let key = SigningKey::derive(&secret, date, "us-east-1", "iam");
+        assert_eq!(
+            hex::encode(key.0),
+            "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
+        );
+    }
+
+    #[test]
+    fn derives_and_signs_exactly_as_aws_sigv4_does() {
         let secret = SecretKey::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
         let date = AmzDate::parse("20261128T120000Z").unwrap();
         let key = SigningKey::derive(&secret, date, "eu-west-1", "codeartifact");
+        let oracle = aws_sigv4::sign::v4::generate_signing_key(
+            secret.expose(),
+            date.to_system_time(),
+            "eu-west-1",
+            "codeartifact",
+        );
+        assert_eq!(key.0.as_slice(), oracle.as_ref());
         for message in ["", "x", &"long line\n".repeat(100)] {
             assert_eq!(
                 key.sign(message),

@@ -20,6 +20,7 @@
 mod amz_date;
 mod canonical;
 mod key;
+mod key_cache;
 mod parse;
 mod query;
 mod verify;

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use http::{HeaderMap, HeaderName};
 
+use super::canonical::X_AMZ_SECURITY_TOKEN as X_AMZ_SECURITY_TOKEN_PARAMETER;
 use super::key::Signature;
 use super::query::Query;
 use super::AuthError;
@@ -155,7 +156,7 @@ impl<'a> SignatureParams<'a> {
                 signed_headers: split_signed_headers(signed_headers),
                 signature: Signature::new(signature),
                 date,
-                session_token: query.first("X-Amz-Security-Token"),
+                session_token: query.first(X_AMZ_SECURITY_TOKEN_PARAMETER),
                 expires: query.first("X-Amz-Expires"),
             }),
             _ => Err(AuthError::MissingQueryParameters(missing)),

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::canonical::X_AMZ_SIGNATURE;
+use super::canonical::is_secret_parameter;
 
 /// One `key=value` pair, percent-decoded to raw bytes (`+` is a literal plus, as in RFC 3986).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,8 +66,7 @@ impl Query {
     /// The query without the parameters that carry secrets (`X-Amz-Signature`,
     /// `X-Amz-Security-Token`), as the journal keeps it. Moves rather than copies.
     pub fn without_secrets(mut self) -> Self {
-        self.params
-            .retain(|p| p.key != X_AMZ_SIGNATURE.as_bytes() && p.key != b"X-Amz-Security-Token");
+        self.params.retain(|p| !is_secret_parameter(&p.key));
         self
     }
 

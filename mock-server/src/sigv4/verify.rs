@@ -1,10 +1,12 @@
 //! The verifier: rules 3-7 of the module docs, on top of [`SignatureParams::extract`].
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::amz_date::AmzDate;
 use super::canonical::{sha256_hex, string_to_sign, CanonicalRequest, RequestParts};
 use super::key::{SecretKey, SigningKey};
+use super::key_cache::SigningKeyCache;
 use super::parse::{SignatureLocation, SignatureParams};
 use super::AuthError;
 
@@ -35,18 +37,11 @@ pub trait CredentialSource {
     fn credential(&self, access_key_id: &str) -> Option<Credential<'_>>;
     /// Whether requests scoped to this region are served here.
     fn serves_region(&self, region: &str) -> bool;
-    /// The signing key for a credential scope (`AKID/DATE/REGION/SERVICE`, the credential
-    /// without its terminator), from a cache if the source keeps one. The default derives a
-    /// fresh key every time.
-    fn signing_key(
-        &self,
-        _scope: &str,
-        secret: &SecretKey,
-        date: AmzDate,
-        region: &str,
-        service: &str,
-    ) -> SigningKey {
-        SigningKey::derive(secret, date, region, service)
+    /// A number that changes whenever a secret behind an access key may have changed, so the
+    /// verifier may keep the signing keys it derived for this source while it stays the same;
+    /// `None` (the default) derives a fresh key for every request.
+    fn key_generation(&self) -> Option<u64> {
+        None
     }
 }
 
@@ -63,11 +58,12 @@ pub struct Verified {
     pub location: SignatureLocation,
 }
 
-/// Verifies SigV4 signatures for one service name.
+/// Verifies SigV4 signatures for one service name. Clones share the signing keys derived.
 #[derive(Debug, Clone)]
 pub struct Verifier {
     service: String,
     max_skew_seconds: i64,
+    keys: Arc<SigningKeyCache>,
 }
 
 impl Verifier {
@@ -77,7 +73,13 @@ impl Verifier {
         Self {
             service: service.into(),
             max_skew_seconds: i64::try_from(max_skew_seconds).unwrap_or(i64::MAX),
+            keys: Arc::default(),
         }
+    }
+
+    /// How many signing keys this verifier has derived: the misses of its key cache.
+    pub fn keys_derived(&self) -> u64 {
+        self.keys.derived()
     }
 
     /// The signing name this verifier expects in credential scopes.
@@ -139,7 +141,11 @@ impl Verifier {
             .credential
             .strip_suffix("/aws4_request")
             .unwrap_or(&params.credential);
-        let key = source.signing_key(cache_key, credential.secret, date, region, &self.service);
+        let derive = || SigningKey::derive(credential.secret, date, region, &self.service);
+        let key = match source.key_generation() {
+            Some(generation) => self.keys.get_or_derive(generation, cache_key, derive),
+            None => derive(),
+        };
         if !params.signature.matches(key.sign_hex(&to_sign)) {
             return Err(AuthError::SignatureMismatch {
                 canonical_request: canonical.redacted(),

@@ -83,53 +83,97 @@ fn a_port_in_use_is_a_one_line_error() {
     assert!(!stderr.contains("panicked"));
 }
 
+/// The `X-Amz-Signature` of a presigned request.
+fn presigned_signature_of(request: &http::Request<bytes::Bytes>) -> String {
+    let query = request.uri().query().expect("a presigned query");
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("X-Amz-Signature="))
+        .expect("a signature in the query")
+        .to_owned()
+}
+
 #[test]
 fn logs_one_line_per_request_and_never_a_secret_even_at_trace() {
     let server =
         MockProcess::start_logging(&["--config", fixture_path().to_str().unwrap()], "trace");
     let now = std::time::SystemTime::now();
-    let session = Signing::key("ASIASESSIONEXAMPLE01", "session/secret/EXAMPLEKEY", now)
+    let right = Signing::key("ASIASESSIONEXAMPLE01", "session/secret/EXAMPLEKEY", now)
         .session("session-token-EXAMPLE-1");
-    let ok = signed("domain=acme", &session);
-    let signature = signature_of(&ok);
-    let (status, response) = raw_exchange(&server.url, &to_wire(&ok));
-    assert_eq!(status, 200, "{response}");
-    let token = token_in(&response);
-    let wrong = signed(
-        "domain=acme",
-        &Signing::key("ASIASESSIONEXAMPLE01", "wrong", now).session("session-token-EXAMPLE-1"),
-    );
-    let (status, _) = raw_exchange(&server.url, &to_wire(&wrong));
-    assert_eq!(status, 403);
+    let wrong = Signing::key("ASIASESSIONEXAMPLE01", "wrong/secret/EXAMPLEKEY", now)
+        .session("session-token-EXAMPLE-1");
+    let presigned = |signing: &Signing| {
+        signing
+            .clone()
+            .presigned(std::time::Duration::from_secs(60))
+    };
+    // Both signing locations (header, presigned query), each signed right and wrong.
+    let requests = [
+        (signed("domain=acme", &right), 200),
+        (signed("domain=acme", &wrong), 403),
+        (signed("domain=acme", &presigned(&right)), 200),
+        (signed("domain=acme", &presigned(&wrong)), 403),
+    ];
+    let mut secrets = vec![
+        "session/secret/EXAMPLEKEY".to_owned(),
+        "session-token-EXAMPLE-1".to_owned(),
+        "wrong/secret/EXAMPLEKEY".to_owned(),
+    ];
+    for (i, (request, expected)) in requests.iter().enumerate() {
+        let presigned = request
+            .uri()
+            .query()
+            .is_some_and(|q| q.contains("X-Amz-Signature="));
+        secrets.push(if presigned {
+            presigned_signature_of(request)
+        } else {
+            signature_of(request)
+        });
+        let (status, response) = raw_exchange(&server.url, &to_wire(request));
+        assert_eq!(status, *expected, "request {i}: {response}");
+        if status == 200 {
+            secrets.push(token_in(&response));
+        }
+    }
 
-    // Wait for both lines to be written.
+    // Wait for every line to be written.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while server.logs().matches(" request ").count() < 2 && std::time::Instant::now() < deadline {
+    while server.logs().matches(" request ").count() < requests.len()
+        && std::time::Instant::now() < deadline
+    {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let logs = server.logs();
     let request_lines: Vec<&str> = logs.lines().filter(|l| l.contains(" request ")).collect();
-    assert_eq!(request_lines.len(), 2, "{logs}");
+    assert_eq!(request_lines.len(), requests.len(), "{logs}");
     assert!(request_lines[0].contains("method=POST path=/v1/authorization-token operation=GetAuthorizationToken access_key_id=ASIASESSIONEXAMPLE01 status=200 error=-"), "{}", request_lines[0]);
-    assert!(
-        request_lines[1].contains("status=403 error=InvalidSignatureException"),
-        "{}",
-        request_lines[1]
-    );
-    assert!(request_lines[0].contains("latency_us="));
-    assert!(
-        logs.contains("signature mismatch"),
-        "the debug line that explains mismatches: {logs}"
-    );
-    for secret in [
-        "session/secret/EXAMPLEKEY",
-        "session-token-EXAMPLE-1",
-        &signature,
-        &token,
-    ] {
+    for line in [request_lines[1], request_lines[3]] {
         assert!(
-            !logs.contains(secret),
+            line.contains("status=403 error=InvalidSignatureException"),
+            "{line}"
+        );
+    }
+    assert!(request_lines[0].contains("latency_us="));
+    assert_eq!(
+        logs.matches("signature mismatch").count(),
+        2,
+        "the debug line that explains mismatches, for both locations: {logs}"
+    );
+    assert!(
+        logs.contains("X-Amz-Security-Token=<redacted>"),
+        "the presigned canonical request shows where the token was: {logs}"
+    );
+    assert!(logs.contains("x-amz-security-token:<redacted>"), "{logs}");
+    let (_, journal) = control_http(&server.url, "GET", "/_mock/requests", "");
+    let journal = journal.to_string();
+    for secret in &secrets {
+        assert!(
+            !logs.contains(secret.as_str()),
             "a secret leaked into the logs: {secret}"
+        );
+        assert!(
+            !journal.contains(secret.as_str()),
+            "a secret leaked into the journal: {secret}"
         );
     }
 }
@@ -177,11 +221,59 @@ fn sigterm_lets_a_request_in_flight_finish() {
     assert!((200..300).contains(&status), "{status} {body}");
     let url = server.url.clone();
     let client = std::thread::spawn(move || raw_exchange(&url, &example_request()));
-    // The request is held by the scripted delay when the signal arrives.
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // The journal records a request on arrival, before the scripted delay holds it: once it
+    // is there, the request is in flight when the signal arrives.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (_, journal) = control_http(&server.url, "GET", "/_mock/requests", "");
+        if journal["requests"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty())
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the request never arrived: {journal}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     assert_eq!(server.terminate(), Some(0));
     let (status, text) = client.join().unwrap();
     assert_eq!(status, 200, "{text}");
+}
+
+#[test]
+fn flags_are_read_from_their_environment_variables() {
+    let scenarios = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/scenarios");
+    let list = format!(
+        "{},{}",
+        scenarios.join("throttle-then-recover.toml").display(),
+        scenarios.join("slow-service.toml").display()
+    );
+    let server = MockProcess::spawn_with_env(
+        "127.0.0.1:0",
+        &[],
+        "info",
+        &[
+            ("CODEARTIFACT_MOCK_NO_CONTROL", "true"),
+            ("CODEARTIFACT_MOCK_SCENARIO", &list),
+        ],
+    );
+    let (status, _) = control_http(&server.url, "GET", "/_mock/health", "");
+    assert_eq!(
+        status, 403,
+        "CODEARTIFACT_MOCK_NO_CONTROL turned the control API off"
+    );
+    // Log lines are written in batches: wait for the two scenario lines.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while server.logs().matches("scenario loaded").count() < 2
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let logs = server.logs();
+    assert_eq!(logs.matches("scenario loaded").count(), 2, "{logs}");
 }
 
 #[test]

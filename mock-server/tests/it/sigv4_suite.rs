@@ -1,5 +1,5 @@
 //! Runs the verifier over the AWS SigV4 signing test suite (`aws-signing-test-suite/v4`, the
-//! CRT suite as shipped inside the aws-sigv4 crate), read from the crate the lock file pins.
+//! CRT suite as shipped inside the aws-sigv4 crate 1.6.4), kept in this repository.
 //! For each case with `"normalize": true`, in both header and query form: the canonical request
 //! and string to sign are rebuilt from the signed request and compared with the suite's files,
 //! the request verifies, and flipping one byte of the signature makes it fail.
@@ -27,39 +27,10 @@ const SKIPPED_FORMS: &[(&str, &str)] = &[(
     "the session token is appended after signing; a server puts every query parameter but the signature into the canonical query, as AWS does",
 )];
 
-/// The suite inside the aws-sigv4 crate that `Cargo.lock` pins, in cargo's registry sources
-/// (built before the tests run, so it is always there).
+/// The suite, kept in this repository (`tests/aws-signing-test-suite/`, see its PROVENANCE.md):
+/// no registry, vendoring or source replacement can move it.
 fn suite_dir() -> PathBuf {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace");
-    let lock = std::fs::read_to_string(workspace.join("Cargo.lock")).expect("Cargo.lock");
-    let version = lock
-        .split("[[package]]")
-        .find(|package| package.contains("name = \"aws-sigv4\"\n"))
-        .and_then(|package| package.lines().find_map(|l| l.strip_prefix("version = \"")))
-        .map(|v| v.trim_end_matches('"').to_owned())
-        .expect("aws-sigv4 in Cargo.lock");
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
-        .expect("CARGO_HOME or HOME");
-    let registry = cargo_home.join("registry/src");
-    std::fs::read_dir(&registry)
-        .unwrap_or_else(|e| panic!("{}: {e}", registry.display()))
-        .filter_map(|index| index.ok())
-        .map(|index| {
-            index
-                .path()
-                .join(format!("aws-sigv4-{version}/aws-signing-test-suite/v4"))
-        })
-        .find(|dir| dir.is_dir())
-        .unwrap_or_else(|| {
-            panic!(
-                "aws-sigv4 {version} sources not found under {}",
-                registry.display()
-            )
-        })
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aws-signing-test-suite/v4")
 }
 
 struct SuiteCredentials {

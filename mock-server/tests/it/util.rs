@@ -253,6 +253,16 @@ impl MockProcess {
     /// Starts on `listen`, with `RUST_LOG` set to `filter`; returns once the listening line
     /// is read.
     pub(crate) fn spawn(listen: &str, args: &[&str], filter: &str) -> Self {
+        Self::spawn_with_env(listen, args, filter, &[])
+    }
+
+    /// [`MockProcess::spawn`] with extra environment variables.
+    pub(crate) fn spawn_with_env(
+        listen: &str,
+        args: &[&str],
+        filter: &str,
+        env: &[(&str, &str)],
+    ) -> Self {
         let stderr_path = std::env::temp_dir().join(format!(
             "codeartifact-mock-{}-{}.log",
             std::process::id(),
@@ -263,6 +273,7 @@ impl MockProcess {
             .args(["--listen", listen])
             .args(args)
             .env("RUST_LOG", filter)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
