@@ -32,8 +32,21 @@ clients: prepare-clients
 conformance:
     bash conformance/run-all.sh
 
+# The declared MSRV (`rust-version` in Cargo.toml) is the toolchain building this: the one
+# version the tests prove. When the toolchain moves, move the declaration with it.
+msrv:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    declared=$(awk -F'"' '/^rust-version/ { print $2 }' Cargo.toml)
+    actual=$(rustc --version | cut -d' ' -f2)
+    if [ "$(echo "$actual" | cut -d. -f1,2)" != "$(echo "$declared" | cut -d. -f1,2)" ]; then
+        echo "rust-version in Cargo.toml is $declared, but this toolchain is rustc $actual: the MSRV is the toolchain CI tests, so update rust-version" >&2
+        exit 1
+    fi
+    echo "MSRV $declared: building with rustc $actual"
+
 # Formatting and clippy, warnings as errors.
-lint:
+lint: msrv
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets --locked -- -D warnings
 

@@ -302,17 +302,39 @@ fn aws_cli_version(argv: &[String]) -> Option<String> {
     Some(version.to_owned())
 }
 
+/// Runs a client in a process group of its own, killing the whole group after `timeout`: a
+/// wrapper script's children (which hold the output pipes open) end with it, so the run
+/// never waits past the timeout for a grandchild.
 fn run_with_timeout(mut command: Command, timeout: Duration) -> std::io::Result<ClientRun> {
     let started = Instant::now();
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()?;
     // Read both pipes on threads so a chatty client cannot block on a full pipe.
-    let mut stdout_pipe = child.stdout.take();
-    let mut stderr_pipe = child.stderr.take();
-    let stdout_reader = std::thread::spawn(move || read_all(stdout_pipe.as_mut()));
-    let stderr_reader = std::thread::spawn(move || read_all(stderr_pipe.as_mut()));
+    let (sender, outputs) = std::sync::mpsc::channel();
+    for (index, pipe) in [
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let sender = sender.clone();
+        std::thread::spawn(move || {
+            let mut pipe = pipe;
+            let _ = sender.send((index, read_all(pipe.as_mut())));
+        });
+    }
+    drop(sender);
     let mut timed_out = false;
     let status = loop {
         if let Some(status) = child.try_wait()? {
@@ -320,21 +342,54 @@ fn run_with_timeout(mut command: Command, timeout: Duration) -> std::io::Result<
         }
         if started.elapsed() > timeout {
             timed_out = true;
-            let _ = child.kill();
+            kill_group(&mut child);
             break child.wait()?;
         }
         std::thread::sleep(Duration::from_millis(10));
     };
+    // The client has ended; something it started may still hold the pipes. Give that the
+    // rest of the time limit, then end the group.
+    let mut texts = [String::new(), String::new()];
+    let mut received = 0;
+    while received < texts.len() {
+        let left = timeout.saturating_sub(started.elapsed());
+        match outputs.recv_timeout(left.max(Duration::from_millis(100))) {
+            Ok((index, text)) => {
+                texts[index] = text;
+                received += 1;
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                timed_out = true;
+                kill_group(&mut child);
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    let [stdout, stderr] = texts;
     Ok(ClientRun {
         exit_code: if timed_out { None } else { status.code() },
-        stdout: stdout_reader.join().unwrap_or_default(),
-        stderr: stderr_reader.join().unwrap_or_default(),
+        stdout,
+        stderr,
         timed_out,
         elapsed: started.elapsed(),
     })
 }
 
-fn read_all(pipe: Option<&mut impl Read>) -> String {
+/// Ends the client and every process in its group.
+fn kill_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    {
+        // `kill -KILL -- -PGID`: the group's id is the client's pid (`process_group(0)`).
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", child.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let _ = child.kill();
+}
+
+fn read_all(pipe: Option<&mut (impl Read + ?Sized)>) -> String {
     let mut bytes = Vec::new();
     if let Some(pipe) = pipe {
         let _ = pipe.read_to_end(&mut bytes);

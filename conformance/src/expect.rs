@@ -1,6 +1,8 @@
 //! Judging a client run against a scenario's expectation. Every problem is one sentence that
 //! says what was expected and what happened instead.
 
+use serde::Serialize;
+
 use crate::client::ClientRun;
 use crate::scenario::{Exit, Expectation, Output, Signed};
 use crate::target::{SeenRequest, ServerTime};
@@ -17,6 +19,91 @@ const AUTH_ERRORS: [&str; 5] = [
     "IncompleteSignatureException",
 ];
 
+/// What kind of non-conformance a problem is: CI tools group failures by it (the JSON
+/// report's `problems[].kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The client ran past the time limit.
+    Timeout,
+    /// It succeeded where it should have failed, or the other way round.
+    WrongExit,
+    /// It reported another error code, or none the way the AWS CLI does.
+    WrongErrorCode,
+    /// The error message lacks the expected text.
+    WrongErrorMessage,
+    /// Standard error lacks the expected text.
+    WrongStderr,
+    /// Standard output is not in the expected format.
+    WrongOutput,
+    /// No token, or not a CodeArtifact token, in the output.
+    WrongToken,
+    /// The expiration printed is not the one the service answered.
+    WrongExpiration,
+    /// Another number of requests reached the server (retries).
+    WrongRequestCount,
+    /// Requests were signed when they should not verify, or the other way round.
+    WrongSigning,
+    /// A request lacked a parameter, or carried another value.
+    WrongRequestParameter,
+    /// None of a scenario's alternative outcomes matched.
+    NoOutcomeMatched,
+    /// A known deviation is listed, but the client now conforms.
+    StaleKnownDeviation,
+}
+
+/// One way a client did not conform: its kind and a sentence that says what was expected
+/// and what happened instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// What kind of problem.
+    pub kind: ProblemKind,
+    /// The sentence.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem of `kind`.
+    pub fn new(kind: ProblemKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The message alone: reports that list problems as text keep their shape.
+impl Serialize for Problem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.message)
+    }
+}
+
+/// The messages of `problems`, joined with `; `.
+pub fn join(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| p.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The problems found so far.
+#[derive(Debug, Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn add(&mut self, kind: ProblemKind, message: String) {
+        self.0.push(Problem::new(kind, message));
+    }
+}
+
 /// Everything observed about one scenario run.
 #[derive(Debug, Clone)]
 pub struct Observation {
@@ -29,57 +116,69 @@ pub struct Observation {
 }
 
 /// Checks an observation; empty when the client conformed.
-pub fn judge(expect: &Expectation, observation: &Observation) -> Vec<String> {
+pub fn judge(expect: &Expectation, observation: &Observation) -> Vec<Problem> {
     if observation.run.timed_out {
-        return vec![format!(
-            "the client did not finish within {:.0} s",
-            observation.run.elapsed.as_secs_f64()
+        return vec![Problem::new(
+            ProblemKind::Timeout,
+            format!(
+                "the client did not finish within {:.0} s",
+                observation.run.elapsed.as_secs_f64()
+            ),
         )];
     }
     if expect.one_of.is_empty() {
-        return judge_one(expect, observation);
+        return judge_one(expect, observation).0;
     }
     let mut reasons = Vec::new();
     for (i, alternative) in expect.one_of.iter().enumerate() {
         let problems = judge_one(alternative, observation);
-        if problems.is_empty() {
+        if problems.0.is_empty() {
             return Vec::new();
         }
-        reasons.push(format!("({}) {}", i + 1, problems.join("; ")));
+        reasons.push(format!("({}) {}", i + 1, join(&problems.0)));
     }
-    vec![format!(
-        "matched none of the {} conformant outcomes: {}",
-        reasons.len(),
-        reasons.join(" ")
+    vec![Problem::new(
+        ProblemKind::NoOutcomeMatched,
+        format!(
+            "matched none of the {} conformant outcomes: {}",
+            reasons.len(),
+            reasons.join(" ")
+        ),
     )]
 }
 
-fn judge_one(expect: &Expectation, obs: &Observation) -> Vec<String> {
-    let mut problems = Vec::new();
+fn judge_one(expect: &Expectation, obs: &Observation) -> Problems {
+    let mut problems = Problems::default();
     let reported = reported_error(&obs.run.stderr);
     let succeeded = obs.run.exit_code == Some(0);
     match expect.exit {
-        Some(Exit::Success) if !succeeded => problems.push(format!(
-            "expected success, got {}",
-            describe_failure(&obs.run, reported.as_ref())
-        )),
-        Some(Exit::Failure) if succeeded => problems.push(format!(
-            "expected failure{}, got exit 0 with stdout {:?}",
-            expect
-                .error
-                .as_deref()
-                .map(|e| format!(" ({e})"))
-                .unwrap_or_default(),
-            clip(&obs.run.stdout)
-        )),
+        Some(Exit::Success) if !succeeded => problems.add(
+            ProblemKind::WrongExit,
+            format!(
+                "expected success, got {}",
+                describe_failure(&obs.run, reported.as_ref())
+            ),
+        ),
+        Some(Exit::Failure) if succeeded => problems.add(
+            ProblemKind::WrongExit,
+            format!(
+                "expected failure{}, got exit 0 with stdout {:?}",
+                expect
+                    .error
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default(),
+                clip(&obs.run.stdout)
+            ),
+        ),
         _ => {}
     }
     if !succeeded {
         if let Some(code) = &expect.error {
             match &reported {
                 Some((got, _)) if got == code => {}
-                Some((got, message)) => problems.push(format!("expected error {code}, got {got}: {}", clip(message))),
-                None => problems.push(format!("expected error {code} reported as `An error occurred ({code}) ...`, got stderr {:?}", clip(&obs.run.stderr))),
+                Some((got, message)) => problems.add(ProblemKind::WrongErrorCode, format!("expected error {code}, got {got}: {}", clip(message))),
+                None => problems.add(ProblemKind::WrongErrorCode, format!("expected error {code} reported as `An error occurred ({code}) ...`, got stderr {:?}", clip(&obs.run.stderr))),
             }
         }
         if let Some(text) = &expect.message_contains {
@@ -87,21 +186,27 @@ fn judge_one(expect: &Expectation, obs: &Observation) -> Vec<String> {
                 .as_ref()
                 .is_some_and(|(_, message)| message.contains(text.as_str()))
             {
-                problems.push(format!(
-                    "expected the error message to contain {text:?}, got {:?}",
-                    reported
-                        .as_ref()
-                        .map_or(clip(&obs.run.stderr), |(_, m)| clip(m))
-                ));
+                problems.add(
+                    ProblemKind::WrongErrorMessage,
+                    format!(
+                        "expected the error message to contain {text:?}, got {:?}",
+                        reported
+                            .as_ref()
+                            .map_or(clip(&obs.run.stderr), |(_, m)| clip(m))
+                    ),
+                );
             }
         }
     }
     if let Some(text) = &expect.stderr_contains {
         if !obs.run.stderr.contains(text.as_str()) {
-            problems.push(format!(
-                "expected stderr to contain {text:?}, got {:?}",
-                clip(&obs.run.stderr)
-            ));
+            problems.add(
+                ProblemKind::WrongStderr,
+                format!(
+                    "expected stderr to contain {text:?}, got {:?}",
+                    clip(&obs.run.stderr)
+                ),
+            );
         }
     }
     if succeeded && expect.exit == Some(Exit::Success) {
@@ -111,7 +216,7 @@ fn judge_one(expect: &Expectation, obs: &Observation) -> Vec<String> {
     problems
 }
 
-fn check_output(expect: &Expectation, obs: &Observation, problems: &mut Vec<String>) {
+fn check_output(expect: &Expectation, obs: &Observation, problems: &mut Problems) {
     let stdout = &obs.run.stdout;
     let format = expect.output.unwrap_or(Output::Json);
     let (token, expiration) = match format {
@@ -121,26 +226,32 @@ fn check_output(expect: &Expectation, obs: &Observation, problems: &mut Vec<Stri
                 Some(json["expiration"].clone()),
             ),
             Err(_) => {
-                problems.push(format!("expected JSON output, got {:?}", clip(stdout)));
+                problems.add(
+                    ProblemKind::WrongOutput,
+                    format!("expected JSON output, got {:?}", clip(stdout)),
+                );
                 return;
             }
         },
         Output::Token => {
             if stdout.trim_end().lines().count() != 1 || !stdout.ends_with('\n') {
-                problems.push(format!(
-                    "expected the token alone on one line, got {:?}",
-                    clip(stdout)
-                ));
+                problems.add(
+                    ProblemKind::WrongOutput,
+                    format!(
+                        "expected the token alone on one line, got {:?}",
+                        clip(stdout)
+                    ),
+                );
             }
             (Some(stdout.trim_end().to_owned()), None)
         }
         Output::Text => {
             let fields: Vec<&str> = stdout.trim_end().split('\t').collect();
             if fields.len() != 2 {
-                problems.push(format!(
-                    "expected `TOKEN<TAB>EXPIRATION`, got {:?}",
-                    clip(stdout)
-                ));
+                problems.add(
+                    ProblemKind::WrongOutput,
+                    format!("expected `TOKEN<TAB>EXPIRATION`, got {:?}", clip(stdout)),
+                );
                 return;
             }
             (
@@ -153,28 +264,34 @@ fn check_output(expect: &Expectation, obs: &Observation, problems: &mut Vec<Stri
                 .split(|c: char| c == '|' || c.is_whitespace())
                 .find(|w| w.starts_with(TOKEN_PREFIX));
             if !stdout.contains("GetAuthorizationToken") {
-                problems.push(format!(
-                    "expected a table titled GetAuthorizationToken, got {:?}",
-                    clip(stdout)
-                ));
+                problems.add(
+                    ProblemKind::WrongOutput,
+                    format!(
+                        "expected a table titled GetAuthorizationToken, got {:?}",
+                        clip(stdout)
+                    ),
+                );
             }
             (token.map(str::to_owned), None)
         }
         Output::Skeleton => {
             match serde_json::from_str::<serde_json::Value>(stdout) {
                 Ok(json) if json.get("domain").is_some() => {}
-                _ => problems.push(format!(
-                    "expected a JSON input skeleton with `domain`, got {:?}",
-                    clip(stdout)
-                )),
+                _ => problems.add(
+                    ProblemKind::WrongOutput,
+                    format!(
+                        "expected a JSON input skeleton with `domain`, got {:?}",
+                        clip(stdout)
+                    ),
+                ),
             }
             return;
         }
     };
     match token {
         Some(token) if is_token(&token) => {}
-        Some(token) => problems.push(format!("expected a CodeArtifact token (five base64url parts starting {TOKEN_PREFIX}), got {:?}", clip(&token))),
-        None => problems.push(format!("expected a token in the output, got {:?}", clip(stdout))),
+        Some(token) => problems.add(ProblemKind::WrongToken, format!("expected a CodeArtifact token (five base64url parts starting {TOKEN_PREFIX}), got {:?}", clip(&token))),
+        None => problems.add(ProblemKind::WrongToken, format!("expected a token in the output, got {:?}", clip(stdout))),
     }
     if let (Some(seconds), Some(value)) = (expect.expiration_seconds, expiration) {
         check_expiration(seconds, &value, obs, problems);
@@ -185,12 +302,13 @@ fn check_expiration(
     seconds: i64,
     value: &serde_json::Value,
     obs: &Observation,
-    problems: &mut Vec<String>,
+    problems: &mut Problems,
 ) {
     let Some(actual) = parse_expiration(value) else {
-        problems.push(format!(
-            "expected an expiration (epoch seconds or ISO 8601), got {value}"
-        ));
+        problems.add(
+            ProblemKind::WrongExpiration,
+            format!("expected an expiration (epoch seconds or ISO 8601), got {value}"),
+        );
         return;
     };
     let expected = obs.server_time.now + seconds;
@@ -212,12 +330,15 @@ fn check_expiration(
         } else {
             ""
         };
-        problems.push(format!(
+        problems.add(
+            ProblemKind::WrongExpiration,
+            format!(
             "expected expiration {exactly}{} (the server's now + {seconds} s), got {} ({:+.0} s)",
             when(expected as f64),
             when(actual),
             difference
-        ));
+        ),
+        );
     }
 }
 
@@ -245,17 +366,20 @@ fn check_requests(
     expect: &Expectation,
     obs: &Observation,
     reported: Option<&(String, String)>,
-    problems: &mut Vec<String>,
+    problems: &mut Problems,
 ) {
     let requests = &obs.requests;
     if let Some(count) = expect.requests {
         if requests.len() != count {
             let statuses: Vec<String> = requests.iter().map(describe_request).collect();
-            problems.push(format!(
-                "expected {count} request(s) to reach the server, got {} [{}]",
-                requests.len(),
-                statuses.join(", ")
-            ));
+            problems.add(
+                ProblemKind::WrongRequestCount,
+                format!(
+                    "expected {count} request(s) to reach the server, got {} [{}]",
+                    requests.len(),
+                    statuses.join(", ")
+                ),
+            );
         }
     }
     let default_signed = match (
@@ -272,24 +396,31 @@ fn check_requests(
     match expect.signed.unwrap_or(default_signed) {
         Signed::All => {
             if let Some(i) = requests.iter().position(bad_signature) {
-                problems.push(format!(
-                    "expected every request to be correctly signed, request {} was not ({})",
-                    i + 1,
-                    describe_request(&requests[i])
-                ));
+                problems.add(
+                    ProblemKind::WrongSigning,
+                    format!(
+                        "expected every request to be correctly signed, request {} was not ({})",
+                        i + 1,
+                        describe_request(&requests[i])
+                    ),
+                );
             }
         }
         Signed::None => {
             if let Some(i) = requests.iter().position(|r| r.authenticated) {
-                problems.push(format!(
-                    "expected no request to pass signature verification, request {} did",
-                    i + 1
-                ));
+                problems.add(
+                    ProblemKind::WrongSigning,
+                    format!(
+                        "expected no request to pass signature verification, request {} did",
+                        i + 1
+                    ),
+                );
             }
         }
         Signed::Last => {
             if requests.last().is_some_and(bad_signature) {
-                problems.push(
+                problems.add(
+                    ProblemKind::WrongSigning,
                     "expected the last request to be correctly signed, it was not".to_owned(),
                 );
             }
@@ -299,14 +430,20 @@ fn check_requests(
         for (i, request) in requests.iter().enumerate() {
             match request.query.get(key).and_then(|v| v.as_str()) {
                 Some(sent) if sent == value => {}
-                Some(sent) => problems.push(format!(
-                    "expected request {} to carry {key}={value}, got {key}={sent}",
-                    i + 1
-                )),
-                None => problems.push(format!(
-                    "expected request {} to carry {key}={value}, got no {key}",
-                    i + 1
-                )),
+                Some(sent) => problems.add(
+                    ProblemKind::WrongRequestParameter,
+                    format!(
+                        "expected request {} to carry {key}={value}, got {key}={sent}",
+                        i + 1
+                    ),
+                ),
+                None => problems.add(
+                    ProblemKind::WrongRequestParameter,
+                    format!(
+                        "expected request {} to carry {key}={value}, got no {key}",
+                        i + 1
+                    ),
+                ),
             }
         }
     }

@@ -38,6 +38,16 @@ pub fn default_scenarios_dir() -> PathBuf {
         .map_or_else(|| fixtures_dir().join("scenarios"), PathBuf::from)
 }
 
+/// Whether `dir` is the built-in suite's folder, `fixtures/scenarios` of this source tree
+/// (however it is spelled).
+pub fn is_builtin_suite(dir: &Path) -> bool {
+    let builtin = fixtures_dir().join("scenarios");
+    match (dir.canonicalize(), builtin.canonicalize()) {
+        (Ok(dir), Ok(builtin)) => dir == builtin,
+        _ => false,
+    }
+}
+
 /// The fixture every scenario starts from: `fixtures/conformance.toml`.
 pub fn default_fixture_path() -> PathBuf {
     fixtures_dir().join("conformance.toml")

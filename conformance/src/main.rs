@@ -15,7 +15,8 @@ use codeartifact_conformance::runner::{run, RunConfig};
 use codeartifact_conformance::scenario::ConformanceScenario;
 use codeartifact_conformance::target::Target;
 use codeartifact_conformance::{
-    default_deviations_path, default_fixture_path, default_scenarios_dir, matches_filter,
+    default_deviations_path, default_fixture_path, default_scenarios_dir, is_builtin_suite,
+    matches_filter,
 };
 use codeartifact_mock::fixture::Fixture;
 
@@ -73,7 +74,9 @@ struct RunArgs {
     /// Folder of the built-in clients (default: conformance/clients in this source tree).
     #[arg(long)]
     clients_dir: Option<PathBuf>,
-    /// Known deviations of real clients (default: fixtures/known-deviations.toml).
+    /// Known deviations of your client (TOML, see docs/conformance.md). Default: the built-in
+    /// suite's fixtures/known-deviations.toml when running the built-in scenarios, none for
+    /// a --scenarios folder of your own.
     #[arg(long)]
     known_deviations: Option<PathBuf>,
     /// Count known deviations as failures.
@@ -111,17 +114,19 @@ fn list(dir: Option<PathBuf>) -> anyhow::Result<()> {
 }
 
 fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
-    let mut scenarios =
-        ConformanceScenario::load_dir(&args.scenarios.unwrap_or_else(default_scenarios_dir))?;
-    let deviations = if args.strict {
-        KnownDeviations::default()
-    } else {
-        KnownDeviations::load(
-            &args
-                .known_deviations
-                .unwrap_or_else(default_deviations_path),
-        )
-        .map_err(anyhow::Error::msg)?
+    let scenarios_dir = args.scenarios.unwrap_or_else(default_scenarios_dir);
+    let mut scenarios = ConformanceScenario::load_dir(&scenarios_dir)?;
+    // The built-in deviations speak of the built-in scenarios only: a folder of the user's
+    // own gets the deviations file the user names, or none.
+    let deviations_path = match args.known_deviations {
+        _ if args.strict => None,
+        Some(path) => Some(path),
+        None if is_builtin_suite(&scenarios_dir) => Some(default_deviations_path()),
+        None => None,
+    };
+    let deviations = match &deviations_path {
+        Some(path) => KnownDeviations::load(path).map_err(anyhow::Error::msg)?,
+        None => KnownDeviations::default(),
     };
     let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
     if let Some((client, scenario)) = deviations.unknown_scenarios(&names).first() {

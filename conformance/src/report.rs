@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::expect::join;
 use crate::runner::{CaseReport, Outcome};
 
 /// Counts of a run.
@@ -41,14 +42,14 @@ impl Totals {
 pub fn console_line(case: &CaseReport) -> String {
     match &case.outcome {
         Outcome::Pass => format!("PASS {}", case.name),
-        Outcome::Fail(problems) => format!("FAIL {}: {}", case.name, problems.join("; ")),
+        Outcome::Fail(problems) => format!("FAIL {}: {}", case.name, join(problems)),
         Outcome::NotApplicable(reason) => format!("N/A {}: {reason}", case.name),
         Outcome::Error(error) => format!("ERROR {}: {error}", case.name),
         Outcome::KnownDeviation { reason, problems } => {
             format!(
                 "XFAIL {}: known deviation ({reason}): {}",
                 case.name,
-                problems.join("; ")
+                join(problems)
             )
         }
     }
@@ -108,13 +109,20 @@ pub fn junit(client: &str, cases: &[CaseReport]) -> String {
             Outcome::Pass => xml.push_str("/>\n"),
             Outcome::Fail(problems) => xml.push_str(&format!(
                 ">\n      <failure message=\"{}\" type=\"NonConformance\">{}</failure>\n    </testcase>\n",
-                escape(&problems.join("; ")),
-                escape(&format!("{}\n\n{details}", problems.join("\n")))
+                escape(&join(problems)),
+                escape(&format!(
+                    "{}\n\n{details}",
+                    problems
+                        .iter()
+                        .map(|p| p.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ))
             )),
             Outcome::NotApplicable(reason) => xml.push_str(&format!(">\n      <skipped message=\"{}\"/>\n    </testcase>\n", escape(reason))),
             Outcome::KnownDeviation { reason, problems } => xml.push_str(&format!(
                 ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                escape(&format!("known deviation: {reason}: {}", problems.join("; ")))
+                escape(&format!("known deviation: {reason}: {}", join(problems)))
             )),
             Outcome::Error(error) => xml.push_str(&format!(
                 ">\n      <error message=\"{}\" type=\"HarnessError\">{}</error>\n    </testcase>\n",
@@ -161,6 +169,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::expect::{Problem, ProblemKind};
 
     fn case(name: &str, outcome: Outcome) -> CaseReport {
         CaseReport {
@@ -181,7 +190,10 @@ mod tests {
             case("a", Outcome::Pass),
             case(
                 "b",
-                Outcome::Fail(vec!["expected success, got exit 1".into()]),
+                Outcome::Fail(vec![Problem::new(
+                    ProblemKind::WrongExit,
+                    "expected success, got exit 1",
+                )]),
             ),
             case(
                 "c",
@@ -200,12 +212,41 @@ mod tests {
     }
 
     #[test]
+    fn the_json_of_a_case_keeps_its_details_and_types_its_problems() {
+        let failed = case(
+            "b",
+            Outcome::Fail(vec![
+                Problem::new(ProblemKind::WrongExit, "expected success, got exit 255"),
+                Problem::new(ProblemKind::WrongRequestCount, "expected 2 request(s)"),
+            ]),
+        );
+        let json = serde_json::to_value(&failed).unwrap();
+        assert_eq!(json["outcome"], "fail");
+        assert_eq!(
+            json["details"],
+            serde_json::json!(["expected success, got exit 255", "expected 2 request(s)"])
+        );
+        assert_eq!(
+            json["problems"],
+            serde_json::json!([
+                {"kind": "wrong_exit", "message": "expected success, got exit 255"},
+                {"kind": "wrong_request_count", "message": "expected 2 request(s)"}
+            ])
+        );
+        let passed = serde_json::to_value(case("a", Outcome::Pass)).unwrap();
+        assert_eq!(passed["problems"], serde_json::json!([]));
+    }
+
+    #[test]
     fn junit_escapes_and_counts() {
         let xml = junit(
             "python3 -m awscli",
             &[
                 case("a", Outcome::Pass),
-                case("b&c", Outcome::Fail(vec!["x < y".into()])),
+                case(
+                    "b&c",
+                    Outcome::Fail(vec![Problem::new(ProblemKind::WrongOutput, "x < y")]),
+                ),
             ],
         );
         assert!(xml.contains("name=\"b&amp;c\""));

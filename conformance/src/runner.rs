@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::client::Client;
 use crate::deviations::KnownDeviations;
-use crate::expect::{judge, Observation};
+use crate::expect::{judge, Observation, Problem, ProblemKind};
 use crate::scenario::ConformanceScenario;
 use crate::target::{SeenRequest, Target};
 
@@ -20,7 +20,7 @@ pub enum Outcome {
     /// The client conformed.
     Pass,
     /// It did not; what differed.
-    Fail(Vec<String>),
+    Fail(Vec<Problem>),
     /// The scenario needs something this client does not have.
     NotApplicable(String),
     /// The client does not conform, as `known-deviations.toml` says it is known not to.
@@ -28,21 +28,31 @@ pub enum Outcome {
         /// The listed reason.
         reason: String,
         /// What differed.
-        problems: Vec<String>,
+        problems: Vec<Problem>,
     },
     /// The harness could not run the scenario.
     Error(String),
 }
 
-/// One scenario's result.
-#[derive(Debug, Clone, Serialize)]
+impl Outcome {
+    /// The problems behind a failure or a known deviation; none otherwise.
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            Self::Fail(problems) | Self::KnownDeviation { problems, .. } => problems,
+            Self::Pass | Self::NotApplicable(_) | Self::Error(_) => &[],
+        }
+    }
+}
+
+/// One scenario's result. In JSON, `problems` lists each problem of the outcome with its
+/// kind, so CI tools can group failures.
+#[derive(Debug, Clone)]
 pub struct CaseReport {
     /// Scenario name.
     pub name: String,
     /// What it checks.
     pub description: Option<String>,
     /// The verdict.
-    #[serde(flatten)]
     pub outcome: Outcome,
     /// Wall time.
     pub duration_ms: u128,
@@ -109,6 +119,51 @@ pub fn run(
         .collect()
 }
 
+impl Serialize for CaseReport {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A problem as `{"kind": ..., "message": ...}`.
+        #[derive(Serialize)]
+        struct Typed<'a> {
+            kind: crate::expect::ProblemKind,
+            message: &'a str,
+        }
+        /// The report's JSON: the outcome flattened, then its problems with their kinds.
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            name: &'a str,
+            description: &'a Option<String>,
+            #[serde(flatten)]
+            outcome: &'a Outcome,
+            problems: Vec<Typed<'a>>,
+            duration_ms: u128,
+            exit_code: Option<i32>,
+            stdout: &'a str,
+            stderr: &'a str,
+            requests: &'a [SeenRequest],
+        }
+        Wire {
+            name: &self.name,
+            description: &self.description,
+            outcome: &self.outcome,
+            problems: self
+                .outcome
+                .problems()
+                .iter()
+                .map(|p| Typed {
+                    kind: p.kind,
+                    message: &p.message,
+                })
+                .collect(),
+            duration_ms: self.duration_ms,
+            exit_code: self.exit_code,
+            stdout: &self.stdout,
+            stderr: &self.stderr,
+            requests: &self.requests,
+        }
+        .serialize(serializer)
+    }
+}
+
 fn run_one(scenario: &ConformanceScenario, config: &RunConfig, worker: usize) -> CaseReport {
     let started = Instant::now();
     let mut report = CaseReport {
@@ -137,9 +192,12 @@ fn run_one(scenario: &ConformanceScenario, config: &RunConfig, worker: usize) ->
         (Ok(observation), known) => match (judge(&scenario.expect, &observation), known) {
             (problems, None) if problems.is_empty() => Outcome::Pass,
             (problems, None) => Outcome::Fail(problems),
-            (problems, Some(reason)) if problems.is_empty() => Outcome::Fail(vec![format!(
-                "listed in known-deviations.toml for {} ({reason}), but the client now conforms: remove the entry",
-                config.client.id
+            (problems, Some(reason)) if problems.is_empty() => Outcome::Fail(vec![Problem::new(
+                ProblemKind::StaleKnownDeviation,
+                format!(
+                    "listed in known-deviations.toml for {} ({reason}), but the client now conforms: remove the entry",
+                    config.client.id
+                ),
             )]),
             (problems, Some(reason)) => Outcome::KnownDeviation { reason: reason.to_owned(), problems },
         },

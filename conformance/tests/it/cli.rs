@@ -30,7 +30,7 @@ fn reports_are_written_as_junit_and_json() {
     let (junit, json) = (dir.join("report.xml"), dir.join("report.json"));
     let output = run(&[
         "--client",
-        "boto3",
+        &fake(),
         "--filter",
         "duration-m*",
         "--junit",
@@ -47,23 +47,24 @@ fn reports_are_written_as_junit_and_json() {
     );
     assert!(stdout(&output).trim_end().ends_with("2 passed, 0 failed"));
 
-    // A standard parser reads the JUnit report.
-    let script = r#"
-import sys, xml.etree.ElementTree as ET
-root = ET.parse(sys.argv[1]).getroot()
-suite = root.find('testsuite')
-cases = sorted(c.get('name') for c in suite.findall('testcase'))
-print(root.tag, suite.get('name'), suite.get('tests'), suite.get('failures'), ','.join(cases))
-"#;
-    let parsed = std::process::Command::new("python3")
-        .args(["-c", script, junit.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&parsed.stdout).trim(),
-        "testsuites boto3 2 0 duration-maximum,duration-minimum",
-        "{}",
-        String::from_utf8_lossy(&parsed.stderr)
+    // The JUnit report: one suite named after the client, a test case per scenario.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "),
+        "{xml}"
+    );
+    let suite = format!(
+        "<testsuite name=\"{}\" tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"0\"",
+        fake()
+    );
+    assert!(xml.contains(&suite), "{xml}");
+    for case in ["duration-maximum", "duration-minimum"] {
+        assert!(xml.contains(&format!("<testcase name=\"{case}\"")), "{xml}");
+    }
+    assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
+    assert!(
+        xml.trim_end().ends_with("</testsuite>\n</testsuites>"),
+        "{xml}"
     );
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(
@@ -72,7 +73,7 @@ print(root.tag, suite.get('name'), suite.get('tests'), suite.get('failures'), ',
             report["passed"].as_u64(),
             report["failed"].as_u64()
         ),
-        (Some("boto3"), Some(2), Some(0))
+        (Some(fake().as_str()), Some(2), Some(0))
     );
     assert_eq!(report["cases"][0]["outcome"], "pass");
     assert_eq!(
@@ -84,7 +85,7 @@ print(root.tag, suite.get('name'), suite.get('tests'), suite.get('failures'), ',
 
 #[test]
 fn options_only_the_aws_cli_has_are_not_applicable_to_sdk_clients() {
-    let output = run(&["--client", "boto3", "--filter", "query-token-text"]);
+    let output = run(&["--client", &fake(), "--filter", "query-token-text"]);
     assert_eq!(output.status.code(), Some(0));
     let out = stdout(&output);
     assert!(
@@ -97,14 +98,16 @@ fn options_only_the_aws_cli_has_are_not_applicable_to_sdk_clients() {
 #[test]
 fn a_known_deviation_that_now_conforms_fails_the_run() {
     let file = std::env::temp_dir().join(format!("deviations-{}.toml", std::process::id()));
+    // A command-line client is known by its command line.
+    let client = fake();
     std::fs::write(
         &file,
-        "[boto3]\ndefault-duration = \"thought to be broken\"\n",
+        format!("[{client:?}]\ndefault-duration = \"thought to be broken\"\n"),
     )
     .unwrap();
     let output = run(&[
         "--client",
-        "boto3",
+        &client,
         "--filter",
         "default-duration",
         "--known-deviations",
@@ -112,19 +115,19 @@ fn a_known_deviation_that_now_conforms_fails_the_run() {
     ]);
     assert_eq!(output.status.code(), Some(1));
     let out = stdout(&output);
-    assert!(line_of(&out, "default-duration").contains("listed in known-deviations.toml for boto3 (thought to be broken), but the client now conforms: remove the entry"), "{out}");
+    assert!(line_of(&out, "default-duration").contains(&format!("listed in known-deviations.toml for {client} (thought to be broken), but the client now conforms: remove the entry")), "{out}");
 
-    std::fs::write(&file, "[boto3]\nno-such-scenario = \"x\"\n").unwrap();
+    std::fs::write(&file, format!("[{client:?}]\nno-such-scenario = \"x\"\n")).unwrap();
     let output = run(&[
         "--client",
-        "boto3",
+        &client,
         "--known-deviations",
         file.to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains(
-        "known deviations list `no-such-scenario` for boto3, but there is no such scenario"
-    ));
+    assert!(stderr(&output).contains(&format!(
+        "known deviations list `no-such-scenario` for {client}, but there is no such scenario"
+    )));
     let _ = std::fs::remove_file(file);
 }
 
@@ -132,11 +135,11 @@ fn a_known_deviation_that_now_conforms_fails_the_run() {
 fn the_harness_exits_2_when_it_cannot_run() {
     for (args, message) in [
         (
-            vec!["--client", "boto3", "--scenarios", "/nonexistent"],
+            vec!["--client", "FAKE", "--scenarios", "/nonexistent"],
             "cannot read the scenario folder",
         ),
         (
-            vec!["--client", "boto3", "--filter", "no-such-scenario"],
+            vec!["--client", "FAKE", "--filter", "no-such-scenario"],
             "no scenario matches --filter",
         ),
         (
@@ -144,6 +147,11 @@ fn the_harness_exits_2_when_it_cannot_run() {
             "cannot run /nonexistent/aws",
         ),
     ] {
+        let client = fake();
+        let args: Vec<&str> = args
+            .into_iter()
+            .map(|a| if a == "FAKE" { client.as_str() } else { a })
+            .collect();
         let output = run(&args);
         assert_eq!(
             output.status.code(),
@@ -163,4 +171,103 @@ fn the_harness_exits_2_when_it_cannot_run() {
             stderr(&output)
         );
     }
+}
+
+#[test]
+fn a_scenario_folder_of_ones_own_runs_without_the_built_in_deviations() {
+    let dir = std::env::temp_dir().join(format!("my-scenarios-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let builtin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/scenarios");
+    for name in ["default-duration", "unknown-domain"] {
+        std::fs::copy(
+            builtin.join(format!("{name}.toml")),
+            dir.join(format!("my-{name}.toml")),
+        )
+        .unwrap();
+    }
+    let output = run(&["--client", &fake(), "--scenarios", dir.to_str().unwrap()]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(stdout(&output).trim_end().ends_with("2 passed, 0 failed"));
+
+    // A deviations file of one's own is held to one's own scenarios.
+    let file = dir.join("deviations.toml.txt");
+    std::fs::write(&file, format!("[{:?}]\nnot-mine = \"x\"\n", fake())).unwrap();
+    let output = run(&[
+        "--client",
+        &fake(),
+        "--scenarios",
+        dir.to_str().unwrap(),
+        "--known-deviations",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("known deviations list `not-mine`"),
+        "{}",
+        stderr(&output)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_timed_out_wrapper_is_ended_with_the_processes_it_started() {
+    // A wrapper script whose children keep the output pipes open: ending the script alone
+    // would leave the run waiting for them (two minutes).
+    let client = "sh -c 'case \"$*\" in *--version*) exit 1;; esac; sleep 120 & sleep 120' wrapper";
+    let started = std::time::Instant::now();
+    let output = run(&[
+        "--client",
+        client,
+        "--filter",
+        "default-duration",
+        "--timeout-seconds",
+        "2",
+    ]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}{}", stderr(&output));
+    assert!(
+        line_of(&out, "default-duration").contains("the client did not finish within 2 s"),
+        "{out}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "the run waited for the wrapper's children: {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn the_json_report_gives_each_problem_a_kind() {
+    let json = std::env::temp_dir().join(format!("typed-{}.json", std::process::id()));
+    let output = run(&[
+        "--client",
+        &broken("never-retry"),
+        "--filter",
+        "throttle-then-recover",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let case = &report["cases"][0];
+    assert_eq!(case["outcome"], "fail");
+    let kinds: Vec<&str> = case["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["wrong_exit", "wrong_request_count"], "{case}");
+    // The problems' sentences are still there as text.
+    assert!(case["details"][1]
+        .as_str()
+        .unwrap()
+        .starts_with("expected 2 request(s) to reach the server, got 1"));
+    let _ = std::fs::remove_file(json);
 }

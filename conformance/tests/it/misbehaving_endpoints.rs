@@ -10,7 +10,8 @@ use crate::util::*;
 /// Runs the suite (blocking) against an endpoint without stalling wiremock's runtime.
 async fn run_against(url: String, args: &'static [&'static str]) -> std::process::Output {
     tokio::task::spawn_blocking(move || {
-        let mut all = vec!["--endpoint-url", url.as_str(), "--client", "boto3"];
+        let client = fake();
+        let mut all = vec!["--endpoint-url", url.as_str(), "--client", client.as_str()];
         all.extend_from_slice(args);
         run(&all)
     })

@@ -1,4 +1,3 @@
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use assert_cmd::cargo::CommandCargoExt;
@@ -7,18 +6,14 @@ pub(crate) fn conformance() -> Command {
     Command::cargo_bin("codeartifact-conformance").expect("binary built")
 }
 
-pub(crate) fn tests_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")
+/// `--client` for the fake AWS client (Rust, built with this crate): it conforms.
+pub(crate) fn fake() -> String {
+    env!("CARGO_BIN_EXE_fake-aws-client").to_owned()
 }
 
-/// `--client` for the broken boto3 client with one bug.
+/// `--client` for the fake AWS client with one deliberate bug.
 pub(crate) fn broken(bug: &str) -> String {
-    format!(
-        "python3 {} {bug}",
-        tests_dir()
-            .join("broken-clients/broken_client.py")
-            .display()
-    )
+    format!("{} --bug {bug}", fake())
 }
 
 /// Runs `codeartifact-conformance run` with these arguments.
