@@ -23,7 +23,9 @@ if ! command -v wrk >/dev/null; then
 fi
 
 cargo build --release --locked --quiet -p codeartifact-mock -p codeartifact-bench
-bin=target/release
+# Where cargo put them: CARGO_TARGET_DIR (or build.target-dir) may move the target folder.
+target_dir=$(cargo metadata --format-version 1 --no-deps --locked | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+bin=$target_dir/release
 "$bin/codeartifact-bench" fixture 10 >"$out/fixture-10.toml"
 "$bin/codeartifact-bench" fixture 10000 >"$out/fixture-10000.toml"
 

@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 out=target/conformance
 rm -rf "$out" && mkdir -p "$out"
 cargo build --quiet --locked -p codeartifact-mock -p codeartifact-conformance
-bin=target/debug
+# Where cargo put them: CARGO_TARGET_DIR (or build.target-dir) may move the target folder.
+target_dir=$(cargo metadata --format-version 1 --no-deps --locked | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+bin=$target_dir/debug
 
 # name=command line
 clients=(
