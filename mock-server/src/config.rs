@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::builder::BoolishValueParser;
 use clap::Parser;
 
-use crate::api::get_authorization_token::{ExpirationFormat, ZeroDurationPolicy};
+use crate::api::{ExpirationFormat, ZeroDurationPolicy};
 use crate::control::journal::DEFAULT_CAPACITY;
 use crate::fixture::{Fixture, LoadError};
 use crate::service::{ServiceConfig, DEFAULT_MAX_SKEW_SECONDS};

@@ -19,9 +19,14 @@ pub const CORAL_SUFFIX: &str = ":http://internal.amazon.com/coral/com.amazon.cor
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(clippy::enum_variant_names)] // the AWS shape names all end in "Exception"
 pub enum ErrorCode {
-    // Modeled errors of GetAuthorizationToken (botocore service-2.json).
+    // Modeled errors of CodeArtifact (botocore service-2.json); a test holds their statuses to
+    // the model's.
     /// 403: the caller's policies, or the domain's policy, do not allow the call.
     AccessDeniedException,
+    /// 409: the resource exists already, or is in use.
+    ConflictException,
+    /// 402: a quota of the account would be exceeded.
+    ServiceQuotaExceededException,
     /// 400: a parameter breaks the model's constraints.
     ValidationException,
     /// 404: the domain does not exist for that owner in that region.
@@ -49,13 +54,20 @@ pub enum ErrorCode {
     ServiceUnavailableException,
     /// 408: the client sent its body too slowly.
     RequestTimeoutException,
+    /// 400: the JSON body cannot be read into the operation's input.
+    SerializationException,
+    /// 501: a modeled operation this mock does not implement (yet); names the operation.
+    NotImplementedException,
 }
 
 impl ErrorCode {
     /// The HTTP status AWS sends with this code.
     pub fn status(self) -> u16 {
         match self {
-            Self::ValidationException | Self::MalformedQueryStringException => 400,
+            Self::ValidationException
+            | Self::MalformedQueryStringException
+            | Self::SerializationException => 400,
+            Self::ServiceQuotaExceededException => 402,
             Self::AccessDeniedException
             | Self::MissingAuthenticationTokenException
             | Self::IncompleteSignatureException
@@ -63,10 +75,12 @@ impl ErrorCode {
             | Self::UnrecognizedClientException
             | Self::ExpiredTokenException => 403,
             Self::ResourceNotFoundException | Self::UnknownOperationException => 404,
+            Self::ConflictException => 409,
             Self::ThrottlingException => 429,
             Self::InternalServerException => 500,
             Self::ServiceUnavailableException => 503,
             Self::RequestTimeoutException => 408,
+            Self::NotImplementedException => 501,
         }
     }
 
@@ -74,6 +88,8 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::AccessDeniedException => "AccessDeniedException",
+            Self::ConflictException => "ConflictException",
+            Self::ServiceQuotaExceededException => "ServiceQuotaExceededException",
             Self::ValidationException => "ValidationException",
             Self::ResourceNotFoundException => "ResourceNotFoundException",
             Self::ThrottlingException => "ThrottlingException",
@@ -87,12 +103,16 @@ impl ErrorCode {
             Self::MalformedQueryStringException => "MalformedQueryStringException",
             Self::ServiceUnavailableException => "ServiceUnavailableException",
             Self::RequestTimeoutException => "RequestTimeoutException",
+            Self::SerializationException => "SerializationException",
+            Self::NotImplementedException => "NotImplementedException",
         }
     }
 
     /// All codes, for parsing names given by users (fault rules, scenarios).
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 18] = [
         Self::AccessDeniedException,
+        Self::ConflictException,
+        Self::ServiceQuotaExceededException,
         Self::ValidationException,
         Self::ResourceNotFoundException,
         Self::ThrottlingException,
@@ -106,6 +126,8 @@ impl ErrorCode {
         Self::MalformedQueryStringException,
         Self::ServiceUnavailableException,
         Self::RequestTimeoutException,
+        Self::SerializationException,
+        Self::NotImplementedException,
     ];
 
     /// Whether AWS's front door (not the CodeArtifact service) raises this code, which decides
@@ -121,6 +143,7 @@ impl ErrorCode {
                 | Self::UnknownOperationException
                 | Self::MalformedQueryStringException
                 | Self::RequestTimeoutException
+                | Self::SerializationException
         )
     }
 
@@ -256,6 +279,25 @@ impl std::error::Error for ServiceError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_modeled_error_has_a_code_with_the_model_status() {
+        let model = crate::model::model();
+        let mut modeled: Vec<&str> = model
+            .operations()
+            .iter()
+            .flat_map(|op| op.errors.iter().map(String::as_str))
+            .collect();
+        modeled.sort_unstable();
+        modeled.dedup();
+        assert_eq!(modeled.len(), 7, "{modeled:?}");
+        for name in modeled {
+            let code: ErrorCode = name.parse().unwrap();
+            let status = model.shape(name).and_then(|s| s.error_status);
+            assert_eq!(Some(code.status()), status, "{name}");
+            assert!(!code.is_front_door(), "{name} is the service's own");
+        }
+    }
 
     #[test]
     fn front_door_codes_carry_the_coral_suffix_and_service_codes_do_not() {

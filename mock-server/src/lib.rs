@@ -57,6 +57,7 @@ pub mod fixture;
 pub mod identity;
 pub mod log_format;
 pub mod log_writer;
+pub mod model;
 pub mod scenario;
 pub mod server;
 pub mod service;

@@ -15,8 +15,7 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Request, Response, StatusCode};
 use rand::RngCore;
 
-use crate::api::get_authorization_token::{self, ExpirationFormat, ZeroDurationPolicy};
-use crate::api::Operation;
+use crate::api::{self, ExpirationFormat, Operation, ZeroDurationPolicy};
 use crate::body::MockBody;
 use crate::clock::{Clock, ClockMode};
 use crate::control::faults::{FaultAction, FaultEffect, FaultSet, FaultTarget};
@@ -360,9 +359,15 @@ impl MockService {
         let answer = match fault.as_ref().and_then(Answer::injected) {
             Some(answer) => answer,
             None => match auth {
-                Ok((verified, query)) => {
-                    Answer::from(self.run(operation, query, &verified, &world, now))
-                }
+                Ok((verified, query)) => Answer::from(self.run(
+                    operation,
+                    query,
+                    &parts.headers,
+                    &body,
+                    &verified,
+                    &world,
+                    now,
+                )),
                 Err(error) => Answer::from(Err(error)),
             },
         };
@@ -393,11 +398,15 @@ impl MockService {
         )
     }
 
-    /// Runs an authenticated request through its operation.
+    /// Runs an authenticated request through its operation: the model validates its input,
+    /// then its handler runs, or the documented `NotImplementedException` answers.
+    #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
         operation: Option<Operation>,
         query: &Query,
+        headers: &http::HeaderMap,
+        body: &Bytes,
         verified: &Verified,
         world: &World,
         now: SystemTime,
@@ -409,20 +418,27 @@ impl MockService {
             .directory
             .identity(&verified.access_key_id)
             .ok_or_else(|| AuthError::UnknownAccessKey.to_service_error())?;
-        match operation {
-            Operation::GetAuthorizationToken => {
-                let input = get_authorization_token::parse_input(query)?;
-                let ctx = get_authorization_token::Context {
-                    directory: &world.directory,
-                    sealer: &self.shared.sealer,
-                    now,
-                    region: &verified.region,
-                    zero_duration: self.shared.config.zero_duration,
-                    expiration_format: self.expiration_format(),
-                };
-                get_authorization_token::handle(&ctx, caller, &input)
-            }
-        }
+        let handler = operation.handler();
+        let input = crate::model::validate::decode(
+            crate::model::model(),
+            operation.model(),
+            query,
+            headers,
+            body,
+            handler.and_then(|h| h.extra),
+        )?;
+        let Some(handler) = handler else {
+            return Err(api::not_implemented(operation.name()));
+        };
+        let ctx = api::Context {
+            directory: &world.directory,
+            sealer: &self.shared.sealer,
+            now,
+            region: &verified.region,
+            zero_duration: self.shared.config.zero_duration,
+            expiration_format: self.expiration_format(),
+        };
+        (handler.handle)(&ctx, caller, &input)
     }
 }
 

@@ -1,31 +1,133 @@
-//! CodeArtifact operations, one file each, and the routing table that finds them.
+//! CodeArtifact's operations: the service model routes a request and validates its input;
+//! the operation's module (one file each) does the rest.
+//!
+//! Adding an operation: write `api/<operation>.rs` with a `handle(ctx, caller, input)` that
+//! reads its typed input from the validated [`Input`] and returns the JSON body, add a
+//! [`Handler`] line to [`HANDLERS`], and the operation is implemented: routing, validation,
+//! faults, the journal and `docs/fidelity.md`'s table follow from the model and that line.
 
 pub mod get_authorization_token;
 
+use std::time::SystemTime;
+
 use http::Method;
 
-/// An operation this endpoint implements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    /// `POST /v1/authorization-token`.
-    GetAuthorizationToken,
-}
+use crate::directory::Directory;
+use crate::error::{ErrorCode, ServiceError};
+use crate::identity::Identity;
+use crate::model::validate::{ExtraConstraint, Input};
+use crate::model::{model, OperationModel};
+use crate::token::TokenSealer;
+
+pub use get_authorization_token::{ExpirationFormat, ZeroDurationPolicy};
+
+/// A modeled operation (every one of CodeArtifact's 48 is routed, implemented or not).
+#[derive(Debug, Clone, Copy)]
+pub struct Operation(&'static OperationModel);
 
 impl Operation {
-    /// The operation's AWS name, as logged and journaled.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::GetAuthorizationToken => "GetAuthorizationToken",
-        }
-    }
-
     /// The operation at a method and normalised path (see `sigv4::normalized_path`).
     pub fn route(method: &Method, path: &str) -> Option<Self> {
-        match (method, path) {
-            (&Method::POST, "/v1/authorization-token") => Some(Self::GetAuthorizationToken),
-            _ => None,
-        }
+        model().route(method, path).map(Self)
     }
+
+    /// The operation called `name` (`GetAuthorizationToken`).
+    pub fn named(name: &str) -> Option<Self> {
+        model().operation(name).map(Self)
+    }
+
+    /// Every modeled operation, by name.
+    pub fn all() -> impl Iterator<Item = Self> {
+        model().operations().iter().map(Self)
+    }
+
+    /// The operation's AWS name, as logged and journaled.
+    pub fn name(self) -> &'static str {
+        &self.0.name
+    }
+
+    /// Its model.
+    pub fn model(self) -> &'static OperationModel {
+        self.0
+    }
+
+    /// How this mock runs it, if it does.
+    pub fn handler(self) -> Option<&'static Handler> {
+        HANDLERS.iter().find(|h| h.name == self.name())
+    }
+
+    /// Whether this mock implements it.
+    pub fn is_implemented(self) -> bool {
+        self.handler().is_some()
+    }
+}
+
+/// Everything an operation may read besides its input and caller.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// Domains and identities.
+    pub directory: &'a Directory,
+    /// Seals tokens.
+    pub sealer: &'a TokenSealer,
+    /// The server's now.
+    pub now: SystemTime,
+    /// The region of the request's credential scope.
+    pub region: &'a str,
+    /// What `duration=0` does for long-term keys.
+    pub zero_duration: ZeroDurationPolicy,
+    /// How `expiration` is spelled.
+    pub expiration_format: ExpirationFormat,
+}
+
+/// An implemented operation: its name, its constraints beyond the model's, and its body.
+#[derive(Debug)]
+pub struct Handler {
+    /// The operation's name.
+    pub name: &'static str,
+    /// Constraints on its members that the model does not state (see [`ExtraConstraint`]).
+    pub extra: Option<ExtraConstraint>,
+    /// Runs it for an authenticated caller and a valid input: the JSON body, or the error.
+    pub handle: fn(&Context<'_>, &Identity, &Input) -> Result<Vec<u8>, ServiceError>,
+}
+
+/// The operations this mock implements. Every other modeled operation is routed and
+/// validated, then answered [`not_implemented`].
+pub static HANDLERS: &[Handler] = &[Handler {
+    name: "GetAuthorizationToken",
+    extra: Some(get_authorization_token::extra_constraint),
+    handle: get_authorization_token::handle_input,
+}];
+
+/// The answer to a modeled operation this mock does not implement: 501
+/// `NotImplementedException`, naming it (501 is not retried by AWS SDKs, so a client learns at
+/// once). Documented in `docs/fidelity.md`.
+pub fn not_implemented(operation: &str) -> ServiceError {
+    ServiceError::new(
+        ErrorCode::NotImplementedException,
+        format!("codeartifact-mock does not implement {operation} yet; see docs/fidelity.md for the operations it implements"),
+    )
+}
+
+/// `docs/fidelity.md`'s table of operations: each modeled operation, its route, and whether
+/// this mock implements it. A test holds the document to it.
+pub fn operations_table() -> String {
+    let mut table =
+        String::from("| operation | method and path | implemented |\n| --- | --- | --- |\n");
+    for op in Operation::all() {
+        let model = op.model();
+        let implemented = if op.is_implemented() {
+            "yes"
+        } else {
+            "no (501 `NotImplementedException`)"
+        };
+        table.push_str(&format!(
+            "| {} | `{} {}` | {implemented} |\n",
+            op.name(),
+            model.method,
+            model.path
+        ));
+    }
+    table
 }
 
 #[cfg(test)]
@@ -33,18 +135,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn routes_only_post_to_the_token_path() {
+    fn every_modeled_operation_is_routed() {
+        assert_eq!(Operation::all().count(), 48);
         assert_eq!(
-            Operation::route(&Method::POST, "/v1/authorization-token"),
-            Some(Operation::GetAuthorizationToken)
+            Operation::route(&Method::POST, "/v1/authorization-token").map(Operation::name),
+            Some("GetAuthorizationToken")
         );
+        assert!(Operation::route(&Method::GET, "/v1/authorization-token").is_none());
+        assert!(Operation::route(&Method::POST, "/v1/authorization-tokens").is_none());
         assert_eq!(
-            Operation::route(&Method::GET, "/v1/authorization-token"),
-            None
+            Operation::route(&Method::GET, "/v1/repository/endpoint").map(Operation::name),
+            Some("GetRepositoryEndpoint")
         );
-        assert_eq!(
-            Operation::route(&Method::POST, "/v1/authorization-tokens"),
-            None
+    }
+
+    #[test]
+    fn every_handler_names_a_modeled_operation() {
+        for handler in HANDLERS {
+            assert!(Operation::named(handler.name).is_some(), "{}", handler.name);
+        }
+    }
+
+    #[test]
+    fn the_fidelity_document_lists_the_operations_as_the_code_implements_them() {
+        let doc =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/fidelity.md"))
+                .expect("docs/fidelity.md");
+        let table = operations_table();
+        assert!(
+            doc.contains(&table),
+            "docs/fidelity.md's table of operations is stale; replace it with:\n\n{table}"
         );
     }
 }

@@ -18,7 +18,8 @@ use crate::error::{ErrorCode, ServiceError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultSpec {
-    /// Only requests routed to this operation (`GetAuthorizationToken`).
+    /// Only requests routed to this operation: any of the service model's
+    /// (`GetAuthorizationToken`, `CreateRepository`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
     /// Only requests for this domain (the `domain` query parameter).
@@ -113,9 +114,9 @@ impl FaultSpec {
     /// Checks the rule and works out its effect.
     pub fn validate(&self) -> Result<FaultEffect, String> {
         if let Some(operation) = &self.operation {
-            if operation != "GetAuthorizationToken" {
+            if crate::model::model().operation(operation).is_none() {
                 return Err(format!(
-                    "unknown operation '{operation}': this mock serves GetAuthorizationToken"
+                    "unknown operation '{operation}': not an operation of CodeArtifact's service model"
                 ));
             }
         }
@@ -292,6 +293,17 @@ mod tests {
         }
         let counts: Vec<u64> = set.list().iter().map(|r| r.fired).collect();
         assert_eq!(counts, [2, 3]);
+    }
+
+    #[test]
+    fn rules_name_any_modeled_operation() {
+        assert!(spec(r#"{"operation": "CreateRepository", "status": 503}"#)
+            .validate()
+            .is_ok());
+        let error = spec(r#"{"operation": "GetAuthorisationToken", "status": 503}"#)
+            .validate()
+            .unwrap_err();
+        assert_eq!(error, "unknown operation 'GetAuthorisationToken': not an operation of CodeArtifact's service model");
     }
 
     #[test]

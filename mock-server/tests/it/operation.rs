@@ -364,7 +364,8 @@ async fn other_paths_and_methods_are_unknown_operations() {
     let service = service_at(t0());
     for (method, target) in [
         ("GET", "/v1/authorization-token?domain=acme"),
-        ("POST", "/v1/domain?domain=acme"),
+        ("PATCH", "/v1/domain?domain=acme"),
+        ("POST", "/v1/no-such-operation"),
         ("POST", "/"),
     ] {
         let mut req = request(method, target, b"");
@@ -373,6 +374,78 @@ async fn other_paths_and_methods_are_unknown_operations() {
             .await
             .assert_error(404, "UnknownOperationException");
     }
+}
+
+#[tokio::test]
+async fn every_modeled_operation_is_routed_validated_and_journaled() {
+    let service = service_at(t0());
+    let model = codeartifact_mock::model::model();
+    for op in model.operations() {
+        // No parameters at all: the model's required members are missing.
+        let mut req = request(op.method.as_str(), &op.path, b"");
+        sign_request(&mut req, &Signing::dev(t0()));
+        let answer = call(&service, req).await;
+        let input = op
+            .input
+            .as_deref()
+            .and_then(|name| model.shape(name))
+            .unwrap();
+        let required: Vec<&str> = input
+            .members
+            .iter()
+            .filter(|m| input.required.contains(&m.name))
+            .map(|m| m.name.as_str())
+            .collect();
+        if required.is_empty() {
+            answer.assert_error(501, "NotImplementedException");
+            assert!(answer.message().contains(&op.name), "{}", answer.message());
+        } else {
+            answer.assert_error(400, "ValidationException");
+            for member in required {
+                assert!(
+                    answer
+                        .message()
+                        .contains(&format!("Value null at '{member}' failed to satisfy constraint: Member must not be null")),
+                    "{}: {}",
+                    op.name,
+                    answer.message()
+                );
+            }
+        }
+    }
+    let journal = control(&service, "GET", "/_mock/requests", "").await.json();
+    let operations: Vec<&str> = journal["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["operation"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = model
+        .operations()
+        .iter()
+        .map(|op| op.name.as_str())
+        .collect();
+    assert_eq!(
+        operations, expected,
+        "the journal names every routed operation"
+    );
+}
+
+#[tokio::test]
+async fn a_valid_request_for_an_operation_not_implemented_yet_names_it() {
+    let service = service_at(t0());
+    let mut req = request(
+        "GET",
+        "/v1/repository?domain=test-domain&repository=my-repo",
+        b"",
+    );
+    sign_request(&mut req, &Signing::dev(t0()));
+    let answer = call(&service, req).await;
+    answer.assert_error(501, "NotImplementedException");
+    assert_eq!(
+        answer.message(),
+        "codeartifact-mock does not implement DescribeRepository yet; see docs/fidelity.md for the operations it implements"
+    );
 }
 
 #[tokio::test]
