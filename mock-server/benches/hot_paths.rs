@@ -88,6 +88,11 @@ fn hot_paths(c: &mut Criterion) {
     c.bench_function("parse_query", |b| {
         b.iter(|| Query::parse(black_box(request.uri().query().unwrap())).unwrap())
     });
+    c.bench_function("validate_input_against_the_model", |b| {
+        b.iter(|| {
+            codeartifact_mock::api::get_authorization_token::parse_input(black_box(&query)).unwrap()
+        })
+    });
     c.bench_function("verify_signature", |b| {
         b.iter(|| {
             verifier

@@ -8,8 +8,8 @@ use clap::builder::BoolishValueParser;
 use clap::Parser;
 
 use crate::api::{ExpirationFormat, ZeroDurationPolicy};
-use crate::control::journal::DEFAULT_CAPACITY;
 use crate::fixture::{Fixture, LoadError};
+use crate::journal::DEFAULT_CAPACITY;
 use crate::service::{ServiceConfig, DEFAULT_MAX_SKEW_SECONDS};
 use crate::sigv4::SecretKey;
 use crate::tls::{Tls, TlsError};

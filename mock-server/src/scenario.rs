@@ -25,7 +25,7 @@ use toml::Spanned;
 
 use crate::api::get_authorization_token::ExpirationFormat;
 use crate::clock::ClockSpec;
-use crate::control::faults::FaultSpec;
+use crate::faults::FaultSpec;
 use crate::fixture::LoadError;
 use crate::service::MockService;
 

@@ -19,12 +19,11 @@ use tokio::task::JoinHandle;
 
 use crate::body::MockBody;
 use crate::error::{message_body, ErrorCode};
+use crate::router::Route;
 use crate::service::{MockService, Reply};
 use crate::tls::Tls;
 use crate::workers::Workers;
 
-/// Largest request body read (CodeArtifact's token call has none).
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How long in-flight requests may take to finish after shutdown is asked for.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// How long a client may take to send its request headers.
@@ -187,27 +186,24 @@ async fn answer(
     request: Request<Incoming>,
 ) -> Result<Response<MockBody>, std::io::Error> {
     let (parts, body) = request.into_parts();
+    let limit = Route::of(&service, parts.uri.path()).body_limit();
     // A declared length over the limit is refused before a byte of the body is read.
     let declared = parts
         .headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+    if declared.is_some_and(|length| length > limit as u64) {
         return Ok(refusal(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("Request body exceeds the limit of {MAX_BODY_BYTES} bytes"),
+            format!("Request body exceeds the limit of {limit} bytes"),
         ));
     }
     // A body declared empty (what every AWS client sends here) needs no read, and no timer.
     let collected = if declared == Some(0) || http_body::Body::is_end_stream(&body) {
         Ok(Ok(http_body_util::Collected::default()))
     } else {
-        tokio::time::timeout(
-            BODY_READ_TIMEOUT,
-            Limited::new(body, MAX_BODY_BYTES).collect(),
-        )
-        .await
+        tokio::time::timeout(BODY_READ_TIMEOUT, Limited::new(body, limit).collect()).await
     };
     let bytes = match collected {
         Ok(Ok(collected)) => collected.to_bytes(),
@@ -218,7 +214,7 @@ async fn answer(
         {
             return Ok(refusal(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!("Request body exceeds the limit of {MAX_BODY_BYTES} bytes"),
+                format!("Request body exceeds the limit of {limit} bytes"),
             ));
         }
         Ok(Err(_)) => Bytes::new(),

@@ -11,19 +11,16 @@
 //! | `GET`/`PUT /_mock/clock` | show / set the server clock |
 //! | `POST /_mock/scenario` | play a scenario file (TOML) |
 
-pub mod faults;
-pub mod journal;
-
 use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::body::MockBody;
 use crate::clock::ClockSpec;
+use crate::faults::FaultSpec;
 use crate::fixture::{Fixture, LoadError};
 use crate::scenario::Scenario;
 use crate::service::MockService;
-use faults::FaultSpec;
 
 /// Answers a control request (the path starts with `/_mock/`).
 pub(crate) fn handle(service: &MockService, request: Request<Bytes>) -> Response<MockBody> {

@@ -11,25 +11,11 @@ use http::HeaderMap;
 use sha2::{Digest, Sha256};
 
 use super::amz_date::AmzDate;
-use super::query::{percent_decode, uri_encode_into, Query};
-
-/// Name of the query parameter that carries a presigned request's signature; it is the one
-/// parameter left out of the canonical query.
-pub(super) const X_AMZ_SIGNATURE: &str = "X-Amz-Signature";
-
-/// Name of the query parameter that carries a presigned request's session token.
-pub(super) const X_AMZ_SECURITY_TOKEN: &str = "X-Amz-Security-Token";
+use super::query::{is_secret_parameter, percent_decode, uri_encode_into, Query, X_AMZ_SIGNATURE};
 
 /// Signed headers whose values are secrets: a session token, or an `Authorization` header a
 /// client chose to list (it carries the signature).
 const SECRET_HEADERS: [&str; 2] = ["x-amz-security-token", "authorization"];
-
-/// Whether a query parameter's value is a secret (compared without case: a client that
-/// misspells the case still sent its token).
-pub(super) fn is_secret_parameter(name: &[u8]) -> bool {
-    name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes())
-        || name.eq_ignore_ascii_case(X_AMZ_SIGNATURE.as_bytes())
-}
 
 /// A canonical request: the bytes whose hash goes into the string to sign.
 #[derive(Clone, PartialEq, Eq)]

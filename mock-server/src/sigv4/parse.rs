@@ -4,9 +4,9 @@ use std::borrow::Cow;
 
 use http::{HeaderMap, HeaderName};
 
-use super::canonical::X_AMZ_SECURITY_TOKEN as X_AMZ_SECURITY_TOKEN_PARAMETER;
 use super::key::Signature;
 use super::query::Query;
+use super::query::X_AMZ_SECURITY_TOKEN as X_AMZ_SECURITY_TOKEN_PARAMETER;
 use super::AuthError;
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";

@@ -4,7 +4,19 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::canonical::is_secret_parameter;
+/// Name of the query parameter that carries a presigned request's signature; it is the one
+/// parameter left out of the canonical query.
+pub(super) const X_AMZ_SIGNATURE: &str = "X-Amz-Signature";
+
+/// Name of the query parameter that carries a presigned request's session token.
+pub(super) const X_AMZ_SECURITY_TOKEN: &str = "X-Amz-Security-Token";
+
+/// Whether a query parameter's value is a secret (compared without case: a client that
+/// misspells the case still sent its token).
+pub(super) fn is_secret_parameter(name: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(X_AMZ_SECURITY_TOKEN.as_bytes())
+        || name.eq_ignore_ascii_case(X_AMZ_SIGNATURE.as_bytes())
+}
 
 /// One `key=value` pair, percent-decoded to raw bytes (`+` is a literal plus, as in RFC 3986).
 #[derive(Debug, Clone, PartialEq, Eq)]

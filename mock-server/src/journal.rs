@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::service::Exchange;
+use crate::exchange::Exchange;
 
 /// Entries kept by default.
 pub const DEFAULT_CAPACITY: usize = 1000;

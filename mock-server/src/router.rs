@@ -1,0 +1,80 @@
+//! Where a request goes, decided from its path before its body is read: the control API
+//! (`/_mock/`, when it is on) or CodeArtifact's AWS API (everything else; the service model
+//! routes it to an operation). Each route has its own body limit, so a large fixture can be
+//! sent to the control API while an AWS request stays small. The repository endpoints of the
+//! data plane will be a third route here.
+
+use bytes::Bytes;
+use http::Request;
+
+use crate::service::{MockService, Reply, CONTROL_PREFIX};
+
+/// Largest body of an AWS API request (every input of CodeArtifact's API but an asset
+/// upload is a few kilobytes of JSON at most).
+pub const AWS_MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Largest body of a control call: a fixture of tens of thousands of entries fits.
+pub const CONTROL_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// A destination of requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// The control API under `/_mock/`.
+    Control,
+    /// CodeArtifact's AWS API.
+    Aws,
+}
+
+impl Route {
+    /// The route of a request for `path` on `service`.
+    pub fn of(service: &MockService, path: &str) -> Self {
+        if service.config().control_enabled && path.starts_with(CONTROL_PREFIX) {
+            Self::Control
+        } else {
+            Self::Aws
+        }
+    }
+
+    /// The largest body this route reads; past it the server answers 413.
+    pub fn body_limit(self) -> usize {
+        match self {
+            Self::Control => CONTROL_MAX_BODY_BYTES,
+            Self::Aws => AWS_MAX_BODY_BYTES,
+        }
+    }
+}
+
+impl MockService {
+    /// Answers one request, whatever its route: the entry point of the server, of tests and
+    /// of embedders. AWS requests are journaled and logged.
+    pub async fn handle(&self, request: Request<Bytes>) -> Reply {
+        match Route::of(self, request.uri().path()) {
+            Route::Control => Reply::Respond(crate::control::handle(self, request)),
+            Route::Aws => self.serve_aws(request).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture::Fixture;
+    use crate::service::ServiceConfig;
+
+    #[test]
+    fn control_paths_go_to_the_control_api_only_when_it_is_on() {
+        let on = MockService::new(&Fixture::embedded_default(), ServiceConfig::default());
+        assert_eq!(Route::of(&on, "/_mock/health"), Route::Control);
+        assert_eq!(Route::of(&on, "/v1/authorization-token"), Route::Aws);
+        assert_eq!(Route::of(&on, "/_mockery"), Route::Aws);
+        let off = MockService::new(
+            &Fixture::embedded_default(),
+            ServiceConfig {
+                control_enabled: false,
+                ..ServiceConfig::default()
+            },
+        );
+        assert_eq!(Route::of(&off, "/_mock/health"), Route::Aws);
+        assert!(Route::Control.body_limit() > Route::Aws.body_limit());
+    }
+}

@@ -1,0 +1,233 @@
+//! The mock CodeArtifact service: its state (the world being served, clock, token key,
+//! faults, journal) and its switches. How a request is answered is in [`pipeline`]; the
+//! headers every AWS answer carries in [`response`]; which requests reach the pipeline is
+//! decided by `crate::router`.
+
+mod pipeline;
+mod response;
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
+
+use http::Response;
+
+use crate::api::{ExpirationFormat, ZeroDurationPolicy};
+use crate::body::MockBody;
+use crate::clock::{Clock, ClockMode};
+use crate::directory::Directory;
+use crate::faults::FaultSet;
+use crate::fixture::Fixture;
+use crate::journal::{Journal, DEFAULT_CAPACITY};
+use crate::sigv4::{SecretKey, Verifier};
+use crate::token::TokenSealer;
+
+pub use crate::exchange::Exchange;
+
+/// The signing name of CodeArtifact.
+pub const SIGNING_NAME: &str = "codeartifact";
+/// AWS's usual clock-skew window: 5 minutes.
+pub const DEFAULT_MAX_SKEW_SECONDS: u64 = 300;
+/// Prefix of the control API's paths.
+pub const CONTROL_PREFIX: &str = "/_mock/";
+
+/// Behaviour switches of the service (flags of the binary).
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// Accepted distance between a request's `X-Amz-Date` and the server's now.
+    pub max_skew_seconds: u64,
+    /// What `duration=0` does for long-term keys.
+    pub zero_duration: ZeroDurationPolicy,
+    /// How `expiration` is spelled.
+    pub expiration_format: ExpirationFormat,
+    /// Whether `/_mock/` serves the control API.
+    pub control_enabled: bool,
+    /// When set, control calls need `Authorization: Bearer <token>`.
+    pub admin_token: Option<SecretKey>,
+    /// Journal entries kept.
+    pub journal_capacity: usize,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            max_skew_seconds: DEFAULT_MAX_SKEW_SECONDS,
+            zero_duration: ZeroDurationPolicy::default(),
+            expiration_format: ExpirationFormat::default(),
+            control_enabled: true,
+            admin_token: None,
+            journal_capacity: DEFAULT_CAPACITY,
+        }
+    }
+}
+
+/// What to do with a request: answer it, or close the connection without a word.
+#[derive(Debug)]
+pub enum Reply {
+    /// Send this response.
+    Respond(Response<MockBody>),
+    /// Close the connection with no response (the `reset_connection` fault).
+    CloseConnection,
+}
+
+impl Reply {
+    /// The response, if there is one.
+    pub fn into_response(self) -> Option<Response<MockBody>> {
+        match self {
+            Self::Respond(response) => Some(response),
+            Self::CloseConnection => None,
+        }
+    }
+}
+
+/// The fixture being served, with its lookup tables.
+#[derive(Debug)]
+pub struct World {
+    /// The fixture (shared with the service's start state: a large one is never copied).
+    pub fixture: Arc<Fixture>,
+    /// When it was loaded (session expiries count from here).
+    pub loaded_at: SystemTime,
+    /// Its lookup tables.
+    pub directory: Directory,
+}
+
+impl World {
+    fn new(fixture: Arc<Fixture>, loaded_at: SystemTime) -> Self {
+        let directory = Directory::new(&fixture, loaded_at);
+        Self {
+            fixture,
+            loaded_at,
+            directory,
+        }
+    }
+}
+
+/// The mock CodeArtifact service. Cheap to clone; clones share state.
+#[derive(Debug, Clone)]
+pub struct MockService {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    config: ServiceConfig,
+    verifier: Verifier,
+    sealer: TokenSealer,
+    clock: Clock,
+    start_fixture: Arc<Fixture>,
+    world: RwLock<Arc<World>>,
+    faults: FaultSet,
+    journal: Journal,
+    /// Scenarios may change the spelling of `expiration`; reset restores the configured one.
+    /// An atomic rather than a lock: it is read by every request on every core.
+    expiration_format: AtomicU8,
+}
+
+impl MockService {
+    /// A service for a fixture, with a fresh token key and the real clock.
+    pub fn new(fixture: &Fixture, config: ServiceConfig) -> Self {
+        Self::with_clock(fixture, config, Clock::default())
+    }
+
+    /// A service that keeps `fixture` rather than a copy of it (a large fixture takes
+    /// milliseconds to copy: the binary starts with this).
+    pub fn owning(fixture: Fixture, config: ServiceConfig) -> Self {
+        Self::sharing(Arc::new(fixture), config, Clock::default())
+    }
+
+    /// A service whose clock starts in a given mode; the fixture's session expiries count from
+    /// that clock's now.
+    pub fn with_clock(fixture: &Fixture, config: ServiceConfig, clock: Clock) -> Self {
+        Self::sharing(Arc::new(fixture.clone()), config, clock)
+    }
+
+    fn sharing(start_fixture: Arc<Fixture>, config: ServiceConfig, clock: Clock) -> Self {
+        let world = World::new(Arc::clone(&start_fixture), clock.now());
+        Self {
+            shared: Arc::new(Shared {
+                verifier: Verifier::new(SIGNING_NAME, config.max_skew_seconds),
+                journal: Journal::new(config.journal_capacity),
+                expiration_format: AtomicU8::new(format_code(config.expiration_format)),
+                config,
+                sealer: TokenSealer::random(),
+                clock,
+                start_fixture,
+                world: RwLock::new(Arc::new(world)),
+                faults: FaultSet::default(),
+            }),
+        }
+    }
+
+    /// The server's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
+    }
+
+    /// The token sealer, to check tokens this server issued.
+    pub fn sealer(&self) -> &TokenSealer {
+        &self.shared.sealer
+    }
+
+    /// The fault rules.
+    pub fn faults(&self) -> &FaultSet {
+        &self.shared.faults
+    }
+
+    /// The request journal.
+    pub fn journal(&self) -> &Journal {
+        &self.shared.journal
+    }
+
+    /// The service's switches.
+    pub fn config(&self) -> &ServiceConfig {
+        &self.shared.config
+    }
+
+    /// The fixture being served, with its lookup tables.
+    pub fn world(&self) -> Arc<World> {
+        Arc::clone(&self.shared.world.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Serves another fixture from now on; its session expiries count from the server's now.
+    pub fn replace_fixture(&self, fixture: Fixture) {
+        self.serve_fixture(Arc::new(fixture));
+    }
+
+    fn serve_fixture(&self, fixture: Arc<Fixture>) {
+        let world = Arc::new(World::new(fixture, self.shared.clock.now()));
+        *self.shared.world.write().unwrap_or_else(|p| p.into_inner()) = world;
+    }
+
+    /// How `expiration` is spelled from now on.
+    pub fn set_expiration_format(&self, format: ExpirationFormat) {
+        self.shared
+            .expiration_format
+            .store(format_code(format), Ordering::Relaxed);
+    }
+
+    /// How `expiration` is spelled.
+    pub fn expiration_format(&self) -> ExpirationFormat {
+        match self.shared.expiration_format.load(Ordering::Relaxed) {
+            1 => ExpirationFormat::JavaDouble,
+            _ => ExpirationFormat::Integer,
+        }
+    }
+
+    /// Back to the start: the fixture loaded at start, no faults, the real clock, an empty
+    /// journal, the configured `expiration` spelling.
+    pub fn reset(&self) {
+        self.shared.clock.set(ClockMode::Real);
+        self.set_expiration_format(self.shared.config.expiration_format);
+        self.shared.faults.clear();
+        self.shared.journal.clear();
+        self.serve_fixture(Arc::clone(&self.shared.start_fixture));
+    }
+}
+
+/// The stored form of an `expiration` spelling (see [`MockService::expiration_format`]).
+fn format_code(format: ExpirationFormat) -> u8 {
+    match format {
+        ExpirationFormat::Integer => 0,
+        ExpirationFormat::JavaDouble => 1,
+    }
+}
