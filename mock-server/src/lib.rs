@@ -1,11 +1,12 @@
-//! An offline, signature-checking stand-in for AWS CodeArtifact's token API.
+//! An offline, signature-checking stand-in for AWS CodeArtifact.
 //!
-//! `codeartifact-mock` speaks CodeArtifact's REST-JSON wire protocol for
-//! `GetAuthorizationToken`: it verifies AWS Signature Version 4 the way AWS does (same checks,
-//! same order, same error codes and messages), validates `domain`, `domain-owner` and
-//! `duration`, enforces identities, permissions and domain ownership from a fixture, and mints
-//! tokens shaped like real ones that it can later verify. Point any AWS client at it with
-//! `--endpoint-url`.
+//! `codeartifact-mock` speaks CodeArtifact's REST-JSON wire protocol: it verifies AWS
+//! Signature Version 4 with AWS's checks, error codes and texts, routes every operation of
+//! CodeArtifact's service model and validates its input against the model, enforces
+//! identities, permissions and domain ownership from a fixture, and mints tokens shaped like
+//! real ones that it can later verify (`GetAuthorizationToken`). Point any AWS client at it
+//! with `--endpoint-url`. Which operations are implemented, and every choice made where AWS's
+//! behaviour is unknown, is in `docs/fidelity.md`.
 //!
 //! # Use it as a process
 //!
@@ -18,66 +19,132 @@
 //! eyJ2ZXIiOjEsImlzdSI6...
 //! ```
 //!
-//! # Use it in-process (Rust tests)
+//! # Use it in a Rust test
+//!
+//! [`MockServer`] starts the mock on an ephemeral loopback port, as wiremock does; dropping
+//! it stops it:
 //!
 //! ```
-//! use codeartifact_mock::{fixture::Fixture, service::ServiceConfig};
+//! use std::time::{Duration, SystemTime};
+//! use codeartifact_mock::{ErrorCode, Fault, MockServer};
 //!
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
-//! let server = codeartifact_mock::start(&Fixture::embedded_default(), ServiceConfig::default())
-//!     .await
-//!     .expect("loopback port");
-//! assert!(server.uri().starts_with("http://127.0.0.1:"));
-//! // Point an SDK at `server.uri()`; dropping `server` stops it.
-//! server.shutdown().await;
+//! let server = MockServer::builder()
+//!     .frozen_clock(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000))
+//!     .start()
+//!     .await;
+//! let credentials = server.credentials(); // the fixture's example identity
+//! server
+//!     .faults()
+//!     .add(Fault::error(ErrorCode::ThrottlingException).retry_after(1))
+//!     .unwrap();
+//! // Point an SDK at `server.uri()` with `credentials`; then read what it sent:
+//! assert!(server.requests().is_empty());
+//! server.clock().advance(Duration::from_secs(43_200)); // every token is now expired
+//! # let _ = credentials;
 //! # });
 //! ```
 //!
-//! # Layout
+//! # Features
 //!
-//! - [`sigv4`]: server-side SigV4 verification (parse, canonicalise, verify), in AWS's order.
-//! - [`api`]: the operations, one module each; [`service`] runs a request through them
-//!   without sockets; [`server`] is the only place hyper is wired, and [`workers`] the
-//!   threads the binary serves connections on.
-//! - [`fixture`] (the file format), [`directory`], [`identity`] and [`domain`] (who and what
-//!   exists), [`token`] (sealing), [`clock`] (the server's now), [`error`] (wire errors).
+//! - `cli` (default): the `codeartifact-mock` binary (flags, batched logging, mimalloc). An
+//!   embedder that only needs [`MockServer`] can turn it off.
+//! - `internals`: the implementation's modules (SigV4, tokens, the model, ...) as public
+//!   modules, for this project's own tests, benchmarks and fuzz target. Not a stable API.
 //!
-//! The fixture format is in `docs/fixtures.md`; what matches AWS and what is a documented
-//! choice is in `docs/fidelity.md`.
+//! `docs/architecture.md` walks through the modules.
 
-pub mod api;
-pub mod body;
-pub mod clock;
-pub mod config;
-pub mod control;
-pub mod directory;
-pub mod domain;
-pub mod error;
-pub mod exchange;
-pub mod faults;
-pub mod fixture;
-pub mod identity;
-pub mod journal;
-pub mod log_format;
-pub mod log_writer;
-pub mod model;
-pub mod router;
-pub mod scenario;
-pub mod server;
-pub mod service;
-pub mod sigv4;
-pub mod tls;
-pub mod token;
-pub mod workers;
+#![cfg_attr(
+    not(feature = "internals"),
+    allow(unreachable_pub, dead_code, unused_imports)
+)]
 
+/// Declares the implementation's modules: public (hidden from the docs) with the
+/// `internals` feature, crate-private otherwise.
+macro_rules! internal_modules {
+    ($($(#[$meta:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$meta])*
+        #[cfg(feature = "internals")]
+        #[doc(hidden)]
+        pub mod $name;
+        $(#[$meta])*
+        #[cfg(not(feature = "internals"))]
+        mod $name;
+    )*};
+}
+
+internal_modules! {
+    /// CodeArtifact's operations, one module each.
+    api,
+    /// Response bodies, including one cut short on purpose.
+    body,
+    /// The server's clock.
+    clock,
+    /// The control API under `/_mock/`.
+    control,
+    /// The fixture's lookup tables.
+    directory,
+    /// Domains.
+    domain,
+    /// Wire errors.
+    error,
+    /// The record of one request.
+    exchange,
+    /// Fault rules.
+    faults,
+    /// The fixture file.
+    fixture,
+    /// Identities.
+    identity,
+    /// The request journal.
+    journal,
+    /// The server facade for Rust tests.
+    mock_server,
+    /// CodeArtifact's service model.
+    model,
+    /// Where a request goes.
+    router,
+    /// Scenario files.
+    scenario,
+    /// The only place hyper is wired.
+    server,
+    /// The service: state, pipeline, responses.
+    service,
+    /// SigV4 verification.
+    sigv4,
+    /// HTTPS.
+    tls,
+    /// Tokens.
+    token,
+    /// The binary's worker threads.
+    workers,
+}
+
+#[cfg(feature = "cli")]
+internal_modules! {
+    /// Command-line flags.
+    config,
+    /// Log line formatting for files and pipes.
+    log_format,
+    /// The batched log writer.
+    log_writer,
+}
+
+pub use api::{ExpirationFormat, ZeroDurationPolicy};
+pub use clock::ClockMode;
+pub use error::ErrorCode;
+pub use faults::{FaultAction, FaultRule, FaultSpec};
+pub use fixture::{Fixture, LoadError};
+pub use journal::JournalEntry;
+pub use mock_server::{Credentials, Fault, Faults, MockServer, MockServerBuilder, ServerClock};
+pub use scenario::Scenario;
 pub use server::ServerHandle;
-pub use service::MockService;
+pub use service::{MockService, Reply, ServiceConfig};
+pub use tls::Tls;
 
-/// Starts the mock on an ephemeral loopback port in the current tokio runtime.
-pub async fn start(
-    fixture: &fixture::Fixture,
-    config: service::ServiceConfig,
-) -> std::io::Result<ServerHandle> {
+/// Starts the mock on an ephemeral loopback port in the current tokio runtime: the server's
+/// handle alone ([`MockServer`] is the richer handle).
+pub async fn start(fixture: &Fixture, config: ServiceConfig) -> std::io::Result<ServerHandle> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     server::serve(listener, MockService::new(fixture, config))
 }

@@ -1,22 +1,25 @@
 //! CodeArtifact's operations: the service model routes a request and validates its input;
 //! the operation's module (one file each) does the rest.
 //!
-//! Adding an operation: write `api/<operation>.rs` with a `handle(ctx, caller, input)` that
-//! reads its typed input from the validated [`Input`] and returns the JSON body, add a
-//! [`Handler`] line to [`HANDLERS`], and the operation is implemented: routing, validation,
-//! faults, the journal and `docs/fidelity.md`'s table follow from the model and that line.
+//! Adding an operation: write `api/<operation>.rs` with a `handle_request(ctx, caller,
+//! request)` that reads its typed input with [`Request::input`] (decoded and validated by the
+//! model) and returns the JSON body, add a [`Handler`] line to [`HANDLERS`], and the
+//! operation is implemented: routing, validation, faults, the journal and
+//! `docs/fidelity.md`'s table follow from the model and that line.
 
 pub mod get_authorization_token;
 
 use std::time::SystemTime;
 
-use http::Method;
+use bytes::Bytes;
+use http::{HeaderMap, Method};
 
 use crate::directory::Directory;
 use crate::error::{ErrorCode, ServiceError};
 use crate::identity::Identity;
-use crate::model::validate::{ExtraConstraint, Input};
+use crate::model::validate::{self, ExtraConstraint, Input};
 use crate::model::{model, OperationModel};
+use crate::sigv4::Query;
 use crate::token::TokenSealer;
 
 pub use get_authorization_token::{ExpirationFormat, ZeroDurationPolicy};
@@ -79,23 +82,48 @@ pub struct Context<'a> {
     pub expiration_format: ExpirationFormat,
 }
 
-/// An implemented operation: its name, its constraints beyond the model's, and its body.
+/// An authenticated request routed to an operation, as its handler reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The operation.
+    pub operation: Operation,
+    /// The decoded query.
+    pub query: &'a Query,
+    /// The headers.
+    pub headers: &'a HeaderMap,
+    /// The body.
+    pub body: &'a Bytes,
+}
+
+impl Request<'_> {
+    /// The operation's input, decoded and validated against the model; `extra` adds the
+    /// operation's own constraints to the same ValidationException.
+    pub fn input(&self, extra: Option<ExtraConstraint>) -> Result<Input, ServiceError> {
+        validate::decode(
+            model(),
+            self.operation.model(),
+            self.query,
+            self.headers,
+            self.body,
+            extra,
+        )
+    }
+}
+
+/// An implemented operation: its name and what runs it.
 #[derive(Debug)]
 pub struct Handler {
     /// The operation's name.
     pub name: &'static str,
-    /// Constraints on its members that the model does not state (see [`ExtraConstraint`]).
-    pub extra: Option<ExtraConstraint>,
-    /// Runs it for an authenticated caller and a valid input: the JSON body, or the error.
-    pub handle: fn(&Context<'_>, &Identity, &Input) -> Result<Vec<u8>, ServiceError>,
+    /// Runs it for an authenticated caller: the JSON body, or the error.
+    pub handle: fn(&Context<'_>, &Identity, &Request<'_>) -> Result<Vec<u8>, ServiceError>,
 }
 
 /// The operations this mock implements. Every other modeled operation is routed and
 /// validated, then answered [`not_implemented`].
 pub static HANDLERS: &[Handler] = &[Handler {
     name: "GetAuthorizationToken",
-    extra: Some(get_authorization_token::extra_constraint),
-    handle: get_authorization_token::handle_input,
+    handle: get_authorization_token::handle_request,
 }];
 
 /// The answer to a modeled operation this mock does not implement: 501

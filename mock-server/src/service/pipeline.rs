@@ -18,7 +18,6 @@ use crate::body::MockBody;
 use crate::error::{ErrorCode, ServiceError};
 use crate::exchange::{claimed_access_key, Exchange};
 use crate::faults::{FaultAction, FaultTarget};
-use crate::model::{model, validate};
 use crate::sigv4::{normalized_path, AuthError, Query, RequestParts, Verified};
 
 impl MockService {
@@ -178,16 +177,15 @@ impl MockService {
             .directory
             .identity(&verified.access_key_id)
             .ok_or_else(|| AuthError::UnknownAccessKey.to_service_error())?;
-        let handler = operation.handler();
-        let input = validate::decode(
-            model(),
-            operation.model(),
+        let request = api::Request {
+            operation,
             query,
             headers,
             body,
-            handler.and_then(|h| h.extra),
-        )?;
-        let Some(handler) = handler else {
+        };
+        let Some(handler) = operation.handler() else {
+            // Validated like any other, then refused by name.
+            request.input(None)?;
             return Err(api::not_implemented(operation.name()));
         };
         let ctx = api::Context {
@@ -198,6 +196,6 @@ impl MockService {
             zero_duration: self.shared.config.zero_duration,
             expiration_format: self.expiration_format(),
         };
-        (handler.handle)(&ctx, caller, &input)
+        (handler.handle)(&ctx, caller, &request)
     }
 }
