@@ -18,7 +18,7 @@ use codeartifact_conformance::{
     default_deviations_path, default_fixture_path, default_scenarios_dir, is_builtin_suite,
     matches_filter,
 };
-use codeartifact_mock::fixture::Fixture;
+use codeartifact_mock::Fixture;
 
 /// Runs any AWS-CLI-compatible client through scripted CodeArtifact token scenarios.
 #[derive(Debug, Parser)]

@@ -193,7 +193,7 @@ pub struct ConformanceScenario {
     /// The whole file, which the mock plays.
     pub text: String,
     /// The mock's part, parsed and checked.
-    pub mock: codeartifact_mock::scenario::Scenario,
+    pub mock: codeartifact_mock::Scenario,
     /// How the client is called.
     pub client: ClientCall,
     /// What a conformant client does.
@@ -214,7 +214,7 @@ impl ConformanceScenario {
             message,
         };
         let text = std::fs::read_to_string(path).map_err(|e| error(format!("cannot read: {e}")))?;
-        let mock = codeartifact_mock::scenario::Scenario::parse(&text, &path.display().to_string())
+        let mock = codeartifact_mock::Scenario::parse(&text, &path.display().to_string())
             .map_err(|e| {
                 error(
                     e.message.clone() + &e.line.map(|l| format!(" (line {l})")).unwrap_or_default(),

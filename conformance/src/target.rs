@@ -4,12 +4,9 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use codeartifact_mock::clock::{unix_seconds, ClockMode};
-use codeartifact_mock::fixture::Fixture;
-use codeartifact_mock::service::ServiceConfig;
-use codeartifact_mock::{MockService, ServerHandle};
+use codeartifact_mock::{Fixture, MockServer, Tls};
 use serde_json::Value;
 
 use crate::scenario::ConformanceScenario;
@@ -58,8 +55,8 @@ pub enum Target {
 /// A mock ready for one scenario.
 #[derive(Debug)]
 pub enum Prepared {
-    /// In-process: the server, its service, and its certificate authority when over TLS.
-    InProcess(ServerHandle, MockService, Option<std::path::PathBuf>),
+    /// In-process: the server and its certificate authority when over TLS.
+    InProcess(MockServer, Option<std::path::PathBuf>),
     /// External: its URL.
     External(String),
 }
@@ -86,27 +83,23 @@ impl Target {
     pub fn prepare(&self, scenario: &ConformanceScenario) -> Result<Prepared, String> {
         match self {
             Self::InProcess { runtime, fixture } => {
-                let service = MockService::new(fixture, ServiceConfig::default());
-                scenario.mock.apply(&service).map_err(|e| e.to_string())?;
-                let (tls, ca) = if scenario.client.tls {
+                let mut builder = MockServer::builder().fixture(fixture.clone());
+                let ca = if scenario.client.tls {
                     let ca = std::env::temp_dir().join(format!(
                         "codeartifact-conformance-{}-{}-ca.pem",
                         std::process::id(),
                         scenario.name
                     ));
-                    let tls =
-                        codeartifact_mock::tls::Tls::generated(&ca).map_err(|e| e.to_string())?;
-                    (Some(tls), Some(ca))
+                    builder = builder.tls(Tls::generated(&ca).map_err(|e| e.to_string())?);
+                    Some(ca)
                 } else {
-                    (None, None)
+                    None
                 };
-                let handle = runtime
-                    .block_on(async {
-                        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-                        codeartifact_mock::server::serve_with(listener, service.clone(), tls)
-                    })
+                let server = runtime
+                    .block_on(builder.try_start())
                     .map_err(|e| format!("cannot start the mock: {e}"))?;
-                Ok(Prepared::InProcess(handle, service, ca))
+                server.play(&scenario.mock).map_err(|e| e.to_string())?;
+                Ok(Prepared::InProcess(server, ca))
             }
             Self::External { url, fixture_toml } => {
                 control(url, "POST", "/_mock/reset", "")?;
@@ -122,7 +115,7 @@ impl Prepared {
     /// The URL to give the client as `--endpoint-url`.
     pub fn endpoint(&self) -> String {
         match self {
-            Self::InProcess(handle, _, _) => handle.uri(),
+            Self::InProcess(server, _) => server.uri(),
             Self::External(url) => url.clone(),
         }
     }
@@ -130,7 +123,7 @@ impl Prepared {
     /// The certificate authority of a TLS mock.
     pub fn ca_bundle(&self) -> Option<&std::path::Path> {
         match self {
-            Self::InProcess(_, _, ca) => ca.as_deref(),
+            Self::InProcess(_, ca) => ca.as_deref(),
             Self::External(_) => None,
         }
     }
@@ -138,9 +131,9 @@ impl Prepared {
     /// The server's clock now.
     pub fn server_time(&self) -> Result<ServerTime, String> {
         match self {
-            Self::InProcess(_, service, _) => Ok(ServerTime {
-                now: unix_seconds(service.clock().now()),
-                frozen: matches!(service.clock().mode(), ClockMode::Frozen(_)),
+            Self::InProcess(server, _) => Ok(ServerTime {
+                now: unix_seconds(server.clock().now()),
+                frozen: server.clock().is_frozen(),
             }),
             Self::External(url) => {
                 let clock = control(url, "GET", "/_mock/clock", "")?;
@@ -160,9 +153,8 @@ impl Prepared {
     /// The requests the mock saw, oldest first.
     pub fn requests(&self) -> Result<Vec<SeenRequest>, String> {
         let entries: Vec<Value> = match self {
-            Self::InProcess(_, service, _) => service
-                .journal()
-                .entries()
+            Self::InProcess(server, _) => server
+                .requests()
                 .iter()
                 .map(|e| serde_json::to_value(e).unwrap_or_default())
                 .collect(),
@@ -184,6 +176,14 @@ impl Prepared {
                 })
             })
             .collect()
+    }
+}
+
+/// Whole seconds since the Unix epoch, as `expiration` is written.
+fn unix_seconds(time: SystemTime) -> i64 {
+    match time.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+        Err(before) => -i64::try_from(before.duration().as_secs()).unwrap_or(i64::MAX),
     }
 }
 

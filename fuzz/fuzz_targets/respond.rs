@@ -8,8 +8,8 @@
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-use codeartifact_mock::fixture::Fixture;
-use codeartifact_mock::service::ServiceConfig;
+use codeartifact_mock::Fixture;
+use codeartifact_mock::ServiceConfig;
 use codeartifact_mock::MockService;
 use libfuzzer_sys::fuzz_target;
 

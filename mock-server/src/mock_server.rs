@@ -381,6 +381,11 @@ impl ServerClock<'_> {
         self.0.now()
     }
 
+    /// Whether the clock is stopped (expirations are then exact).
+    pub fn is_frozen(&self) -> bool {
+        matches!(self.0.mode(), ClockMode::Frozen(_))
+    }
+
     /// Stops the clock at `at`.
     pub fn freeze_at(&self, at: SystemTime) {
         self.0.set(ClockMode::Frozen(at));
