@@ -45,10 +45,15 @@ msrv:
     fi
     echo "MSRV $declared: building with rustc $actual"
 
-# Formatting and clippy, warnings as errors.
+# Formatting and clippy, warnings as errors; then each crate as a user builds it, without
+# the test-only `internals` feature that a workspace-wide build turns on: the binary, the
+# library without its `cli` feature (an embedder's), the conformance runner.
 lint: msrv
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets --locked -- -D warnings
+    cargo clippy --locked -p codeartifact-mock --bins -- -D warnings
+    cargo clippy --locked -p codeartifact-mock --no-default-features --lib -- -D warnings
+    cargo clippy --locked -p codeartifact-conformance --bins --lib -- -D warnings
 
 # Install or build the clients the tests drive; says what to run where it cannot.
 prepare-clients:

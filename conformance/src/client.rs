@@ -185,7 +185,7 @@ impl Client {
         }
     }
 
-    /// Runs `CLIENT --endpoint-url URL codeartifact get-authorization-token ARGS` with the
+    /// Runs `CLIENT --endpoint-url URL codeartifact OPERATION ARGS` with the
     /// call's credentials, region and retry settings in a clean environment (TZ=UTC, no
     /// config files), killing it after `timeout`.
     /// `{ca_bundle}` in the call's arguments becomes `ca_bundle` (a TLS mock's authority).
@@ -200,12 +200,7 @@ impl Client {
         let mut command = Command::new(&self.argv[0]);
         command
             .args(&self.argv[1..])
-            .args([
-                "--endpoint-url",
-                endpoint,
-                "codeartifact",
-                "get-authorization-token",
-            ])
+            .args(["--endpoint-url", endpoint, "codeartifact", call.operation()])
             .args(call.args.iter().map(|arg| match ca_bundle {
                 Some(ca) => arg.replace("{ca_bundle}", &ca.display().to_string()),
                 None => arg.clone(),

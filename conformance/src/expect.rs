@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 use crate::client::ClientRun;
-use crate::scenario::{Exit, Expectation, Output, Signed};
+use crate::scenario::{
+    Exit, Expectation, MemberExpectation, MemberRule, Output, OutputSpec, Signed, DEFAULT_OPERATION,
+};
 use crate::target::{SeenRequest, ServerTime};
 
 /// Token prefix of every CodeArtifact token: base64url of `{"ver":1,"isu":`.
@@ -36,6 +38,8 @@ pub enum ProblemKind {
     WrongStderr,
     /// Standard output is not in the expected format.
     WrongOutput,
+    /// A member of the JSON output is missing, or not what was expected.
+    WrongOutputMember,
     /// No token, or not a CodeArtifact token, in the output.
     WrongToken,
     /// The expiration printed is not the one the service answered.
@@ -113,6 +117,8 @@ pub struct Observation {
     pub requests: Vec<SeenRequest>,
     /// The server's clock when the client started.
     pub server_time: ServerTime,
+    /// The operation called, as the AWS CLI names it.
+    pub operation: String,
 }
 
 /// Checks an observation; empty when the client conformed.
@@ -217,8 +223,104 @@ fn judge_one(expect: &Expectation, obs: &Observation) -> Problems {
 }
 
 fn check_output(expect: &Expectation, obs: &Observation, problems: &mut Problems) {
+    let (format, members) = match &expect.output {
+        None => (Output::Json, None),
+        Some(OutputSpec::Format(format)) => (*format, None),
+        Some(OutputSpec::Members(members)) => (Output::Json, Some(members)),
+    };
+    if obs.operation == DEFAULT_OPERATION {
+        check_token_output(format, expect, obs, problems);
+    }
+    if format != Output::Json || (members.is_none() && obs.operation == DEFAULT_OPERATION) {
+        return;
+    }
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(&obs.run.stdout) else {
+        // The token check has said so already for get-authorization-token.
+        if obs.operation != DEFAULT_OPERATION {
+            problems.add(
+                ProblemKind::WrongOutput,
+                format!("expected JSON output, got {:?}", clip(&obs.run.stdout)),
+            );
+        }
+        return;
+    };
+    for (path, expectation) in members.into_iter().flatten() {
+        if let Some(problem) = check_member(&json, path, expectation) {
+            problems.add(ProblemKind::WrongOutputMember, problem);
+        }
+    }
+}
+
+/// The member at a dotted path (`repository.upstreams.0.repositoryName`).
+fn member_at<'a>(json: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    path.split('.').try_fold(json, |value, key| match value {
+        serde_json::Value::Array(items) => items.get(key.parse::<usize>().ok()?),
+        serde_json::Value::Object(members) => members.get(key),
+        _ => None,
+    })
+}
+
+/// Why the member at `path` breaks its expectation, if it does.
+fn check_member(
+    json: &serde_json::Value,
+    path: &str,
+    expectation: &MemberExpectation,
+) -> Option<String> {
+    let found = member_at(json, path).filter(|v| !v.is_null());
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let rule = match expectation {
+        MemberExpectation::Value(toml::Value::String(word)) if word == "present" => MemberRule {
+            equals: None,
+            pattern: None,
+            present: Some(true),
+        },
+        MemberExpectation::Value(value) => MemberRule {
+            equals: Some(value.clone()),
+            pattern: None,
+            present: None,
+        },
+        MemberExpectation::Rule(rule) => rule.clone(),
+    };
+    match (found, rule.present) {
+        (None, Some(false)) => return None,
+        (Some(value), Some(false)) => {
+            return Some(format!(
+                "expected no `{path}` in the output, got {}",
+                text(value)
+            ))
+        }
+        (None, _) => return Some(format!("expected `{path}` in the output, it is not there")),
+        (Some(_), _) => {}
+    }
+    let value = found?;
+    if let Some(expected) = &rule.equals {
+        let expected = serde_json::to_value(expected).unwrap_or_default();
+        if *value != expected {
+            return Some(format!("expected `{path}` to be {expected}, got {value}"));
+        }
+    }
+    if let Some(pattern) = &rule.pattern {
+        let whole = regex::Regex::new(&format!("^(?:{pattern})$")).ok()?;
+        if !whole.is_match(&text(value)) {
+            return Some(format!(
+                "expected `{path}` to match {pattern:?}, got {:?}",
+                text(value)
+            ));
+        }
+    }
+    None
+}
+
+fn check_token_output(
+    format: Output,
+    expect: &Expectation,
+    obs: &Observation,
+    problems: &mut Problems,
+) {
     let stdout = &obs.run.stdout;
-    let format = expect.output.unwrap_or(Output::Json);
     let (token, expiration) = match format {
         Output::Json => match serde_json::from_str::<serde_json::Value>(stdout) {
             Ok(json) => (

@@ -235,5 +235,6 @@ fn observe(
         run,
         requests,
         server_time,
+        operation: scenario.client.operation().to_owned(),
     })
 }

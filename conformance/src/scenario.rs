@@ -56,11 +56,18 @@ pub struct ScenarioError {
     pub message: String,
 }
 
+/// The operation a scenario calls when it names none.
+pub const DEFAULT_OPERATION: &str = "get-authorization-token";
+
 /// How the client is called.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientCall {
-    /// Arguments after `codeartifact get-authorization-token`.
+    /// The operation, as the AWS CLI names it (`get-repository-endpoint`); default
+    /// `get-authorization-token`.
+    #[serde(default)]
+    pub operation: Option<String>,
+    /// Arguments after `codeartifact OPERATION`.
     pub args: Vec<String>,
     /// `AWS_DEFAULT_REGION` and `AWS_REGION`; default `us-east-1`.
     #[serde(default)]
@@ -94,6 +101,11 @@ pub struct ClientCall {
 }
 
 impl ClientCall {
+    /// The operation, as the AWS CLI names it.
+    pub fn operation(&self) -> &str {
+        self.operation.as_deref().unwrap_or(DEFAULT_OPERATION)
+    }
+
     /// Whether only AWS CLI clients can run this call.
     pub fn needs_aws_cli(&self) -> bool {
         self.requires.as_deref() == Some("aws-cli")
@@ -131,6 +143,44 @@ pub enum Output {
     Skeleton,
 }
 
+/// `output` in `[expect]`: a format (`output = "token"`), or members the JSON output must
+/// have (`[expect.output]`), the format then being JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OutputSpec {
+    /// The format of stdout.
+    Format(Output),
+    /// Members of the JSON output, by path (`repository.name`, `upstreams.0.repositoryName`).
+    Members(BTreeMap<String, MemberExpectation>),
+}
+
+/// What one member of the JSON output must be.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MemberExpectation {
+    /// A table: `{ equals = V }`, `{ pattern = "regex" }` (the whole text must match),
+    /// `{ present = true }` or `{ present = false }`.
+    Rule(MemberRule),
+    /// This value exactly; the string `"present"` only asks that the member be there (write
+    /// `{ equals = "present" }` for the word itself).
+    Value(toml::Value),
+}
+
+/// The table form of a [`MemberExpectation`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberRule {
+    /// Exactly this value.
+    #[serde(default)]
+    pub equals: Option<toml::Value>,
+    /// A regular expression the member's text must match whole.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Whether the member must be there (`false`: must be absent).
+    #[serde(default)]
+    pub present: Option<bool>,
+}
+
 /// Which requests the server must have found correctly signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -144,7 +194,7 @@ pub enum Signed {
 }
 
 /// What a conformant client does. `one_of` lists alternatives, any of which conforms.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expectation {
     /// Success or failure.
@@ -159,9 +209,9 @@ pub struct Expectation {
     /// Text stderr must contain.
     #[serde(default)]
     pub stderr_contains: Option<String>,
-    /// Format of stdout on success (default `json`).
+    /// Format of stdout on success (default `json`), or members its JSON must have.
     #[serde(default)]
-    pub output: Option<Output>,
+    pub output: Option<OutputSpec>,
     /// The token's expiration, in seconds after the server's now at the call (exact when the
     /// server clock is frozen).
     #[serde(default)]
@@ -214,12 +264,13 @@ impl ConformanceScenario {
             message,
         };
         let text = std::fs::read_to_string(path).map_err(|e| error(format!("cannot read: {e}")))?;
-        let mock = codeartifact_mock::Scenario::parse(&text, &path.display().to_string())
-            .map_err(|e| {
+        let mock = codeartifact_mock::Scenario::parse(&text, &path.display().to_string()).map_err(
+            |e| {
                 error(
                     e.message.clone() + &e.line.map(|l| format!(" (line {l})")).unwrap_or_default(),
                 )
-            })?;
+            },
+        )?;
         let parts: ConformanceParts =
             toml::from_str(&text).map_err(|e| error(e.message().trim().replace('\n', ": ")))?;
         let client = parts
@@ -264,6 +315,21 @@ impl ConformanceScenario {
 }
 
 fn check_expectation(expect: &Expectation) -> Result<(), String> {
+    if let Some(OutputSpec::Members(members)) = &expect.output {
+        for (path, expectation) in members {
+            if let MemberExpectation::Rule(rule) = expectation {
+                if let Some(pattern) = &rule.pattern {
+                    regex::Regex::new(pattern)
+                        .map_err(|e| format!("[expect.output] {path}: bad pattern: {e}"))?;
+                }
+                if rule.equals.is_none() && rule.pattern.is_none() && rule.present.is_none() {
+                    return Err(format!(
+                        "[expect.output] {path}: give `equals`, `pattern` or `present`"
+                    ));
+                }
+            }
+        }
+    }
     if expect.one_of.is_empty() {
         if expect.exit.is_none() {
             return Err("[expect] needs `exit` (or `one_of` alternatives)".into());

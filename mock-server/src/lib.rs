@@ -73,6 +73,27 @@ macro_rules! internal_modules {
     )*};
 }
 
+/// Declares modules the binary needs as well: public (hidden from the docs) when the `cli`
+/// or the `internals` feature is on, crate-private otherwise.
+macro_rules! binary_modules {
+    ($($(#[$meta:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$meta])*
+        #[cfg(any(feature = "internals", feature = "cli"))]
+        #[doc(hidden)]
+        pub mod $name;
+        $(#[$meta])*
+        #[cfg(not(any(feature = "internals", feature = "cli")))]
+        mod $name;
+    )*};
+}
+
+binary_modules! {
+    /// The only place hyper is wired.
+    server,
+    /// The binary's worker threads.
+    workers,
+}
+
 internal_modules! {
     /// CodeArtifact's operations, one module each.
     api,
@@ -106,8 +127,6 @@ internal_modules! {
     router,
     /// Scenario files.
     scenario,
-    /// The only place hyper is wired.
-    server,
     /// The service: state, pipeline, responses.
     service,
     /// SigV4 verification.
@@ -116,19 +135,20 @@ internal_modules! {
     tls,
     /// Tokens.
     token,
-    /// The binary's worker threads.
-    workers,
 }
 
+/// Command-line flags.
 #[cfg(feature = "cli")]
-internal_modules! {
-    /// Command-line flags.
-    config,
-    /// Log line formatting for files and pipes.
-    log_format,
-    /// The batched log writer.
-    log_writer,
-}
+#[doc(hidden)]
+pub mod config;
+/// Log line formatting for files and pipes.
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod log_format;
+/// The batched log writer.
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod log_writer;
 
 pub use api::{ExpirationFormat, ZeroDurationPolicy};
 pub use clock::ClockMode;

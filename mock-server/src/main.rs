@@ -9,8 +9,7 @@ use anyhow::Context;
 use clap::error::ErrorKind;
 use clap::Parser;
 use codeartifact_mock::config::{ControlAccess, Options};
-use codeartifact_mock::scenario::Scenario;
-use codeartifact_mock::{log_format, log_writer, server, MockService};
+use codeartifact_mock::{log_format, log_writer, server, MockService, Scenario};
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc instead of glibc's malloc: a request makes dozens of small short-lived
