@@ -40,6 +40,8 @@ pub struct Client {
     pub argv: Vec<String>,
     /// Whether it is the AWS CLI (and so has `--query`, `--output`, ...).
     pub aws_cli: bool,
+    /// The operations it can call, when it cannot call them all (the Rust SDK wrapper).
+    pub operations: Option<Vec<String>>,
 }
 
 /// What a client run produced.
@@ -144,7 +146,22 @@ impl Client {
                         &command,
                     )?;
                 }
-                Ok(Self::sdk(spec, vec![path_text(&binary)]))
+                let mut client = Self::sdk(spec, vec![path_text(&binary)]);
+                let listed = run_with_timeout(
+                    {
+                        let mut command = Command::new(&binary);
+                        command.arg("--list-operations");
+                        command
+                    },
+                    Duration::from_secs(30),
+                )
+                .map_err(|e| ClientError::NotReady {
+                    name: spec.into(),
+                    reason: format!("it does not run: {e}"),
+                    command: command.clone(),
+                })?;
+                client.operations = Some(listed.stdout.lines().map(str::to_owned).collect());
+                Ok(client)
             }
             command_line => {
                 let argv = split_command_line(command_line)
@@ -171,6 +188,7 @@ impl Client {
                     id,
                     argv,
                     aws_cli: version.is_some(),
+                    operations: None,
                 })
             }
         }
@@ -182,7 +200,15 @@ impl Client {
             id: name.into(),
             argv,
             aws_cli: false,
+            operations: None,
         }
+    }
+
+    /// Whether it can call `operation` (as the AWS CLI names it).
+    pub fn calls(&self, operation: &str) -> bool {
+        self.operations
+            .as_ref()
+            .is_none_or(|listed| listed.iter().any(|o| o == operation))
     }
 
     /// Runs `CLIENT --endpoint-url URL codeartifact OPERATION ARGS` with the

@@ -84,6 +84,12 @@ struct RunArgs {
     strict: bool,
 }
 
+/// One line on stdout. A reader that went away (`| head`) is no reason to stop the run or
+/// panic: the reports and the exit status still count.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
 fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
@@ -169,9 +175,7 @@ fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
         scratch: scratch.clone(),
         deviations,
     };
-    let cases = run(&scenarios, &config, |case| {
-        println!("{}", console_line(case))
-    });
+    let cases = run(&scenarios, &config, |case| say(&console_line(case)));
     let _ = std::fs::remove_dir_all(&scratch);
 
     let totals = Totals::of(&cases);
@@ -191,17 +195,17 @@ fn run_suite(args: RunArgs) -> anyhow::Result<bool> {
             .with_context(|| format!("writing {}", path.display()))?;
     }
     if totals.not_applicable > 0 {
-        println!(
+        say(&format!(
             "{} not applicable to {}",
             totals.not_applicable, config.client.name
-        );
+        ));
     }
     if totals.known_deviations > 0 {
-        println!(
+        say(&format!(
             "{} known deviations of {} (fixtures/known-deviations.toml)",
             totals.known_deviations, config.client.id
-        );
+        ));
     }
-    println!("{}", totals.summary_line());
+    say(&totals.summary_line());
     Ok(totals.failed == 0)
 }

@@ -176,6 +176,12 @@ fn run_one(scenario: &ConformanceScenario, config: &RunConfig, worker: usize) ->
         stderr: String::new(),
         requests: Vec::new(),
     };
+    let operation = scenario.client.operation();
+    if !config.client.calls(operation) {
+        report.outcome =
+            Outcome::NotApplicable(format!("{} does not call {operation}", config.client.name));
+        return report;
+    }
     if scenario.client.needs_aws_cli() && !config.client.aws_cli {
         report.outcome = Outcome::NotApplicable("uses options only the AWS CLI has".into());
         return report;

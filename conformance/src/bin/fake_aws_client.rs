@@ -1,10 +1,11 @@
-//! `fake-aws-client`: a small AWS-CLI-compatible client of `get-authorization-token`, written
-//! in Rust, so the conformance runner can be tested (and tried) on a machine with Rust alone.
+//! `fake-aws-client`: a small AWS-CLI-compatible CodeArtifact client written in Rust, so the
+//! conformance runner can be tested (and tried) on a machine with Rust alone.
 //!
 //! ```text
-//! fake-aws-client [--bug BUG] --endpoint-url URL codeartifact get-authorization-token
-//!                 --domain D [--domain-owner O] [--duration-seconds N]
+//! fake-aws-client [--bug BUG] --endpoint-url URL codeartifact OPERATION --member VALUE ...
 //! ```
+//!
+//! It calls the operations in [`OPERATIONS`], whose members all travel in the query.
 //!
 //! It behaves like a well-made SDK client: SigV4-signed requests (long-term or session
 //! credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, region
@@ -39,13 +40,60 @@ const BUGS: [&str; 4] = [
 /// Exit status of the AWS CLI for a service error.
 const SERVICE_ERROR_EXIT: u8 = 254;
 
-#[derive(Debug, Default)]
+/// An operation it calls: the AWS CLI's name, method, path, and each option with the query
+/// parameter it travels in.
+struct Operation {
+    cli_name: &'static str,
+    name: &'static str,
+    method: &'static str,
+    path: &'static str,
+    query: &'static [(&'static str, &'static str)],
+}
+
+const OPERATIONS: &[Operation] = &[
+    Operation {
+        cli_name: "get-authorization-token",
+        name: "GetAuthorizationToken",
+        method: "POST",
+        path: "/v1/authorization-token",
+        query: &[
+            ("--domain", "domain"),
+            ("--domain-owner", "domain-owner"),
+            ("--duration-seconds", "duration"),
+        ],
+    },
+    Operation {
+        cli_name: "get-repository-endpoint",
+        name: "GetRepositoryEndpoint",
+        method: "GET",
+        path: "/v1/repository/endpoint",
+        query: &[
+            ("--domain", "domain"),
+            ("--domain-owner", "domain-owner"),
+            ("--repository", "repository"),
+            ("--format", "format"),
+            ("--endpoint-type", "endpointType"),
+        ],
+    },
+    Operation {
+        cli_name: "describe-repository",
+        name: "DescribeRepository",
+        method: "GET",
+        path: "/v1/repository",
+        query: &[
+            ("--domain", "domain"),
+            ("--domain-owner", "domain-owner"),
+            ("--repository", "repository"),
+        ],
+    },
+];
+
 struct Call {
     bug: Option<String>,
     endpoint: String,
-    domain: String,
-    domain_owner: Option<String>,
-    duration_seconds: Option<String>,
+    operation: &'static Operation,
+    /// Query parameters, in the order given.
+    query: Vec<(&'static str, String)>,
 }
 
 fn main() -> ExitCode {
@@ -65,7 +113,9 @@ fn main() -> ExitCode {
 }
 
 fn parse_args(args: &[String]) -> Result<Call, String> {
-    let mut call = Call::default();
+    let mut bug = None;
+    let mut endpoint = String::new();
+    let mut options = Vec::new();
     let mut words = Vec::new();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
@@ -75,29 +125,42 @@ fn parse_args(args: &[String]) -> Result<Call, String> {
                 .ok_or_else(|| format!("{arg} needs a value"))
         };
         match arg.as_str() {
-            "--bug" => call.bug = Some(value()?),
-            "--endpoint-url" => call.endpoint = value()?,
-            "--domain" => call.domain = value()?,
-            "--domain-owner" => call.domain_owner = Some(value()?),
-            "--duration-seconds" => call.duration_seconds = Some(value()?),
-            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+            "--bug" => bug = Some(value()?),
+            "--endpoint-url" => endpoint = value()?,
+            flag if flag.starts_with("--") => options.push((flag.to_owned(), value()?)),
             word => words.push(word.to_owned()),
         }
     }
-    if words != ["codeartifact", "get-authorization-token"] {
-        return Err(format!(
-            "expected `codeartifact get-authorization-token`, got {words:?}"
-        ));
+    let operation = match words.as_slice() {
+        [service, name] if service == "codeartifact" => OPERATIONS
+            .iter()
+            .find(|op| op.cli_name == name)
+            .ok_or_else(|| format!("this client does not call {name}"))?,
+        _ => return Err(format!("expected `codeartifact OPERATION`, got {words:?}")),
+    };
+    let mut query = Vec::new();
+    for (option, value) in options {
+        let (_, parameter) = operation
+            .query
+            .iter()
+            .find(|(o, _)| *o == option)
+            .ok_or_else(|| format!("unknown option {option} for {}", operation.cli_name))?;
+        query.push((*parameter, value));
     }
-    if let Some(bug) = &call.bug {
+    if let Some(bug) = &bug {
         if !BUGS.contains(&bug.as_str()) {
             return Err(format!("unknown bug {bug:?}; one of {BUGS:?}"));
         }
     }
-    if call.endpoint.is_empty() || call.domain.is_empty() {
-        return Err("--endpoint-url and --domain are required".into());
+    if endpoint.is_empty() {
+        return Err("--endpoint-url is required".into());
     }
-    Ok(call)
+    Ok(Call {
+        bug,
+        endpoint,
+        operation,
+        query,
+    })
 }
 
 fn run(call: &Call) -> ExitCode {
@@ -111,17 +174,12 @@ fn run(call: &Call) -> ExitCode {
             .unwrap_or(3u32)
             .max(1)
     };
-    let mut query = vec![("domain", call.domain.clone())];
-    if let Some(owner) = call
-        .domain_owner
-        .as_ref()
-        .filter(|_| bug != Some("ignore-domain-owner"))
-    {
-        query.push(("domain-owner", owner.clone()));
-    }
-    if let Some(duration) = &call.duration_seconds {
-        query.push(("duration", duration.clone()));
-    }
+    let query: Vec<(&str, String)> = call
+        .query
+        .iter()
+        .filter(|(name, _)| !(*name == "domain-owner" && bug == Some("ignore-domain-owner")))
+        .cloned()
+        .collect();
     let mut last_problem = String::new();
     for attempt in 1..=attempts {
         if attempt > 1 {
@@ -131,7 +189,7 @@ fn run(call: &Call) -> ExitCode {
             status,
             error_type,
             body,
-        } = match send(&call.endpoint, &query) {
+        } = match send(&call.endpoint, call.operation, &query) {
             Ok(answer) => answer,
             Err(e) => {
                 last_problem = format!("Could not connect to the endpoint URL: {e}");
@@ -139,7 +197,7 @@ fn run(call: &Call) -> ExitCode {
             }
         };
         if status == 200 {
-            return print_token(&body, bug);
+            return print_output(&body, bug);
         }
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
         // restJson1: the code is `x-amzn-ErrorType` up to the first `:`.
@@ -152,9 +210,11 @@ fn run(call: &Call) -> ExitCode {
             .and_then(|m| m.as_str())
             .unwrap_or_default();
         last_problem = format!(
-            "An error occurred ({code}) when calling the GetAuthorizationToken operation: {message}"
+            "An error occurred ({code}) when calling the {} operation: {message}",
+            call.operation.name
         );
-        let retryable = status == 429 || status >= 500;
+        // As the SDKs: throttling and the transient 5xx (501 Not Implemented is final).
+        let retryable = matches!(status, 429 | 500 | 502 | 503 | 504);
         if !retryable {
             break;
         }
@@ -167,20 +227,18 @@ fn run(call: &Call) -> ExitCode {
     }
 }
 
-fn print_token(body: &[u8], bug: Option<&str>) -> ExitCode {
-    let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
+/// Prints the service's JSON as it came (`expiration` as the number it is).
+fn print_output(body: &[u8], bug: Option<&str>) -> ExitCode {
+    let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(body) else {
         eprintln!("\nthe service's answer is not JSON");
         return ExitCode::from(SERVICE_ERROR_EXIT);
     };
-    let mut expiration = json["expiration"].as_f64().unwrap_or_default();
     if bug == Some("lie-about-expiration") {
-        expiration += 3600.0;
+        if let Some(expiration) = json.get_mut("expiration") {
+            *expiration = (expiration.as_f64().unwrap_or_default() + 3600.0).into();
+        }
     }
-    let output = serde_json::json!({
-        "authorizationToken": json["authorizationToken"],
-        "expiration": expiration,
-    });
-    println!("{output}");
+    println!("{json}");
     ExitCode::SUCCESS
 }
 
@@ -191,8 +249,12 @@ struct Answer {
     body: Vec<u8>,
 }
 
-/// Sends one signed `POST /v1/authorization-token`.
-fn send(endpoint: &str, query: &[(&str, String)]) -> std::io::Result<Answer> {
+/// Sends one signed request of `operation`.
+fn send(
+    endpoint: &str,
+    operation: &Operation,
+    query: &[(&str, String)],
+) -> std::io::Result<Answer> {
     let host = endpoint
         .strip_prefix("http://")
         .ok_or_else(|| std::io::Error::other("only http:// endpoints"))?
@@ -207,12 +269,12 @@ fn send(endpoint: &str, query: &[(&str, String)]) -> std::io::Result<Answer> {
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join("&");
-    let path = "/v1/authorization-token";
+    let (method, path) = (operation.method, operation.path);
     let amz_date = amz_date(SystemTime::now());
     let token = std::env::var("AWS_SESSION_TOKEN").ok();
-    let authorization = authorization(host, path, &query_text, &amz_date, token.as_deref());
+    let authorization = authorization(method, host, path, &query_text, &amz_date, token.as_deref());
     let mut request = format!(
-        "POST {path}?{query_text} HTTP/1.1\r\nhost: {host}\r\nx-amz-date: {amz_date}\r\nauthorization: {authorization}\r\n"
+        "{method} {path}?{query_text} HTTP/1.1\r\nhost: {host}\r\nx-amz-date: {amz_date}\r\nauthorization: {authorization}\r\n"
     );
     if let Some(token) = &token {
         request.push_str(&format!("x-amz-security-token: {token}\r\n"));
@@ -258,9 +320,10 @@ fn parse_response(answer: &[u8]) -> std::io::Result<Answer> {
     })
 }
 
-/// The `Authorization` header of SigV4 for this request (signed headers: host, x-amz-date and
-/// the session token when there is one).
+/// The `Authorization` header of SigV4 for a request with an empty body (signed headers:
+/// host, x-amz-date and the session token when there is one).
 fn authorization(
+    method: &str,
     host: &str,
     path: &str,
     query: &str,
@@ -281,7 +344,7 @@ fn authorization(
         signed.push_str(";x-amz-security-token");
     }
     let empty_hash = hex::encode(Sha256::digest(b""));
-    let canonical = format!("POST\n{path}\n{query}\n{headers}\n{signed}\n{empty_hash}");
+    let canonical = format!("{method}\n{path}\n{query}\n{headers}\n{signed}\n{empty_hash}");
     let scope = format!("{date}/{region}/codeartifact/aws4_request");
     let to_sign = format!(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",

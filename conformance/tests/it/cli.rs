@@ -271,3 +271,59 @@ fn the_json_report_gives_each_problem_a_kind() {
         .starts_with("expected 2 request(s) to reach the server, got 1"));
     let _ = std::fs::remove_file(json);
 }
+
+#[test]
+fn a_scenario_checks_members_of_the_json_output() {
+    let dir = std::env::temp_dir().join(format!("output-members-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = |name: &str, output: &str| {
+        std::fs::write(
+            dir.join(format!("{name}.toml")),
+            format!(
+                "name = \"{name}\"\n[client]\noperation = \"get-authorization-token\"\nargs = [\"--domain\", \"test-domain\"]\n[expect]\nexit = \"success\"\n[expect.output]\n{output}"
+            ),
+        )
+        .unwrap();
+    };
+    scenario(
+        "members-as-expected",
+        "authorizationToken = { pattern = \"eyJ2ZXIiOjEsImlzdSI6[A-Za-z0-9._-]+\" }\nexpiration = \"present\"\nnextToken = { present = false }\n",
+    );
+    scenario(
+        "members-not-as-expected",
+        "authorizationToken = \"not-this\"\n\"repository.name\" = \"present\"\n",
+    );
+    let json = dir.join("report.json");
+    let output = run(&[
+        "--client",
+        &fake(),
+        "--scenarios",
+        dir.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}{}", stderr(&output));
+    assert!(
+        line_of(&out, "members-as-expected").starts_with("PASS"),
+        "{out}"
+    );
+    let failed = line_of(&out, "members-not-as-expected");
+    assert!(
+        failed.contains("expected `authorizationToken` to be \"not-this\", got \"eyJ"),
+        "{failed}"
+    );
+    assert!(
+        failed.contains("expected `repository.name` in the output, it is not there"),
+        "{failed}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let kinds: Vec<&str> = report["cases"][1]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["wrong_output_member", "wrong_output_member"]);
+    let _ = std::fs::remove_dir_all(dir);
+}
