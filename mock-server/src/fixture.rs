@@ -53,7 +53,7 @@ pub struct Fixture {
 }
 
 /// One `[[domains]]` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DomainSpec {
     /// Domain name.
     pub name: String,
@@ -80,6 +80,34 @@ pub struct IdentitySpec {
     pub session: Option<SessionSpec>,
     /// Allowed actions (`service:Action`, `service:*` or `*`).
     pub allow: Vec<String>,
+}
+
+/// A fixture without its secrets, as the control API shows it.
+#[derive(Debug, serde::Serialize)]
+pub struct FixtureView<'a> {
+    /// Served regions.
+    pub regions: &'a [String],
+    /// Domains.
+    pub domains: &'a [DomainSpec],
+    /// Identities, without secret keys and session tokens.
+    pub identities: Vec<IdentityView<'a>>,
+}
+
+/// An identity without its secrets.
+#[derive(Debug, serde::Serialize)]
+pub struct IdentityView<'a> {
+    /// Principal ARN.
+    pub arn: &'a str,
+    /// Account.
+    pub account: &'a str,
+    /// Access key id (not a secret).
+    pub access_key_id: &'a str,
+    /// Whether the credentials are temporary (session credentials).
+    pub temporary: bool,
+    /// When temporary credentials expire (RFC 3339), if they do.
+    pub expires_at: Option<String>,
+    /// Allowed actions.
+    pub allow: &'a [String],
 }
 
 /// The temporary part of session credentials.
@@ -226,6 +254,31 @@ impl Fixture {
         let toml_text =
             toml::to_string(&value).map_err(|e| no_line(format!("not a fixture: {e}")))?;
         Self::parse(&toml_text, source_name).map_err(|e| LoadError { line: None, ..e })
+    }
+
+    /// What `GET /_mock/config` shows of this fixture, loaded at `loaded_at`: everything but
+    /// secret keys and session tokens, session expiries as points in time.
+    pub fn view(&self, loaded_at: SystemTime) -> FixtureView<'_> {
+        FixtureView {
+            regions: &self.regions,
+            domains: &self.domains,
+            identities: self
+                .identities
+                .iter()
+                .map(|i| IdentityView {
+                    arn: &i.arn,
+                    account: &i.account,
+                    access_key_id: &i.access_key_id,
+                    temporary: i.session.is_some(),
+                    expires_at: i
+                        .session
+                        .as_ref()
+                        .and_then(|s| s.expiry.resolve(loaded_at))
+                        .map(|t| humantime::format_rfc3339(t).to_string()),
+                    allow: &i.allow,
+                })
+                .collect(),
+        }
     }
 
     /// This fixture as a document of the file's schema (secrets included: it is what a

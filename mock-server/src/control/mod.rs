@@ -123,35 +123,11 @@ fn put_config(service: &MockService, headers: &http::HeaderMap, body: &Bytes) ->
     Ok(config_view(service))
 }
 
-/// The fixture being served, without secrets or session tokens.
+/// The fixture being served, without secrets or session tokens (serialised from the fixture's
+/// own view of itself).
 fn config_view(service: &MockService) -> Value {
     let world = service.world();
-    let fixture = &world.fixture;
-    let domains: Vec<Value> = fixture
-        .domains
-        .iter()
-        .map(|d| json!({"name": d.name, "owner": d.owner, "region": d.region, "allow_principals": d.allow_principals}))
-        .collect();
-    let identities: Vec<Value> = fixture
-        .identities
-        .iter()
-        .map(|i| {
-            let expires_at = i
-                .session
-                .as_ref()
-                .and_then(|s| s.expiry.resolve(world.loaded_at))
-                .map(|t| humantime::format_rfc3339(t).to_string());
-            json!({
-                "arn": i.arn,
-                "account": i.account,
-                "access_key_id": i.access_key_id,
-                "temporary": i.session.is_some(),
-                "expires_at": expires_at,
-                "allow": i.allow,
-            })
-        })
-        .collect();
-    json!({"regions": fixture.regions, "domains": domains, "identities": identities})
+    serde_json::to_value(world.fixture.view(world.loaded_at)).unwrap_or_default()
 }
 
 fn add_fault(service: &MockService, body: &Bytes) -> ControlResult {
