@@ -59,6 +59,11 @@ lint: msrv
 prepare-clients:
     bash conformance/clients/prepare.sh
 
+# Refresh the vendored service model from the installed botocore (see
+# mock-server/model/PROVENANCE.md).
+model:
+    python3 -c "import botocore, gzip, os; src = os.path.join(os.path.dirname(botocore.__file__), 'data/codeartifact/2018-09-22/service-2.json.gz'); open('mock-server/model/codeartifact-2018-09-22.json', 'wb').write(gzip.open(src).read()); print('botocore', botocore.__version__)"
+
 # Throughput, latency, start-up and memory against a bare hyper server (needs wrk); see
 # docs/performance.md.
 bench:

@@ -444,6 +444,17 @@ mod tests {
     }
 
     #[test]
+    fn the_success_body_is_the_models_output_in_either_spelling() {
+        let model = crate::model::model();
+        let op = model.operation("GetAuthorizationToken").unwrap();
+        for format in [ExpirationFormat::Integer, ExpirationFormat::JavaDouble] {
+            let body = success_body("eyJ.a-b_c", 1_764_330_000, format);
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            crate::model::output::check(model, op, &body).unwrap();
+        }
+    }
+
+    #[test]
     fn java_double_matches_double_to_string() {
         assert_eq!(java_double(1_764_330_000), "1.76433E9");
         assert_eq!(java_double(1_764_330_017), "1.764330017E9");

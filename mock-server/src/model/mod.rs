@@ -12,6 +12,7 @@
 //! map or a slice. [`validate`] decodes and checks a request's input against it with Coral's
 //! messages.
 
+pub mod output;
 mod shapes;
 pub mod validate;
 
