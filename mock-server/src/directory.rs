@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use crate::domain::Domain;
 use crate::fixture::Fixture;
 use crate::identity::Identity;
+use crate::repository::Repository;
 use crate::sigv4::{Credential, CredentialSource};
 
 /// Numbers directories, so a verifier's cached signing keys are never used for another
@@ -22,6 +23,8 @@ pub struct Directory {
     identities: HashMap<String, Identity>,
     /// Owner, then name: a lookup hashes the request's strings without copying them.
     domains: HashMap<String, HashMap<String, Vec<Domain>>>,
+    /// Owner, then domain name, then the domain's repositories.
+    repositories: HashMap<String, HashMap<String, Vec<Repository>>>,
     /// This directory's number for the verifier's signing-key cache: a new fixture gets a new
     /// directory, and with it fresh keys.
     generation: u64,
@@ -41,6 +44,15 @@ impl Directory {
                 .or_default()
                 .push(Domain::from_spec(spec));
         }
+        let mut repositories: HashMap<String, HashMap<String, Vec<Repository>>> = HashMap::new();
+        for spec in &fixture.repositories {
+            repositories
+                .entry(spec.owner.clone())
+                .or_default()
+                .entry(spec.domain.clone())
+                .or_default()
+                .push(Repository::from_spec(spec));
+        }
         Self {
             regions: fixture.regions.iter().cloned().collect(),
             region_order: fixture.regions.clone(),
@@ -55,6 +67,7 @@ impl Directory {
                 identities
             },
             domains,
+            repositories,
             generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
         }
     }
@@ -71,6 +84,21 @@ impl Directory {
             .get(name)?
             .iter()
             .find(|d| d.exists_in(region))
+    }
+
+    /// The repository `name` of domain `domain` owned by `owner`, in `region`.
+    pub fn repository(
+        &self,
+        owner: &str,
+        domain: &str,
+        name: &str,
+        region: &str,
+    ) -> Option<&Repository> {
+        self.repositories
+            .get(owner)?
+            .get(domain)?
+            .iter()
+            .find(|r| r.name == name && r.exists_in(region))
     }
 
     /// Served regions, in fixture order.

@@ -50,7 +50,46 @@ pub struct Fixture {
     pub domains: Vec<DomainSpec>,
     /// Identities.
     pub identities: Vec<IdentitySpec>,
+    /// Repositories.
+    pub repositories: Vec<RepositorySpec>,
 }
+
+/// One `[[repositories]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RepositorySpec {
+    /// The domain it belongs to.
+    pub domain: String,
+    /// The domain's owner.
+    pub owner: String,
+    /// Repository name.
+    pub name: String,
+    /// The one region it exists in; `None` for every region its domain exists in.
+    pub region: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Upstream repositories of the same domain, in priority order.
+    pub upstreams: Vec<String>,
+    /// The external connection (`public:npmjs`, ...).
+    pub external_connection: Option<String>,
+}
+
+/// External connections CodeArtifact offers, with the package format of each (the API
+/// reference of AssociateExternalConnection).
+pub const EXTERNAL_CONNECTIONS: [(&str, &str); 10] = [
+    ("public:npmjs", "npm"),
+    ("public:nuget-org", "nuget"),
+    ("public:pypi", "pypi"),
+    ("public:maven-central", "maven"),
+    ("public:maven-googleandroid", "maven"),
+    ("public:maven-gradleplugins", "maven"),
+    ("public:maven-commonsware", "maven"),
+    ("public:maven-clojars", "maven"),
+    ("public:ruby-gems-org", "ruby"),
+    ("public:crates-io", "cargo"),
+];
+
+/// Most upstream repositories a repository may have (CodeArtifact's quota).
+pub const MAX_UPSTREAMS: usize = 10;
 
 /// One `[[domains]]` entry.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -91,6 +130,8 @@ pub struct FixtureView<'a> {
     pub domains: &'a [DomainSpec],
     /// Identities, without secret keys and session tokens.
     pub identities: Vec<IdentityView<'a>>,
+    /// Repositories.
+    pub repositories: &'a [RepositorySpec],
 }
 
 /// An identity without its secrets.
@@ -170,6 +211,21 @@ struct RawFixture {
     domains: Vec<RawDomain>,
     #[serde(default)]
     identities: Vec<RawIdentity>,
+    #[serde(default)]
+    repositories: Vec<RawRepository>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRepository {
+    domain: Spanned<String>,
+    owner: Option<Spanned<String>>,
+    name: Spanned<String>,
+    region: Option<Spanned<String>>,
+    description: Option<String>,
+    #[serde(default)]
+    upstreams: Vec<Spanned<String>>,
+    external_connection: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -278,6 +334,7 @@ impl Fixture {
                     allow: &i.allow,
                 })
                 .collect(),
+            repositories: &self.repositories,
         }
     }
 
@@ -325,10 +382,30 @@ impl Fixture {
             }
             Value::Table(entry)
         });
+        let repositories = self.repositories.iter().map(|r| {
+            let mut entry = toml::Table::new();
+            entry.insert("domain".into(), r.domain.clone().into());
+            entry.insert("owner".into(), r.owner.clone().into());
+            entry.insert("name".into(), r.name.clone().into());
+            if let Some(region) = &r.region {
+                entry.insert("region".into(), region.clone().into());
+            }
+            if let Some(description) = &r.description {
+                entry.insert("description".into(), description.clone().into());
+            }
+            if !r.upstreams.is_empty() {
+                entry.insert("upstreams".into(), strings(&r.upstreams));
+            }
+            if let Some(connection) = &r.external_connection {
+                entry.insert("external_connection".into(), connection.clone().into());
+            }
+            Value::Table(entry)
+        });
         let mut document = toml::Table::new();
         document.insert("regions".into(), strings(&self.regions));
         document.insert("domains".into(), Value::Array(domains.collect()));
         document.insert("identities".into(), Value::Array(identities.collect()));
+        document.insert("repositories".into(), Value::Array(repositories.collect()));
         document
     }
 
@@ -406,11 +483,93 @@ impl<E: Fn(Option<Range<usize>>, String) -> LoadError> Validator<'_, E> {
             }
             identities.push(self.identity(raw_identity)?);
         }
+        let domains: Vec<DomainSpec> = domains.into_iter().map(|(spec, _)| spec).collect();
+        let repositories = self.repositories(raw.repositories, &domains, &regions)?;
         Ok(Fixture {
             regions,
-            domains: domains.into_iter().map(|(spec, _)| spec).collect(),
+            domains,
             identities,
+            repositories,
         })
+    }
+
+    /// Each repository in a domain of the fixture (where it exists), named as CodeArtifact
+    /// names them, once; upstreams in the same domain, at most ten, without a cycle.
+    fn repositories(
+        &self,
+        raw: Vec<RawRepository>,
+        domains: &[DomainSpec],
+        regions: &[String],
+    ) -> Result<Vec<RepositorySpec>, LoadError> {
+        let mut specs: Vec<RepositorySpec> = Vec::with_capacity(raw.len());
+        let mut names = Vec::with_capacity(raw.len());
+        for entry in raw {
+            let name = entry.name.get_ref();
+            if !is_repository_name(name) {
+                return Err(self.at(&entry.name, format!("invalid repository name '{name}': 2 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit")));
+            }
+            let domain_name = entry.domain.get_ref();
+            let candidates: Vec<&DomainSpec> = domains
+                .iter()
+                .filter(|d| &d.name == domain_name)
+                .filter(|d| entry.owner.as_ref().is_none_or(|o| o.get_ref() == &d.owner))
+                .collect();
+            let owners: HashSet<&str> = candidates.iter().map(|d| d.owner.as_str()).collect();
+            let owner = match (owners.len(), &entry.owner) {
+                (0, _) => return Err(self.at(&entry.domain, format!("repository '{name}' names domain '{domain_name}', which no [[domains]] entry defines{}", entry.owner.as_ref().map(|o| format!(" for owner '{}'", o.get_ref())).unwrap_or_default()))),
+                (1, _) => candidates[0].owner.clone(),
+                (_, _) => return Err(self.at(&entry.domain, format!("domain '{domain_name}' exists for several owners: give the repository '{name}' an `owner`"))),
+            };
+            if let Some(region) = &entry.region {
+                let exists = candidates.iter().any(|d| d.region.as_ref().is_none_or(|r| r == region.get_ref()));
+                if !regions.contains(region.get_ref()) || !exists {
+                    return Err(self.at(region, format!("repository '{name}': domain '{domain_name}' does not exist in region '{}'", region.get_ref())));
+                }
+            }
+            let region = entry.region.map(Spanned::into_inner);
+            let clash = specs.iter().any(|other| {
+                other.name == *name
+                    && other.domain == *domain_name
+                    && other.owner == owner
+                    && (other.region.is_none() || region.is_none() || other.region == region)
+            });
+            if clash {
+                return Err(self.at(&entry.name, format!("repository '{name}' is defined twice in domain '{domain_name}'")));
+            }
+            if entry.upstreams.len() > MAX_UPSTREAMS {
+                return Err(self.at(&entry.name, format!("repository '{name}' has {} upstreams; at most {MAX_UPSTREAMS}", entry.upstreams.len())));
+            }
+            if let Some(connection) = &entry.external_connection {
+                if !EXTERNAL_CONNECTIONS.iter().any(|(c, _)| c == connection.get_ref()) {
+                    let known: Vec<&str> = EXTERNAL_CONNECTIONS.iter().map(|(c, _)| *c).collect();
+                    return Err(self.at(connection, format!("unknown external connection '{}': one of {}", connection.get_ref(), known.join(", "))));
+                }
+            }
+            names.push((entry.name.clone(), entry.upstreams.clone()));
+            specs.push(RepositorySpec {
+                domain: domain_name.clone(),
+                owner,
+                name: name.clone(),
+                region,
+                description: entry.description,
+                upstreams: entry.upstreams.iter().map(|u| u.get_ref().clone()).collect(),
+                external_connection: entry.external_connection.map(Spanned::into_inner),
+            });
+        }
+        for (spec, (name, upstreams)) in specs.iter().zip(&names) {
+            for upstream in upstreams {
+                let known = specs.iter().any(|r| {
+                    r.name == *upstream.get_ref() && r.domain == spec.domain && r.owner == spec.owner
+                });
+                if !known {
+                    return Err(self.at(upstream, format!("repository '{}' names upstream '{}', which is no repository of domain '{}'", spec.name, upstream.get_ref(), spec.domain)));
+                }
+            }
+            if let Some(cycle) = upstream_cycle(&specs, spec) {
+                return Err(self.at(name, format!("repository '{}' is its own upstream through {}", spec.name, cycle.join(" -> "))));
+            }
+        }
+        Ok(specs)
     }
 
     fn domain(
@@ -561,6 +720,43 @@ fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
+}
+
+/// Whether `name` is a CodeArtifact repository name (`[A-Za-z0-9][A-Za-z0-9._\-]{1,99}`).
+pub fn is_repository_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    (2..=100).contains(&bytes.len())
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[1..]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// The path back to `start` through upstreams of the same domain, if there is one.
+fn upstream_cycle(specs: &[RepositorySpec], start: &RepositorySpec) -> Option<Vec<String>> {
+    let upstreams_of = |name: &str| {
+        specs
+            .iter()
+            .find(|r| r.name == name && r.domain == start.domain && r.owner == start.owner)
+            .map(|r| r.upstreams.clone())
+            .unwrap_or_default()
+    };
+    let mut stack: Vec<Vec<String>> = vec![vec![start.name.clone()]];
+    let mut seen = HashSet::new();
+    while let Some(path) = stack.pop() {
+        let last = path.last().cloned().unwrap_or_default();
+        for next in upstreams_of(&last) {
+            let mut longer = path.clone();
+            longer.push(next.clone());
+            if next == start.name {
+                return Some(longer);
+            }
+            if seen.insert(next) {
+                stack.push(longer);
+            }
+        }
+    }
+    None
 }
 
 /// Why a domain name breaks CodeArtifact's rules (2-50 characters,
@@ -746,6 +942,7 @@ mod tests {
     #[test]
     fn overrides_keep_edits_made_in_code() {
         let mut edited = Fixture::embedded_default();
+        edited.repositories.clear();
         edited.domains.truncate(1);
         edited.domains[0].name = "edited-in-code".into();
         edited.identities[0].allow = vec!["codeartifact:GetAuthorizationToken".into()];
@@ -784,6 +981,44 @@ mod tests {
             assert_eq!(session(a), session(b));
         }
         assert_eq!(again.identities.len(), 3);
+    }
+
+    const WITH_REPOSITORIES: &str = "regions = [\"us-east-1\", \"eu-west-1\"]\n\
+        [[domains]]\nname = \"acme\"\nowner = \"111122223333\"\n\
+        [[domains]]\nname = \"euro\"\nowner = \"111122223333\"\nregion = \"eu-west-1\"\n\
+        [[repositories]]\ndomain = \"acme\"\nname = \"store\"\nexternal_connection = \"public:npmjs\"\n\
+        [[repositories]]\ndomain = \"acme\"\nname = \"team\"\ndescription = \"ours\"\nupstreams = [\"store\"]\n";
+
+    fn repository_error(extra: &str) -> String {
+        Fixture::parse(&format!("{WITH_REPOSITORIES}{extra}"), "f")
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn repositories_belong_to_a_domain_of_the_fixture() {
+        let fixture = Fixture::parse(WITH_REPOSITORIES, "f").unwrap();
+        assert_eq!(fixture.repositories.len(), 2);
+        let team = &fixture.repositories[1];
+        assert_eq!((team.owner.as_str(), team.upstreams.as_slice()), ("111122223333", &["store".to_owned()][..]));
+        let again = Fixture::parse(&toml::to_string(&fixture.to_document()).unwrap(), "f").unwrap();
+        assert_eq!(again.repositories, fixture.repositories);
+        for (extra, expected) in [
+            ("[[repositories]]\ndomain = \"nope\"\nname = \"r1\"\n", "names domain 'nope', which no [[domains]] entry defines"),
+            ("[[repositories]]\ndomain = \"acme\"\nname = \"-bad\"\n", "invalid repository name '-bad'"),
+            ("[[repositories]]\ndomain = \"acme\"\nname = \"store\"\n", "repository 'store' is defined twice in domain 'acme'"),
+            ("[[repositories]]\ndomain = \"acme\"\nname = \"r1\"\nupstreams = [\"ghost\"]\n", "names upstream 'ghost', which is no repository of domain 'acme'"),
+            ("[[repositories]]\ndomain = \"acme\"\nname = \"r1\"\nexternal_connection = \"public:npm\"\n", "unknown external connection 'public:npm'"),
+            ("[[repositories]]\ndomain = \"euro\"\nname = \"r1\"\nregion = \"us-east-1\"\n", "domain 'euro' does not exist in region 'us-east-1'"),
+            ("[[repositories]]\ndomain = \"acme\"\nname = \"a1\"\nupstreams = [\"b1\"]\n[[repositories]]\ndomain = \"acme\"\nname = \"b1\"\nupstreams = [\"a1\"]\n", "repository 'a1' is its own upstream through a1 -> b1 -> a1"),
+            ("[[repositories]]\ndomain = \"acme\"\nname = \"r1\"\ncolour = 1\n", "unknown field `colour`"),
+        ] {
+            let error = repository_error(extra);
+            assert!(error.contains(expected), "{extra}: {error}");
+        }
+        let two_owners = format!("{WITH_REPOSITORIES}[[domains]]\nname = \"acme\"\nowner = \"444455556666\"\n[[repositories]]\ndomain = \"acme\"\nname = \"r1\"\n");
+        let error = Fixture::parse(&two_owners, "f").unwrap_err().to_string();
+        assert!(error.contains("exists for several owners: give the repository 'store' an `owner`"), "{error}");
     }
 
     #[test]

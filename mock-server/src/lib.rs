@@ -103,10 +103,14 @@ internal_modules! {
     clock,
     /// The control API under `/_mock/`.
     control,
+    /// The repository endpoints.
+    data_plane,
     /// The fixture's lookup tables.
     directory,
     /// Domains.
     domain,
+    /// The scheme and the repository endpoint paths.
+    endpoint,
     /// Wire errors.
     error,
     /// The record of one request.
@@ -123,6 +127,8 @@ internal_modules! {
     mock_server,
     /// CodeArtifact's service model.
     model,
+    /// Repositories.
+    repository,
     /// Where a request goes.
     router,
     /// Scenario files.

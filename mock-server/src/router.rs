@@ -1,8 +1,8 @@
 //! Where a request goes, decided from its path before its body is read: the control API
-//! (`/_mock/`, when it is on) or CodeArtifact's AWS API (everything else; the service model
-//! routes it to an operation). Each route has its own body limit, so a large fixture can be
-//! sent to the control API while an AWS request stays small. The repository endpoints of the
-//! data plane will be a third route here.
+//! (`/_mock/`, when it is on), a repository endpoint of the data plane (`/d/`), or
+//! CodeArtifact's AWS API (everything else; the service model routes it to an operation).
+//! Each route has its own body limit, so a large fixture can be sent to the control API while
+//! an AWS request stays small.
 
 use bytes::Bytes;
 use http::Request;
@@ -21,6 +21,8 @@ pub const CONTROL_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 pub enum Route {
     /// The control API under `/_mock/`.
     Control,
+    /// A repository endpoint (`/d/...`), for package managers.
+    Repository,
     /// CodeArtifact's AWS API.
     Aws,
 }
@@ -30,6 +32,8 @@ impl Route {
     pub fn of(service: &MockService, path: &str) -> Self {
         if service.config().control_enabled && path.starts_with(CONTROL_PREFIX) {
             Self::Control
+        } else if path.starts_with(crate::endpoint::PREFIX) {
+            Self::Repository
         } else {
             Self::Aws
         }
@@ -39,7 +43,8 @@ impl Route {
     pub fn body_limit(self) -> usize {
         match self {
             Self::Control => CONTROL_MAX_BODY_BYTES,
-            Self::Aws => AWS_MAX_BODY_BYTES,
+            // Uploads come with the package registries (next issue); until then, small.
+            Self::Repository | Self::Aws => AWS_MAX_BODY_BYTES,
         }
     }
 }
@@ -50,6 +55,7 @@ impl MockService {
     pub async fn handle(&self, request: Request<Bytes>) -> Reply {
         match Route::of(self, request.uri().path()) {
             Route::Control => Reply::Respond(crate::control::handle(self, request)),
+            Route::Repository => Reply::Respond(crate::data_plane::serve(self, &request)),
             Route::Aws => self.serve_aws(request).await,
         }
     }

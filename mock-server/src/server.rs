@@ -19,6 +19,7 @@ use tokio::task::JoinHandle;
 
 use crate::body::MockBody;
 use crate::error::{message_body, ErrorCode};
+use crate::endpoint::Scheme;
 use crate::router::Route;
 use crate::service::{MockService, Reply};
 use crate::tls::Tls;
@@ -149,18 +150,18 @@ fn serve_inner(
 /// One accepted connection: the TLS handshake when serving HTTPS, then HTTP/1.1.
 async fn connection(stream: TcpStream, service: MockService, watcher: Watcher, tls: Option<Tls>) {
     let Some(tls) = tls else {
-        return serve_connection(stream, service, watcher).await;
+        return serve_connection(stream, service, watcher, Scheme::Http).await;
     };
     // The handshake is held to the same bound as request headers.
     match tokio::time::timeout(HEADER_READ_TIMEOUT, tls.acceptor().accept(stream)).await {
-        Ok(Ok(stream)) => serve_connection(stream, service, watcher).await,
+        Ok(Ok(stream)) => serve_connection(stream, service, watcher, Scheme::Https).await,
         Ok(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
         Err(_) => tracing::debug!("TLS handshake timed out"),
     }
 }
 
 /// One HTTP/1.1 connection, plain or TLS, watched for graceful shutdown.
-async fn serve_connection<I>(io: I, service: MockService, watcher: Watcher)
+async fn serve_connection<I>(io: I, service: MockService, watcher: Watcher, scheme: Scheme)
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -173,7 +174,7 @@ where
             TokioIo::new(io),
             // One handle per connection: cloning it per request touches a reference count
             // of this connection only, not one shared by every core.
-            service_fn(move |request| answer(Arc::clone(&service), request)),
+            service_fn(move |request| answer(Arc::clone(&service), request, scheme)),
         );
     if let Err(error) = watcher.watch(connection).await {
         tracing::debug!(%error, "connection ended with an error");
@@ -184,8 +185,11 @@ where
 async fn answer(
     service: Arc<MockService>,
     request: Request<Incoming>,
+    scheme: Scheme,
 ) -> Result<Response<MockBody>, std::io::Error> {
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    // What the client reached, for the URLs the mock hands out (repository endpoints).
+    parts.extensions.insert(scheme);
     let limit = Route::of(&service, parts.uri.path()).body_limit();
     // A declared length over the limit is refused before a byte of the body is read.
     let declared = parts

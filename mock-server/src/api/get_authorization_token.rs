@@ -10,14 +10,16 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::{Context, Request};
+use super::{access, Context, Request};
 use crate::clock::unix_seconds;
-use crate::domain::domain_arn;
-use crate::error::{ErrorCode, ServiceError, ValidationReason};
+use crate::error::{ServiceError, ValidationReason};
 use crate::fixture::{domain_name_problem, is_account_id};
 use crate::identity::Identity;
 use crate::sigv4::Query;
 use crate::token::TokenClaims;
+
+/// The IAM action of the operation.
+const ACTION: &str = "codeartifact:GetAuthorizationToken";
 
 /// Token lifetime when `duration` is absent, and the longest allowed: 12 hours.
 pub const DEFAULT_DURATION_SECONDS: i64 = 43_200;
@@ -205,40 +207,10 @@ pub fn handle(
 ) -> Result<Vec<u8>, ServiceError> {
     let owner = input.domain_owner.as_deref().unwrap_or(&caller.account);
     // Named only in refusals: built when one is written.
-    let resource = || domain_arn(ctx.region, owner, &input.domain);
-    for action in [
-        "codeartifact:GetAuthorizationToken",
-        "sts:GetServiceBearerToken",
-    ] {
-        if !caller.is_allowed(action) {
-            let on = if action.starts_with("sts:") {
-                caller.arn.clone()
-            } else {
-                resource()
-            };
-            return Err(ServiceError::new(
-                ErrorCode::AccessDeniedException,
-                format!(
-                    "User: {} is not authorized to perform: {action} on resource: {on} because no identity-based policy allows the {action} action",
-                    caller.arn
-                ),
-            ));
-        }
-    }
-    let domain = ctx
-        .directory
-        .domain(owner, &input.domain, ctx.region)
-        .ok_or_else(|| ServiceError::domain_not_found(&input.domain, owner))?;
-    if !domain.admits(caller) {
-        return Err(ServiceError::new(
-            ErrorCode::AccessDeniedException,
-            format!(
-                "User: {} is not authorized to perform: codeartifact:GetAuthorizationToken on resource: {}",
-                caller.arn,
-                resource()
-            ),
-        ));
-    }
+    let resource = || access::domain_resource(ctx, owner, &input.domain);
+    access::require(caller, ACTION, resource)?;
+    access::require(caller, "sts:GetServiceBearerToken", || caller.arn.clone())?;
+    let domain = access::domain(ctx, caller, ACTION, owner, &input.domain, resource)?;
 
     let issued_at = unix_seconds(ctx.now);
     let expires_at = expiration(ctx, caller, input.duration_seconds, issued_at)?;
@@ -308,6 +280,7 @@ fn java_double(value: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
 
     /// The model's validation of the query, with the operation's extra constraint: the
     /// oracle of the hand-written reading.

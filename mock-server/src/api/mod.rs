@@ -7,7 +7,9 @@
 //! operation is implemented: routing, validation, faults, the journal and
 //! `docs/fidelity.md`'s table follow from the model and that line.
 
+pub mod access;
 pub mod get_authorization_token;
+pub mod get_repository_endpoint;
 
 use std::time::SystemTime;
 
@@ -19,6 +21,7 @@ use crate::error::{ErrorCode, ServiceError};
 use crate::identity::Identity;
 use crate::model::validate::{self, ExtraConstraint, Input};
 use crate::model::{model, OperationModel};
+use crate::endpoint::Scheme;
 use crate::sigv4::Query;
 use crate::token::TokenSealer;
 
@@ -93,9 +96,21 @@ pub struct Request<'a> {
     pub headers: &'a HeaderMap,
     /// The body.
     pub body: &'a Bytes,
+    /// The scheme the request arrived over.
+    pub scheme: Scheme,
 }
 
 impl Request<'_> {
+    /// `scheme://host` the client reached (its `Host` header), the base of URLs handed back.
+    pub fn base_url(&self) -> String {
+        let host = self
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        format!("{}://{host}", self.scheme.as_str())
+    }
+
     /// The operation's input, decoded and validated against the model; `extra` adds the
     /// operation's own constraints to the same ValidationException.
     pub fn input(&self, extra: Option<ExtraConstraint>) -> Result<Input, ServiceError> {
@@ -121,10 +136,16 @@ pub struct Handler {
 
 /// The operations this mock implements. Every other modeled operation is routed and
 /// validated, then answered [`not_implemented`].
-pub static HANDLERS: &[Handler] = &[Handler {
-    name: "GetAuthorizationToken",
-    handle: get_authorization_token::handle_request,
-}];
+pub static HANDLERS: &[Handler] = &[
+    Handler {
+        name: "GetAuthorizationToken",
+        handle: get_authorization_token::handle_request,
+    },
+    Handler {
+        name: "GetRepositoryEndpoint",
+        handle: get_repository_endpoint::handle_request,
+    },
+];
 
 /// The answer to a modeled operation this mock does not implement: 501
 /// `NotImplementedException`, naming it (501 is not retried by AWS SDKs, so a client learns at

@@ -18,6 +18,7 @@ use crate::body::MockBody;
 use crate::error::{ErrorCode, ServiceError};
 use crate::exchange::{claimed_access_key, Exchange};
 use crate::faults::{FaultAction, FaultTarget};
+use crate::endpoint::Scheme;
 use crate::sigv4::{normalized_path, AuthError, Query, RequestParts, Verified};
 
 impl MockService {
@@ -121,7 +122,7 @@ impl MockService {
                 Ok((verified, query)) => Answer::from(self.run(
                     operation,
                     query,
-                    &parts.headers,
+                    &parts,
                     &body,
                     &verified,
                     &world,
@@ -164,7 +165,7 @@ impl MockService {
         &self,
         operation: Option<Operation>,
         query: &Query,
-        headers: &http::HeaderMap,
+        parts: &http::request::Parts,
         body: &Bytes,
         verified: &Verified,
         world: &World,
@@ -180,8 +181,9 @@ impl MockService {
         let request = api::Request {
             operation,
             query,
-            headers,
+            headers: &parts.headers,
             body,
+            scheme: parts.extensions.get::<Scheme>().copied().unwrap_or_default(),
         };
         let Some(handler) = operation.handler() else {
             // Validated like any other, then refused by name.

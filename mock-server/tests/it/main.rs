@@ -15,6 +15,9 @@ mod properties;
 /// GetAuthorizationToken semantics: validation, permissions, domains, durations, tokens.
 mod operation;
 
+/// GetRepositoryEndpoint and the repository endpoints' token check.
+mod repositories;
+
 /// The control API: faults, journal, config, clock, scenarios, reset, admin token.
 mod control;
 

@@ -1,0 +1,74 @@
+//! `GetRepositoryEndpoint`: the URL a package manager uses for a repository and format.
+//!
+//! Real CodeArtifact answers `https://DOMAIN-OWNER.d.codeartifact.REGION.amazonaws.com/FORMAT/REPO/`.
+//! The mock answers a URL on itself, with the scheme and `Host` the client reached, so it
+//! works with no DNS set-up: `http://127.0.0.1:PORT/d/DOMAIN-OWNER/REGION/FORMAT/REPO/`
+//! (always ending in `/`: `aws codeartifact login` appends `simple/`, `v3/index.json`,
+//! `login` to it). What the endpoint serves is `crate::data_plane`'s.
+
+use serde::{Deserialize, Serialize};
+
+use super::{access, Context, Request};
+use crate::endpoint::endpoint_path;
+use crate::error::{ErrorCode, ServiceError};
+use crate::identity::Identity;
+use crate::model::output::json_body;
+use crate::repository::repository_arn;
+
+const ACTION: &str = "codeartifact:GetRepositoryEndpoint";
+
+/// The validated input.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Input {
+    domain: String,
+    domain_owner: Option<String>,
+    repository: String,
+    format: String,
+}
+
+/// The output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Output {
+    repository_endpoint: String,
+}
+
+/// Authorizes the caller, finds the domain and the repository, and answers the endpoint
+/// (`endpointType` `dualstack` answers the same: the mock has one address).
+pub fn handle_request(
+    ctx: &Context<'_>,
+    caller: &Identity,
+    request: &Request<'_>,
+) -> Result<Vec<u8>, ServiceError> {
+    let input: Input = request.input(None)?.typed()?;
+    let owner = input.domain_owner.as_deref().unwrap_or(&caller.account);
+    let resource = || repository_arn(ctx.region, owner, &input.domain, &input.repository);
+    access::require(caller, ACTION, resource)?;
+    access::domain(ctx, caller, ACTION, owner, &input.domain, resource)?;
+    let repository = ctx
+        .directory
+        .repository(owner, &input.domain, &input.repository, ctx.region)
+        .ok_or_else(|| repository_not_found(&input.repository, &input.domain, owner))?;
+    let path = endpoint_path(
+        &repository.domain,
+        &repository.owner,
+        ctx.region,
+        &input.format,
+        &repository.name,
+    );
+    Ok(json_body(&Output {
+        repository_endpoint: format!("{}{path}", request.base_url()),
+    }))
+}
+
+/// 404 for a repository the domain does not have (the domain's message, for a repository:
+/// a choice, see docs/fidelity.md).
+pub fn repository_not_found(repository: &str, domain: &str, owner: &str) -> ServiceError {
+    ServiceError::new(
+        ErrorCode::ResourceNotFoundException,
+        format!("Repository not found. Repository '{repository}' in domain '{domain}' owned by account '{owner}' does not exist"),
+    )
+    .with_member("resourceId", repository)
+    .with_member("resourceType", "repository")
+}

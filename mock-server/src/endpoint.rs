@@ -1,0 +1,96 @@
+//! How clients reach the mock: the scheme a request arrived over, and the paths of the
+//! repository endpoints that `GetRepositoryEndpoint` hands out, path-style on the mock itself
+//! (`/d/DOMAIN-OWNER/REGION/FORMAT/REPO/...`; the real host is
+//! `DOMAIN-OWNER.d.codeartifact.REGION.amazonaws.com/FORMAT/REPO/...`).
+
+/// The scheme a request arrived over, set by the server as a request extension (absent on
+/// requests made without a socket, which count as `http`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scheme {
+    /// Plain HTTP.
+    #[default]
+    Http,
+    /// HTTPS.
+    Https,
+}
+
+impl Scheme {
+    /// `http` or `https`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Https => "https",
+        }
+    }
+}
+
+/// Where repository endpoints start.
+pub const PREFIX: &str = "/d/";
+
+/// The path of a repository's endpoint for a format, ending in `/`.
+pub fn endpoint_path(domain: &str, owner: &str, region: &str, format: &str, repo: &str) -> String {
+    format!("{PREFIX}{domain}-{owner}/{region}/{format}/{repo}/")
+}
+
+/// A repository endpoint named by a request path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint<'a> {
+    /// Domain name.
+    pub domain: &'a str,
+    /// Domain owner.
+    pub owner: &'a str,
+    /// Region.
+    pub region: &'a str,
+    /// Package format (`npm`, `pypi`, ...).
+    pub format: &'a str,
+    /// Repository name.
+    pub repository: &'a str,
+    /// The rest of the path, after the repository's `/`.
+    pub rest: &'a str,
+}
+
+impl<'a> Endpoint<'a> {
+    /// The endpoint a path names, if it is one.
+    pub fn parse(path: &'a str) -> Option<Self> {
+        let mut parts = path.strip_prefix(PREFIX)?.splitn(5, '/');
+        let (domain, owner) = parts.next()?.rsplit_once('-')?;
+        let (region, format, repository) = (parts.next()?, parts.next()?, parts.next()?);
+        let valid = owner.len() == 12
+            && owner.bytes().all(|b| b.is_ascii_digit())
+            && !domain.is_empty()
+            && [region, format, repository].iter().all(|p| !p.is_empty());
+        valid.then(|| Self {
+            domain,
+            owner,
+            region,
+            format,
+            repository,
+            rest: parts.next().unwrap_or(""),
+        })
+    }
+
+    /// `DOMAIN/REPO`, the realm of the challenge.
+    pub fn realm(&self) -> String {
+        format!("{}/{}", self.domain, self.repository)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_paths_read_back() {
+        let path = endpoint_path("test-domain", "111122223333", "us-east-1", "pypi", "my-repo");
+        assert_eq!(path, "/d/test-domain-111122223333/us-east-1/pypi/my-repo/");
+        let simple = format!("{path}simple/requests/");
+        let endpoint = Endpoint::parse(&simple).unwrap();
+        assert_eq!(
+            (endpoint.domain, endpoint.owner, endpoint.region, endpoint.format, endpoint.repository, endpoint.rest),
+            ("test-domain", "111122223333", "us-east-1", "pypi", "my-repo", "simple/requests/")
+        );
+        assert!(Endpoint::parse("/d/nodash/us-east-1/npm/r/").is_none());
+        assert!(Endpoint::parse("/d/a-12/us-east-1/npm/r/").is_none());
+        assert!(Endpoint::parse("/v1/authorization-token").is_none());
+    }
+}
