@@ -5,7 +5,7 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 export TZ := "UTC"
 
 # The real-client cases of the mock's tests, which a plain `cargo test` leaves out.
-real_clients := "cargo test --locked -p codeartifact-mock --test it -- --ignored clients::"
+real_clients := "cargo test --locked -p codeartifact-mock --test it -- --ignored clients:: login::"
 
 default:
     @just --list
@@ -23,7 +23,8 @@ test: prepare-clients lint
     just conformance
 
 # The mock's cases through every real client (AWS CLI v1 and v2, boto3, the JS and Rust
-# SDKs): ignored by a plain `cargo test`, which needs Rust alone.
+# SDKs) and `aws codeartifact login` with pip, npm and twine: ignored by a plain
+# `cargo test`, which needs Rust alone.
 clients: prepare-clients
     {{real_clients}}
 

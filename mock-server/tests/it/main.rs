@@ -32,3 +32,6 @@ mod tls;
 
 /// Real clients: AWS CLI v1 and v2, boto3, the JS SDK and the Rust SDK.
 mod clients;
+
+/// `aws codeartifact login` with AWS CLI v1 and v2: pip, npm, twine, dry runs.
+mod login;
