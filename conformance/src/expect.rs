@@ -204,6 +204,17 @@ fn judge_one(expect: &Expectation, obs: &Observation) -> Problems {
             }
         }
     }
+    if let Some(text) = &expect.stdout_contains {
+        if !obs.run.stdout.contains(text.as_str()) {
+            problems.add(
+                ProblemKind::WrongOutput,
+                format!(
+                    "expected stdout to contain {text:?}, got {:?}",
+                    clip(&obs.run.stdout)
+                ),
+            );
+        }
+    }
     if let Some(text) = &expect.stderr_contains {
         if !obs.run.stderr.contains(text.as_str()) {
             problems.add(
@@ -231,9 +242,11 @@ fn check_output(expect: &Expectation, obs: &Observation, problems: &mut Problems
     if obs.operation == DEFAULT_OPERATION {
         check_token_output(format, expect, obs, problems);
     }
-    if format != Output::Json || (members.is_none() && obs.operation == DEFAULT_OPERATION) {
+    // Other operations' output is checked where the scenario asks (`[expect.output]`,
+    // `stdout_contains`).
+    let Some(members) = members.filter(|_| format == Output::Json) else {
         return;
-    }
+    };
     let Ok(json) = serde_json::from_str::<serde_json::Value>(&obs.run.stdout) else {
         // The token check has said so already for get-authorization-token.
         if obs.operation != DEFAULT_OPERATION {
@@ -244,7 +257,7 @@ fn check_output(expect: &Expectation, obs: &Observation, problems: &mut Problems
         }
         return;
     };
-    for (path, expectation) in members.into_iter().flatten() {
+    for (path, expectation) in members {
         if let Some(problem) = check_member(&json, path, expectation) {
             problems.add(ProblemKind::WrongOutputMember, problem);
         }

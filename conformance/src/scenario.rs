@@ -209,6 +209,9 @@ pub struct Expectation {
     /// Text stderr must contain.
     #[serde(default)]
     pub stderr_contains: Option<String>,
+    /// Text stdout must contain (for output that is not JSON: `aws codeartifact login`).
+    #[serde(default)]
+    pub stdout_contains: Option<String>,
     /// Format of stdout on success (default `json`), or members its JSON must have.
     #[serde(default)]
     pub output: Option<OutputSpec>,
