@@ -37,12 +37,11 @@ pub fn serve(service: &MockService, request: &Request<Bytes>) -> Response<MockBo
         );
     }
     let world = service.world();
-    let exists = world
-        .directory
+    let registry = world.read();
+    let exists = registry
         .domain(endpoint.owner, endpoint.domain, endpoint.region)
         .is_some()
-        && world
-            .directory
+        && registry
             .repository(endpoint.owner, endpoint.domain, endpoint.repository, endpoint.region)
             .is_some();
     if !exists {

@@ -127,6 +127,8 @@ internal_modules! {
     mock_server,
     /// CodeArtifact's service model.
     model,
+    /// The domains and repositories being served.
+    registry,
     /// Repositories.
     repository,
     /// Where a request goes.
@@ -141,6 +143,8 @@ internal_modules! {
     tls,
     /// Tokens.
     token,
+    /// The world being served.
+    world,
 }
 
 /// Command-line flags.

@@ -3,7 +3,8 @@
 //! everywhere (the texts AWS uses; see docs/fidelity.md).
 
 use super::Context;
-use crate::domain::{domain_arn, Domain};
+use crate::domain::domain_arn;
+use crate::registry::{DomainRecord, Registry};
 use crate::error::{ErrorCode, ServiceError};
 use crate::identity::Identity;
 
@@ -22,22 +23,22 @@ pub fn require(caller: &Identity, action: &str, resource: impl FnOnce() -> Strin
     ))
 }
 
-/// The domain `name` of `owner` (the caller's account when absent) in the request's region,
-/// once the domain's policy admits the caller for `action`: 404 when it does not exist
-/// there, 403 naming `resource` when its policy keeps the caller out.
-pub fn domain<'c>(
-    ctx: &Context<'c>,
+/// The domain `name` of `owner` in the request's region, once the domain's policy admits
+/// the caller for `action`: 404 when it does not exist there, 403 naming `resource` when its
+/// policy keeps the caller out.
+pub fn domain<'r>(
+    registry: &'r Registry,
+    ctx: &Context<'_>,
     caller: &Identity,
     action: &str,
     owner: &str,
     name: &str,
     resource: impl FnOnce() -> String,
-) -> Result<&'c Domain, ServiceError> {
-    let domain = ctx
-        .directory
+) -> Result<&'r DomainRecord, ServiceError> {
+    let domain = registry
         .domain(owner, name, ctx.region)
         .ok_or_else(|| ServiceError::domain_not_found(name, owner))?;
-    if !domain.admits(caller) {
+    if !domain.domain.admits(caller) {
         return Err(ServiceError::new(
             ErrorCode::AccessDeniedException,
             format!(

@@ -210,7 +210,9 @@ pub fn handle(
     let resource = || access::domain_resource(ctx, owner, &input.domain);
     access::require(caller, ACTION, resource)?;
     access::require(caller, "sts:GetServiceBearerToken", || caller.arn.clone())?;
-    let domain = access::domain(ctx, caller, ACTION, owner, &input.domain, resource)?;
+    let registry = ctx.world.read();
+    let domain = &access::domain(&registry, ctx, caller, ACTION, owner, &input.domain, resource)?
+        .domain;
 
     let issued_at = unix_seconds(ctx.now);
     let expires_at = expiration(ctx, caller, input.duration_seconds, issued_at)?;

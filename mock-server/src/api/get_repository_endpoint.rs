@@ -45,11 +45,12 @@ pub fn handle_request(
     let owner = input.domain_owner.as_deref().unwrap_or(&caller.account);
     let resource = || repository_arn(ctx.region, owner, &input.domain, &input.repository);
     access::require(caller, ACTION, resource)?;
-    access::domain(ctx, caller, ACTION, owner, &input.domain, resource)?;
-    let repository = ctx
-        .directory
+    let registry = ctx.world.read();
+    access::domain(&registry, ctx, caller, ACTION, owner, &input.domain, resource)?;
+    let repository = &registry
         .repository(owner, &input.domain, &input.repository, ctx.region)
-        .ok_or_else(|| repository_not_found(&input.repository, &input.domain, owner))?;
+        .ok_or_else(|| repository_not_found(&input.repository, &input.domain, owner))?
+        .repository;
     let path = endpoint_path(
         &repository.domain,
         &repository.owner,

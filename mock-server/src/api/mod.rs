@@ -16,12 +16,12 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 
-use crate::directory::Directory;
 use crate::error::{ErrorCode, ServiceError};
 use crate::identity::Identity;
 use crate::model::validate::{self, ExtraConstraint, Input};
 use crate::model::{model, OperationModel};
 use crate::endpoint::Scheme;
+use crate::world::World;
 use crate::sigv4::Query;
 use crate::token::TokenSealer;
 
@@ -71,8 +71,9 @@ impl Operation {
 /// Everything an operation may read besides its input and caller.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
-    /// Domains and identities.
-    pub directory: &'a Directory,
+    /// The world being served: identities (`world.directory`), domains and repositories
+    /// (`world.read()`, `world.write()`).
+    pub world: &'a World,
     /// Seals tokens.
     pub sealer: &'a TokenSealer,
     /// The server's now.

@@ -8,14 +8,12 @@ mod response;
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::SystemTime;
 
 use http::Response;
 
 use crate::api::{ExpirationFormat, ZeroDurationPolicy};
 use crate::body::MockBody;
 use crate::clock::{Clock, ClockMode};
-use crate::directory::Directory;
 use crate::faults::FaultSet;
 use crate::fixture::Fixture;
 use crate::journal::{Journal, DEFAULT_CAPACITY};
@@ -23,6 +21,7 @@ use crate::sigv4::{SecretKey, Verifier};
 use crate::token::TokenSealer;
 
 pub use crate::exchange::Exchange;
+pub use crate::world::World;
 
 /// The signing name of CodeArtifact.
 pub const SIGNING_NAME: &str = "codeartifact";
@@ -76,28 +75,6 @@ impl Reply {
         match self {
             Self::Respond(response) => Some(response),
             Self::CloseConnection => None,
-        }
-    }
-}
-
-/// The fixture being served, with its lookup tables.
-#[derive(Debug)]
-pub struct World {
-    /// The fixture (shared with the service's start state: a large one is never copied).
-    pub fixture: Arc<Fixture>,
-    /// When it was loaded (session expiries count from here).
-    pub loaded_at: SystemTime,
-    /// Its lookup tables.
-    pub directory: Directory,
-}
-
-impl World {
-    fn new(fixture: Arc<Fixture>, loaded_at: SystemTime) -> Self {
-        let directory = Directory::new(&fixture, loaded_at);
-        Self {
-            fixture,
-            loaded_at,
-            directory,
         }
     }
 }

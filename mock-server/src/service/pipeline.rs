@@ -191,7 +191,7 @@ impl MockService {
             return Err(api::not_implemented(operation.name()));
         };
         let ctx = api::Context {
-            directory: &world.directory,
+            world,
             sealer: &self.shared.sealer,
             now,
             region: &verified.region,

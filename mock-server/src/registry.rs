@@ -1,0 +1,205 @@
+//! The domains and repositories being served: those the fixture declares, and those the
+//! control-plane operations create, change and delete. It lives in the world of one fixture
+//! (`/_mock/reset` and a new fixture start it over) behind a lock that readers share.
+//!
+//! A fixture domain without a region exists in every served region, as one domain per region
+//! (each region is its own CodeArtifact); a domain created through the API exists in the
+//! region of the request that created it.
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use crate::domain::Domain;
+use crate::fixture::Fixture;
+use crate::repository::Repository;
+
+/// A domain with what the API reports of it.
+#[derive(Debug, Clone)]
+pub struct DomainRecord {
+    /// The domain (name, owner, region, policy).
+    pub domain: Domain,
+    /// When it was created (the fixture's load time for fixture domains).
+    pub created_at: SystemTime,
+    /// The KMS key its assets are encrypted with; `None`: the AWS managed key of its region.
+    pub encryption_key: Option<String>,
+}
+
+/// A repository with what the API reports of it.
+#[derive(Debug, Clone)]
+pub struct RepositoryRecord {
+    /// The repository.
+    pub repository: Repository,
+    /// When it was created.
+    pub created_at: SystemTime,
+}
+
+/// The domains and repositories of one world, indexed by owner then name, so a lookup costs
+/// the same with ten domains or ten thousand.
+#[derive(Debug, Default)]
+pub struct Registry {
+    domains: HashMap<String, HashMap<String, Vec<DomainRecord>>>,
+    /// Owner, then domain name, then that domain's repositories.
+    repositories: HashMap<String, HashMap<String, Vec<RepositoryRecord>>>,
+}
+
+impl Registry {
+    /// The fixture's domains and repositories, created at `loaded_at`.
+    pub fn from_fixture(fixture: &Fixture, loaded_at: SystemTime) -> Self {
+        let mut registry = Self {
+            domains: HashMap::with_capacity(fixture.domains.len()),
+            repositories: HashMap::new(),
+        };
+        for spec in &fixture.domains {
+            registry.add_domain(DomainRecord {
+                domain: Domain::from_spec(spec),
+                created_at: loaded_at,
+                encryption_key: None,
+            });
+        }
+        for spec in &fixture.repositories {
+            registry.add_repository(RepositoryRecord {
+                repository: Repository::from_spec(spec),
+                created_at: loaded_at,
+            });
+        }
+        registry
+    }
+
+    /// The domain `name` of `owner` in `region`.
+    pub fn domain(&self, owner: &str, name: &str, region: &str) -> Option<&DomainRecord> {
+        self.domains
+            .get(owner)?
+            .get(name)?
+            .iter()
+            .find(|d| d.domain.exists_in(region))
+    }
+
+    /// Every domain in `region`, by name then owner.
+    pub fn domains_in(&self, region: &str) -> Vec<&DomainRecord> {
+        let mut domains: Vec<&DomainRecord> = self
+            .domains
+            .values()
+            .flat_map(HashMap::values)
+            .flatten()
+            .filter(|d| d.domain.exists_in(region))
+            .collect();
+        domains.sort_by(|a, b| {
+            (&a.domain.name, &a.domain.owner).cmp(&(&b.domain.name, &b.domain.owner))
+        });
+        domains
+    }
+
+    /// Adds a domain (the caller has checked it does not exist).
+    pub fn add_domain(&mut self, record: DomainRecord) {
+        self.domains
+            .entry(record.domain.owner.clone())
+            .or_default()
+            .entry(record.domain.name.clone())
+            .or_default()
+            .push(record);
+    }
+
+    /// Removes the domain `name` of `owner` from `region`; a fixture domain of every region
+    /// stays in the others.
+    pub fn remove_domain(&mut self, owner: &str, name: &str, region: &str, all_regions: &[String]) {
+        let Some(records) = self.domains.get_mut(owner).and_then(|d| d.get_mut(name)) else {
+            return;
+        };
+        let Some(index) = records.iter().position(|d| d.domain.exists_in(region)) else {
+            return;
+        };
+        let removed = records.remove(index);
+        if removed.domain.region.is_none() {
+            for other in all_regions.iter().filter(|r| *r != region) {
+                let mut copy = removed.clone();
+                copy.domain.region = Some(other.clone());
+                records.push(copy);
+            }
+        }
+    }
+
+    fn repositories_in(&self, owner: &str, domain: &str) -> &[RepositoryRecord] {
+        self.repositories
+            .get(owner)
+            .and_then(|d| d.get(domain))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The repository `name` of domain `domain` of `owner` in `region`.
+    pub fn repository(
+        &self,
+        owner: &str,
+        domain: &str,
+        name: &str,
+        region: &str,
+    ) -> Option<&RepositoryRecord> {
+        self.repositories_in(owner, domain)
+            .iter()
+            .find(|r| r.repository.name == name && r.repository.exists_in(region))
+    }
+
+    /// The repositories of a domain in `region`, by name.
+    pub fn repositories_of(&self, owner: &str, domain: &str, region: &str) -> Vec<&RepositoryRecord> {
+        let mut repositories: Vec<&RepositoryRecord> = self
+            .repositories_in(owner, domain)
+            .iter()
+            .filter(|r| r.repository.exists_in(region))
+            .collect();
+        repositories.sort_by(|a, b| a.repository.name.cmp(&b.repository.name));
+        repositories
+    }
+
+    /// Adds a repository (the caller has checked it does not exist).
+    pub fn add_repository(&mut self, record: RepositoryRecord) {
+        self.repositories
+            .entry(record.repository.owner.clone())
+            .or_default()
+            .entry(record.repository.domain.clone())
+            .or_default()
+            .push(record);
+    }
+
+    /// The repository, to change it.
+    pub fn repository_mut(
+        &mut self,
+        owner: &str,
+        domain: &str,
+        name: &str,
+        region: &str,
+    ) -> Option<&mut RepositoryRecord> {
+        self.repositories
+            .get_mut(owner)?
+            .get_mut(domain)?
+            .iter_mut()
+            .find(|r| r.repository.name == name && r.repository.exists_in(region))
+    }
+
+    /// Removes a repository from `region`; a fixture repository of every region stays in the
+    /// others.
+    pub fn remove_repository(
+        &mut self,
+        owner: &str,
+        domain: &str,
+        name: &str,
+        region: &str,
+        all_regions: &[String],
+    ) {
+        let Some(records) = self.repositories.get_mut(owner).and_then(|d| d.get_mut(domain)) else {
+            return;
+        };
+        let Some(index) = records
+            .iter()
+            .position(|r| r.repository.name == name && r.repository.exists_in(region))
+        else {
+            return;
+        };
+        let removed = records.remove(index);
+        if removed.repository.region.is_none() {
+            for other in all_regions.iter().filter(|r| *r != region) {
+                let mut copy = removed.clone();
+                copy.repository.region = Some(other.clone());
+                records.push(copy);
+            }
+        }
+    }
+}
