@@ -16,6 +16,16 @@ pub struct Domain {
 }
 
 impl Domain {
+    /// A domain with no policy.
+    pub fn new(name: &str, owner: &str, region: Option<String>) -> Self {
+        Self {
+            name: name.to_owned(),
+            owner: owner.to_owned(),
+            region,
+            allow_principals: Vec::new(),
+        }
+    }
+
     /// The domain of a fixture entry.
     pub fn from_spec(spec: &DomainSpec) -> Self {
         Self {

@@ -22,6 +22,17 @@ pub struct DomainRecord {
     pub created_at: SystemTime,
     /// The KMS key its assets are encrypted with; `None`: the AWS managed key of its region.
     pub encryption_key: Option<String>,
+    /// Tags, in the order given.
+    pub tags: Vec<Tag>,
+}
+
+/// A resource tag.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Tag {
+    /// Key.
+    pub key: String,
+    /// Value.
+    pub value: String,
 }
 
 /// A repository with what the API reports of it.
@@ -31,6 +42,8 @@ pub struct RepositoryRecord {
     pub repository: Repository,
     /// When it was created.
     pub created_at: SystemTime,
+    /// Tags, in the order given.
+    pub tags: Vec<Tag>,
 }
 
 /// The domains and repositories of one world, indexed by owner then name, so a lookup costs
@@ -54,12 +67,14 @@ impl Registry {
                 domain: Domain::from_spec(spec),
                 created_at: loaded_at,
                 encryption_key: None,
+                tags: Vec::new(),
             });
         }
         for spec in &fixture.repositories {
             registry.add_repository(RepositoryRecord {
                 repository: Repository::from_spec(spec),
                 created_at: loaded_at,
+                tags: Vec::new(),
             });
         }
         registry
@@ -123,6 +138,24 @@ impl Registry {
             .get(owner)
             .and_then(|d| d.get(domain))
             .map_or(&[], Vec::as_slice)
+    }
+
+    /// Every repository in `region`, by domain, owner and name.
+    pub fn all_repositories_in(&self, region: &str) -> Vec<&RepositoryRecord> {
+        let mut repositories: Vec<&RepositoryRecord> = self
+            .repositories
+            .values()
+            .flat_map(HashMap::values)
+            .flatten()
+            .filter(|r| r.repository.exists_in(region))
+            .collect();
+        repositories.sort_by(|a, b| {
+            let key = |r: &RepositoryRecord| {
+                (r.repository.domain.clone(), r.repository.owner.clone(), r.repository.name.clone())
+            };
+            key(a).cmp(&key(b))
+        });
+        repositories
     }
 
     /// The repository `name` of domain `domain` of `owner` in `region`.

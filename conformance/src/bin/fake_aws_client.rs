@@ -76,6 +76,20 @@ const OPERATIONS: &[Operation] = &[
         ],
     },
     Operation {
+        cli_name: "describe-package",
+        name: "DescribePackage",
+        method: "GET",
+        path: "/v1/package",
+        query: &[
+            ("--domain", "domain"),
+            ("--domain-owner", "domain-owner"),
+            ("--repository", "repository"),
+            ("--format", "format"),
+            ("--namespace", "namespace"),
+            ("--package", "package"),
+        ],
+    },
+    Operation {
         cli_name: "describe-repository",
         name: "DescribeRepository",
         method: "GET",

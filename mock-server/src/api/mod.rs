@@ -8,8 +8,10 @@
 //! `docs/fidelity.md`'s table follow from the model and that line.
 
 pub mod access;
+pub mod domains;
 pub mod get_authorization_token;
 pub mod get_repository_endpoint;
+pub mod repositories;
 
 use std::time::SystemTime;
 
@@ -146,7 +148,82 @@ pub static HANDLERS: &[Handler] = &[
         name: "GetRepositoryEndpoint",
         handle: get_repository_endpoint::handle_request,
     },
+    Handler {
+        name: "CreateDomain",
+        handle: domains::create,
+    },
+    Handler {
+        name: "DescribeDomain",
+        handle: domains::describe_domain,
+    },
+    Handler {
+        name: "ListDomains",
+        handle: domains::list,
+    },
+    Handler {
+        name: "DeleteDomain",
+        handle: domains::delete,
+    },
+    Handler {
+        name: "CreateRepository",
+        handle: repositories::create,
+    },
+    Handler {
+        name: "DescribeRepository",
+        handle: repositories::describe_repository,
+    },
+    Handler {
+        name: "UpdateRepository",
+        handle: repositories::update,
+    },
+    Handler {
+        name: "ListRepositories",
+        handle: repositories::list,
+    },
+    Handler {
+        name: "ListRepositoriesInDomain",
+        handle: repositories::list_in_domain,
+    },
+    Handler {
+        name: "DeleteRepository",
+        handle: repositories::delete,
+    },
 ];
+
+/// Results in a page when there are more than `max_results` (default 100): the page that
+/// starts where `next_token` says, and the token of the next page, if there is one. `items`
+/// are sorted by `key`; a token is the (opaque) key of the next page's first item, so a
+/// client following tokens to the end sees every item once even when items are added or
+/// removed between pages.
+pub fn paginate<'a, T>(
+    items: &'a [T],
+    key: impl Fn(&T) -> String,
+    max_results: Option<usize>,
+    next_token: Option<&str>,
+) -> Result<(&'a [T], Option<String>), ServiceError> {
+    const DEFAULT_PAGE: usize = 100;
+    let start = match next_token {
+        None => 0,
+        Some(token) => {
+            let from = base64_simd::URL_SAFE_NO_PAD
+                .decode_to_vec(token)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or_else(|| {
+                    ServiceError::validation(
+                        crate::error::ValidationReason::FieldValidationFailed,
+                        "Invalid pagination token: use the nextToken of an earlier answer",
+                    )
+                })?;
+            items.iter().position(|item| key(item) >= from).unwrap_or(items.len())
+        }
+    };
+    let end = items.len().min(start + max_results.unwrap_or(DEFAULT_PAGE).max(1));
+    let next = items
+        .get(end)
+        .map(|item| base64_simd::URL_SAFE_NO_PAD.encode_to_string(key(item)));
+    Ok((&items[start..end], next))
+}
 
 /// The answer to a modeled operation this mock does not implement: 501
 /// `NotImplementedException`, naming it (501 is not retried by AWS SDKs, so a client learns at

@@ -18,6 +18,9 @@ mod operation;
 /// GetRepositoryEndpoint and the repository endpoints' token check.
 mod repositories;
 
+/// Domains and repositories through the API: their life, lists, accounts, reset.
+mod control_plane;
+
 /// The control API: faults, journal, config, clock, scenarios, reset, admin token.
 mod control;
 

@@ -1,0 +1,376 @@
+//! Domains and repositories through the API: create, describe, list (following nextToken to
+//! the end), update, delete in the wrong and the right order, across accounts. Every success
+//! body is checked against the model's output shape.
+
+use bytes::Bytes;
+use http::Request;
+use serde_json::{json, Value};
+
+use crate::util::*;
+
+/// The session identity of account 111122223333, allowed everything.
+fn admin() -> Signing {
+    Signing::key("ASIASESSIONEXAMPLE01", "session/secret/EXAMPLEKEY", t0())
+        .session("session-token-EXAMPLE-1")
+}
+
+/// An identity of account 999999999999, allowed everything in its own account.
+fn outsider() -> Signing {
+    Signing::key("AKIAOUTSIDEREXAMPLE1", "outsider/secret/EXAMPLEKEY", t0())
+}
+
+/// Calls `operation` at its method and path with `query` and a JSON `body`, signed; checks a
+/// success body against the model.
+async fn op(
+    service: &codeartifact_mock::MockService,
+    signing: &Signing,
+    operation: &str,
+    query: &str,
+    body: Option<Value>,
+) -> Answer {
+    let model = codeartifact_mock::model::model();
+    let spec = model.operation(operation).unwrap();
+    let body = body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string()));
+    let mut req = Request::builder()
+        .method(spec.method.clone())
+        .uri(format!("{}?{query}", spec.path))
+        .header("host", "127.0.0.1:8080")
+        .body(body)
+        .unwrap();
+    sign_request(&mut req, signing);
+    let answer = call(service, req).await;
+    if answer.status == 200 {
+        codeartifact_mock::model::output::check(model, spec, &answer.json())
+            .unwrap_or_else(|e| panic!("{operation}: {e}"));
+    }
+    answer
+}
+
+#[tokio::test]
+async fn a_domain_and_its_repositories_live_from_creation_to_deletion() {
+    let service = service_at(t0());
+    let created = op(
+        &service,
+        &admin(),
+        "CreateDomain",
+        "domain=new-domain",
+        None,
+    )
+    .await
+    .assert_ok();
+    let domain = &created["domain"];
+    assert_eq!(domain["name"], "new-domain");
+    assert_eq!(domain["owner"], "111122223333");
+    assert_eq!(
+        domain["arn"],
+        "arn:aws:codeartifact:us-east-1:111122223333:domain/new-domain"
+    );
+    assert_eq!(domain["status"], "Active");
+    assert_eq!(domain["repositoryCount"], 0);
+    assert_eq!(domain["createdTime"], 1_795_867_200);
+    assert!(domain["encryptionKey"]
+        .as_str()
+        .unwrap()
+        .starts_with("arn:aws:kms:us-east-1:111122223333:key/"));
+    op(
+        &service,
+        &admin(),
+        "CreateDomain",
+        "domain=new-domain",
+        None,
+    )
+    .await
+    .assert_error(409, "ConflictException");
+
+    // Two repositories, one reading through the other.
+    op(
+        &service,
+        &admin(),
+        "CreateRepository",
+        "domain=new-domain&repository=base",
+        Some(json!({"description": "the base"})),
+    )
+    .await
+    .assert_ok();
+    let app = op(
+        &service,
+        &admin(),
+        "CreateRepository",
+        "domain=new-domain&repository=app",
+        Some(json!({"upstreams": [{"repositoryName": "base"}]})),
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        app["repository"]["upstreams"],
+        json!([{"repositoryName": "base"}])
+    );
+    assert_eq!(
+        app["repository"]["arn"],
+        "arn:aws:codeartifact:us-east-1:111122223333:repository/new-domain/app"
+    );
+    op(
+        &service,
+        &admin(),
+        "CreateRepository",
+        "domain=new-domain&repository=app",
+        None,
+    )
+    .await
+    .assert_error(409, "ConflictException");
+    // An upstream that would lead back is a conflict; one that does not exist, not found.
+    op(
+        &service,
+        &admin(),
+        "UpdateRepository",
+        "domain=new-domain&repository=base",
+        Some(json!({"upstreams": [{"repositoryName": "app"}]})),
+    )
+    .await
+    .assert_error(409, "ConflictException");
+    op(
+        &service,
+        &admin(),
+        "CreateRepository",
+        "domain=new-domain&repository=third",
+        Some(json!({"upstreams": [{"repositoryName": "ghost"}]})),
+    )
+    .await
+    .assert_error(404, "ResourceNotFoundException");
+    let updated = op(
+        &service,
+        &admin(),
+        "UpdateRepository",
+        "domain=new-domain&repository=base",
+        Some(json!({"description": "renamed"})),
+    )
+    .await
+    .assert_ok();
+    assert_eq!(updated["repository"]["description"], "renamed");
+    let described = op(
+        &service,
+        &admin(),
+        "DescribeDomain",
+        "domain=new-domain",
+        None,
+    )
+    .await
+    .assert_ok();
+    assert_eq!(described["domain"]["repositoryCount"], 2);
+
+    // The endpoint of a new repository.
+    let endpoint = op(
+        &service,
+        &admin(),
+        "GetRepositoryEndpoint",
+        "domain=new-domain&repository=app&format=npm",
+        None,
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        endpoint["repositoryEndpoint"],
+        "http://127.0.0.1:8080/d/new-domain-111122223333/us-east-1/npm/app/"
+    );
+
+    // Deleting in the wrong order is a conflict each time; in the right order it works.
+    op(
+        &service,
+        &admin(),
+        "DeleteDomain",
+        "domain=new-domain",
+        None,
+    )
+    .await
+    .assert_error(409, "ConflictException");
+    op(
+        &service,
+        &admin(),
+        "DeleteRepository",
+        "domain=new-domain&repository=base",
+        None,
+    )
+    .await
+    .assert_error(409, "ConflictException");
+    for repository in ["app", "base"] {
+        let deleted = op(
+            &service,
+            &admin(),
+            "DeleteRepository",
+            &format!("domain=new-domain&repository={repository}"),
+            None,
+        )
+        .await
+        .assert_ok();
+        assert_eq!(deleted["repository"]["name"], repository);
+    }
+    let deleted = op(
+        &service,
+        &admin(),
+        "DeleteDomain",
+        "domain=new-domain",
+        None,
+    )
+    .await
+    .assert_ok();
+    assert_eq!(deleted["domain"]["status"], "Deleted");
+    op(
+        &service,
+        &admin(),
+        "DescribeDomain",
+        "domain=new-domain",
+        None,
+    )
+    .await
+    .assert_error(404, "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn lists_are_the_callers_and_a_client_can_follow_them_to_the_end() {
+    let service = service_at(t0());
+    for i in 0..5 {
+        op(
+            &service,
+            &admin(),
+            "CreateRepository",
+            &format!("domain=acme&repository=repo-{i}"),
+            None,
+        )
+        .await
+        .assert_ok();
+    }
+    let mut names = Vec::new();
+    let mut query = "domain=acme&max-results=2".to_owned();
+    loop {
+        let page = op(&service, &admin(), "ListRepositoriesInDomain", &query, None)
+            .await
+            .assert_ok();
+        let repositories = page["repositories"].as_array().unwrap();
+        assert!(repositories.len() <= 2);
+        names.extend(
+            repositories
+                .iter()
+                .map(|r| r["name"].as_str().unwrap().to_owned()),
+        );
+        match page["nextToken"].as_str() {
+            Some(token) => query = format!("domain=acme&max-results=2&next-token={token}"),
+            None => break,
+        }
+    }
+    assert_eq!(
+        names,
+        ["releases", "repo-0", "repo-1", "repo-2", "repo-3", "repo-4", "team"]
+    );
+    // ListRepositories: every repository the caller's account administers, with a prefix.
+    let listed = op(
+        &service,
+        &admin(),
+        "ListRepositories",
+        "repository-prefix=repo-",
+        None,
+    )
+    .await
+    .assert_ok();
+    assert_eq!(listed["repositories"].as_array().unwrap().len(), 5);
+    // ListDomains: the caller's account's domains in the region.
+    let domains = op(&service, &admin(), "ListDomains", "", Some(json!({})))
+        .await
+        .assert_ok();
+    let names: Vec<&str> = domains["domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["acme"], "euro-only exists in eu-west-1 only");
+    let outsiders = op(&service, &outsider(), "ListDomains", "", None)
+        .await
+        .assert_ok();
+    assert_eq!(outsiders["domains"], json!([]));
+    op(
+        &service,
+        &admin(),
+        "ListDomains",
+        "",
+        Some(json!({"nextToken": "not base64!"})),
+    )
+    .await
+    .assert_error(400, "ValidationException");
+}
+
+#[tokio::test]
+async fn another_accounts_domain_needs_its_policy() {
+    let service = service_at(t0());
+    // No policy on acme for account 999999999999.
+    let answer = op(
+        &service,
+        &outsider(),
+        "DescribeDomain",
+        "domain=acme&domain-owner=111122223333",
+        None,
+    )
+    .await;
+    answer.assert_error(403, "AccessDeniedException");
+    assert_eq!(
+        answer.message(),
+        "User: arn:aws:iam::999999999999:user/outsider is not authorized to perform: codeartifact:DescribeDomain on resource: arn:aws:codeartifact:us-east-1:111122223333:domain/acme"
+    );
+    // `shared` (444455556666) admits account 111122223333.
+    let described = op(
+        &service,
+        &admin(),
+        "DescribeRepository",
+        "domain=shared&domain-owner=444455556666&repository=shared-repo",
+        None,
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        described["repository"]["administratorAccount"],
+        "444455556666"
+    );
+    // The dev identity may only get tokens.
+    op(
+        &service,
+        &Signing::dev(t0()),
+        "CreateDomain",
+        "domain=mine",
+        None,
+    )
+    .await
+    .assert_error(403, "AccessDeniedException");
+}
+
+#[tokio::test]
+async fn a_reset_brings_back_the_fixtures_domains_and_repositories() {
+    let service = service_at(t0());
+    op(
+        &service,
+        &admin(),
+        "DeleteRepository",
+        "domain=acme&repository=team",
+        None,
+    )
+    .await
+    .assert_ok();
+    op(&service, &admin(), "CreateDomain", "domain=fresh", None)
+        .await
+        .assert_ok();
+    control(&service, "POST", "/_mock/reset", "").await;
+    // A reset also brings back the real clock: freeze it again for these signatures.
+    service
+        .clock()
+        .set(codeartifact_mock::ClockMode::Frozen(t0()));
+    op(
+        &service,
+        &admin(),
+        "DescribeRepository",
+        "domain=acme&repository=team",
+        None,
+    )
+    .await
+    .assert_ok();
+    op(&service, &admin(), "DescribeDomain", "domain=fresh", None)
+        .await
+        .assert_error(404, "ResourceNotFoundException");
+}
