@@ -89,6 +89,15 @@ impl Registry {
             .find(|d| d.domain.exists_in(region))
     }
 
+    /// The domain, to change it.
+    pub fn domain_mut(&mut self, owner: &str, name: &str, region: &str) -> Option<&mut DomainRecord> {
+        self.domains
+            .get_mut(owner)?
+            .get_mut(name)?
+            .iter_mut()
+            .find(|d| d.domain.exists_in(region))
+    }
+
     /// Every domain in `region`, by name then owner.
     pub fn domains_in(&self, region: &str) -> Vec<&DomainRecord> {
         let mut domains: Vec<&DomainRecord> = self

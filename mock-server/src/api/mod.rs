@@ -12,6 +12,7 @@ pub mod domains;
 pub mod get_authorization_token;
 pub mod get_repository_endpoint;
 pub mod repositories;
+pub mod tags;
 
 use std::time::SystemTime;
 
@@ -187,6 +188,26 @@ pub static HANDLERS: &[Handler] = &[
     Handler {
         name: "DeleteRepository",
         handle: repositories::delete,
+    },
+    Handler {
+        name: "AssociateExternalConnection",
+        handle: repositories::associate_external_connection,
+    },
+    Handler {
+        name: "DisassociateExternalConnection",
+        handle: repositories::disassociate_external_connection,
+    },
+    Handler {
+        name: "TagResource",
+        handle: tags::tag,
+    },
+    Handler {
+        name: "UntagResource",
+        handle: tags::untag,
+    },
+    Handler {
+        name: "ListTagsForResource",
+        handle: tags::list,
     },
 ];
 

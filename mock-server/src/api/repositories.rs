@@ -414,3 +414,83 @@ pub fn delete(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Re
         repository: describe(&record, ctx.region),
     }))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConnectionInput {
+    domain: String,
+    domain_owner: Option<String>,
+    repository: String,
+    external_connection: String,
+}
+
+/// AssociateExternalConnection (`connect`) and DisassociateExternalConnection: a repository
+/// has at most one external connection, one of those CodeArtifact offers.
+fn change_connection(
+    ctx: &Context<'_>,
+    caller: &Identity,
+    request: &Request<'_>,
+    connect: bool,
+) -> Result<Vec<u8>, ServiceError> {
+    let input: ConnectionInput = request.input(None)?.typed()?;
+    let owner = input.domain_owner.as_deref().unwrap_or(&caller.account);
+    let action = if connect {
+        "codeartifact:AssociateExternalConnection"
+    } else {
+        "codeartifact:DisassociateExternalConnection"
+    };
+    let resource = || repository_arn(ctx.region, owner, &input.domain, &input.repository);
+    access::require(caller, action, resource)?;
+    let mut registry = ctx.world.write();
+    access::domain(&registry, ctx, caller, action, owner, &input.domain, resource)?;
+    let record = registry
+        .repository_mut(owner, &input.domain, &input.repository, ctx.region)
+        .ok_or_else(|| repository_not_found(&input.repository, &input.domain, owner))?;
+    let name = input.external_connection.as_str();
+    let conflict = |message: String| {
+        ServiceError::new(ErrorCode::ConflictException, message)
+            .with_member("resourceId", input.repository.as_str())
+            .with_member("resourceType", "repository")
+    };
+    if connect {
+        if !EXTERNAL_CONNECTIONS.iter().any(|(c, _)| *c == name) {
+            return Err(ServiceError::validation(
+                ValidationReason::FieldValidationFailed,
+                format!("External connection '{name}' does not exist"),
+            ));
+        }
+        if let Some(existing) = &record.repository.external_connection {
+            return Err(conflict(format!(
+                "Repository '{}' already has the external connection '{existing}': a repository can have one",
+                input.repository
+            )));
+        }
+        record.repository.external_connection = Some(name.to_owned());
+    } else {
+        if record.repository.external_connection.as_deref() != Some(name) {
+            return Err(ServiceError::new(
+                ErrorCode::ResourceNotFoundException,
+                format!(
+                    "Repository '{}' has no external connection '{name}'",
+                    input.repository
+                ),
+            )
+            .with_member("resourceId", name)
+            .with_member("resourceType", "repository"));
+        }
+        record.repository.external_connection = None;
+    }
+    Ok(json_body(&RepositoryOutput {
+        repository: describe(record, ctx.region),
+    }))
+}
+
+/// AssociateExternalConnection.
+pub fn associate_external_connection(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Result<Vec<u8>, ServiceError> {
+    change_connection(ctx, caller, request, true)
+}
+
+/// DisassociateExternalConnection.
+pub fn disassociate_external_connection(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Result<Vec<u8>, ServiceError> {
+    change_connection(ctx, caller, request, false)
+}

@@ -374,3 +374,117 @@ async fn a_reset_brings_back_the_fixtures_domains_and_repositories() {
         .await
         .assert_error(404, "ResourceNotFoundException");
 }
+
+#[tokio::test]
+async fn one_external_connection_per_repository() {
+    let service = service_at(t0());
+    let query = "domain=acme&repository=team&external-connection=public:npmjs";
+    let connected = op(
+        &service,
+        &admin(),
+        "AssociateExternalConnection",
+        query,
+        None,
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        connected["repository"]["externalConnections"],
+        json!([{"externalConnectionName": "public:npmjs", "packageFormat": "npm", "status": "Available"}])
+    );
+    op(
+        &service,
+        &admin(),
+        "AssociateExternalConnection",
+        "domain=acme&repository=team&external-connection=public:pypi",
+        None,
+    )
+    .await
+    .assert_error(409, "ConflictException");
+    op(
+        &service,
+        &admin(),
+        "AssociateExternalConnection",
+        "domain=acme&repository=releases&external-connection=public:nope",
+        None,
+    )
+    .await
+    .assert_error(400, "ValidationException");
+    let disconnected = op(
+        &service,
+        &admin(),
+        "DisassociateExternalConnection",
+        query,
+        None,
+    )
+    .await
+    .assert_ok();
+    assert_eq!(disconnected["repository"]["externalConnections"], json!([]));
+    op(
+        &service,
+        &admin(),
+        "DisassociateExternalConnection",
+        query,
+        None,
+    )
+    .await
+    .assert_error(404, "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn tags_are_set_replaced_listed_and_removed_by_arn() {
+    let service = service_at(t0());
+    let arn = "arn:aws:codeartifact:us-east-1:111122223333:repository/acme/releases";
+    let query = format!(
+        "resourceArn={}",
+        codeartifact_mock::sigv4::uri_encode(arn.as_bytes())
+    );
+    op(
+        &service,
+        &admin(),
+        "TagResource",
+        &query,
+        Some(json!({"tags": [{"key": "team", "value": "a"}, {"key": "env", "value": "ci"}]})),
+    )
+    .await
+    .assert_ok();
+    op(
+        &service,
+        &admin(),
+        "TagResource",
+        &query,
+        Some(json!({"tags": [{"key": "team", "value": "b"}]})),
+    )
+    .await
+    .assert_ok();
+    let listed = op(&service, &admin(), "ListTagsForResource", &query, None)
+        .await
+        .assert_ok();
+    assert_eq!(
+        listed["tags"],
+        json!([{"key": "team", "value": "b"}, {"key": "env", "value": "ci"}])
+    );
+    op(
+        &service,
+        &admin(),
+        "UntagResource",
+        &query,
+        Some(json!({"tagKeys": ["team"]})),
+    )
+    .await
+    .assert_ok();
+    let listed = op(&service, &admin(), "ListTagsForResource", &query, None)
+        .await
+        .assert_ok();
+    assert_eq!(listed["tags"], json!([{"key": "env", "value": "ci"}]));
+    // A domain's tags too; an ARN of another region or shape is a ValidationException.
+    let domain = "resourceArn=arn%3Aaws%3Acodeartifact%3Aus-east-1%3A111122223333%3Adomain%2Facme";
+    op(&service, &admin(), "ListTagsForResource", domain, None)
+        .await
+        .assert_ok();
+    let elsewhere =
+        "resourceArn=arn%3Aaws%3Acodeartifact%3Aeu-west-1%3A111122223333%3Adomain%2Facme";
+    op(&service, &admin(), "ListTagsForResource", elsewhere, None)
+        .await
+        .assert_error(400, "ValidationException");
+}

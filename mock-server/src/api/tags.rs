@@ -1,0 +1,148 @@
+//! TagResource, UntagResource, ListTagsForResource: tags of a domain or a repository, named
+//! by its ARN (`arn:aws:codeartifact:REGION:OWNER:domain/NAME`,
+//! `...:repository/DOMAIN/NAME`). A tag key is unique on a resource (tagging it again
+//! replaces its value); at most 50 tags per resource, as CodeArtifact allows.
+
+use serde::{Deserialize, Serialize};
+
+use super::get_repository_endpoint::repository_not_found;
+use super::{access, Context, Request};
+use crate::error::{ErrorCode, ServiceError, ValidationReason};
+use crate::identity::Identity;
+use crate::model::output::json_body;
+use crate::registry::{Registry, Tag};
+
+/// Most tags a resource may carry.
+const MAX_TAGS: usize = 50;
+
+/// A resource an ARN names.
+enum Resource {
+    Domain { owner: String, name: String },
+    Repository { owner: String, domain: String, name: String },
+}
+
+/// The resource of an ARN of the request's region.
+fn resource_of(arn: &str, region: &str) -> Result<Resource, ServiceError> {
+    let invalid = || {
+        ServiceError::validation(
+            ValidationReason::FieldValidationFailed,
+            format!("Invalid ARN '{arn}': expected arn:aws:codeartifact:{region}:ACCOUNT:domain/NAME or arn:aws:codeartifact:{region}:ACCOUNT:repository/DOMAIN/NAME"),
+        )
+    };
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [_, _, "codeartifact", arn_region, owner, path] = parts[..] else {
+        return Err(invalid());
+    };
+    if arn_region != region || !crate::fixture::is_account_id(owner) {
+        return Err(invalid());
+    }
+    match path.split('/').collect::<Vec<_>>()[..] {
+        ["domain", name] => Ok(Resource::Domain {
+            owner: owner.to_owned(),
+            name: name.to_owned(),
+        }),
+        ["repository", domain, name] => Ok(Resource::Repository {
+            owner: owner.to_owned(),
+            domain: domain.to_owned(),
+            name: name.to_owned(),
+        }),
+        _ => Err(invalid()),
+    }
+}
+
+/// The tags of the resource an ARN names, after the permission and the domain checks.
+fn tags_of<'r>(
+    registry: &'r mut Registry,
+    ctx: &Context<'_>,
+    caller: &Identity,
+    action: &str,
+    arn: &str,
+) -> Result<&'r mut Vec<Tag>, ServiceError> {
+    let resource = resource_of(arn, ctx.region)?;
+    access::require(caller, action, || arn.to_owned())?;
+    let (owner, domain) = match &resource {
+        Resource::Domain { owner, name } => (owner.clone(), name.clone()),
+        Resource::Repository { owner, domain, .. } => (owner.clone(), domain.clone()),
+    };
+    access::domain(registry, ctx, caller, action, &owner, &domain, || arn.to_owned())?;
+    match resource {
+        Resource::Domain { owner, name } => Ok(&mut registry
+            .domain_mut(&owner, &name, ctx.region)
+            .ok_or_else(|| ServiceError::domain_not_found(&name, &owner))?
+            .tags),
+        Resource::Repository {
+            owner,
+            domain,
+            name,
+        } => Ok(&mut registry
+            .repository_mut(&owner, &domain, &name, ctx.region)
+            .ok_or_else(|| repository_not_found(&name, &domain, &owner))?
+            .tags),
+    }
+}
+
+/// TagResource.
+pub fn tag(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Result<Vec<u8>, ServiceError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Input {
+        resource_arn: String,
+        tags: Vec<Tag>,
+    }
+    let input: Input = request.input(None)?.typed()?;
+    let mut registry = ctx.world.write();
+    let tags = tags_of(&mut registry, ctx, caller, "codeartifact:TagResource", &input.resource_arn)?;
+    let mut merged = tags.clone();
+    for tag in input.tags {
+        match merged.iter_mut().find(|t| t.key == tag.key) {
+            Some(existing) => existing.value = tag.value,
+            None => merged.push(tag),
+        }
+    }
+    if merged.len() > MAX_TAGS {
+        return Err(ServiceError::new(
+            ErrorCode::ServiceQuotaExceededException,
+            format!("A resource can have at most {MAX_TAGS} tags"),
+        ));
+    }
+    *tags = merged;
+    Ok(json_body(&serde_json::json!({})))
+}
+
+/// UntagResource.
+pub fn untag(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Result<Vec<u8>, ServiceError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Input {
+        resource_arn: String,
+        tag_keys: Vec<String>,
+    }
+    let input: Input = request.input(None)?.typed()?;
+    let mut registry = ctx.world.write();
+    let tags = tags_of(&mut registry, ctx, caller, "codeartifact:UntagResource", &input.resource_arn)?;
+    tags.retain(|t| !input.tag_keys.contains(&t.key));
+    Ok(json_body(&serde_json::json!({})))
+}
+
+/// ListTagsForResource.
+pub fn list(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Result<Vec<u8>, ServiceError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Input {
+        resource_arn: String,
+    }
+    #[derive(Serialize)]
+    struct Output {
+        tags: Vec<Tag>,
+    }
+    let input: Input = request.input(None)?.typed()?;
+    let mut registry = ctx.world.write();
+    let tags = tags_of(
+        &mut registry,
+        ctx,
+        caller,
+        "codeartifact:ListTagsForResource",
+        &input.resource_arn,
+    )?;
+    Ok(json_body(&Output { tags: tags.clone() }))
+}
