@@ -2,6 +2,7 @@
 
 use crate::fixture::DomainSpec;
 use crate::identity::Identity;
+use crate::policy::{Effect, Policy};
 
 /// A domain, as the fixture defines it.
 #[derive(Debug, Clone)]
@@ -13,6 +14,8 @@ pub struct Domain {
     /// The one region it exists in; `None` for every served region.
     pub region: Option<String>,
     allow_principals: Vec<String>,
+    /// Its permissions policy, when it has one.
+    pub policy: Option<Policy>,
 }
 
 impl Domain {
@@ -23,6 +26,7 @@ impl Domain {
             owner: owner.to_owned(),
             region,
             allow_principals: Vec::new(),
+            policy: None,
         }
     }
 
@@ -33,7 +37,14 @@ impl Domain {
             owner: spec.owner.clone(),
             region: spec.region.clone(),
             allow_principals: spec.allow_principals.clone(),
+            // Validated when the fixture was read.
+            policy: spec.policy.as_deref().and_then(|d| Policy::parse(d).ok()),
         }
+    }
+
+    /// The principals of other accounts its policy lets in.
+    pub fn allow_principals(&self) -> &[String] {
+        &self.allow_principals
     }
 
     /// Whether the domain exists in `region`.
@@ -41,13 +52,28 @@ impl Domain {
         self.region.as_deref().is_none_or(|r| r == region)
     }
 
-    /// Whether the domain's policy lets `caller` in. The owner's own principals need no policy.
-    pub fn admits(&self, caller: &Identity) -> bool {
-        caller.account == self.owner
-            || self
-                .allow_principals
-                .iter()
-                .any(|p| caller.matches_principal(p))
+    /// Whether a policy speaks for this domain (a permissions policy, or the fixture's
+    /// `allow_principals`).
+    pub fn has_policy(&self) -> bool {
+        self.policy.is_some() || !self.allow_principals.is_empty()
+    }
+
+    /// What the domain's policy says of `caller` doing `action` on `resource`: `Deny` if a
+    /// statement denies it, `Allow` if one allows it (`allow_principals` allows every
+    /// CodeArtifact action), else nothing.
+    pub fn decide(&self, caller: &Identity, action: &str, resource: &str) -> Option<Effect> {
+        let explicit = self
+            .policy
+            .as_ref()
+            .and_then(|p| p.decide(|principal| caller.is_named_by(principal), action, resource));
+        if explicit == Some(Effect::Deny) {
+            return explicit;
+        }
+        let listed = self
+            .allow_principals
+            .iter()
+            .any(|p| caller.matches_principal(p));
+        (explicit.is_some() || listed).then_some(Effect::Allow)
     }
 }
 

@@ -71,6 +71,8 @@ pub struct RepositorySpec {
     pub upstreams: Vec<String>,
     /// The external connection (`public:npmjs`, ...).
     pub external_connection: Option<String>,
+    /// The repository's permissions policy (IAM JSON), when it has one.
+    pub policy: Option<String>,
 }
 
 /// External connections CodeArtifact offers, with the package format of each (the API
@@ -102,6 +104,9 @@ pub struct DomainSpec {
     pub region: Option<String>,
     /// Other accounts or principal ARNs the domain policy lets in (`*` for anyone).
     pub allow_principals: Vec<String>,
+    /// The domain's permissions policy (IAM JSON), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
 }
 
 /// One `[[identities]]` entry.
@@ -226,6 +231,7 @@ struct RawRepository {
     #[serde(default)]
     upstreams: Vec<Spanned<String>>,
     external_connection: Option<Spanned<String>>,
+    policy: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -236,6 +242,7 @@ struct RawDomain {
     region: Option<Spanned<String>>,
     #[serde(default)]
     allow_principals: Vec<Spanned<String>>,
+    policy: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -354,6 +361,9 @@ impl Fixture {
             if !d.allow_principals.is_empty() {
                 entry.insert("allow_principals".into(), strings(&d.allow_principals));
             }
+            if let Some(policy) = &d.policy {
+                entry.insert("policy".into(), policy.clone().into());
+            }
             Value::Table(entry)
         });
         let identities = self.identities.iter().map(|i| {
@@ -398,6 +408,9 @@ impl Fixture {
             }
             if let Some(connection) = &r.external_connection {
                 entry.insert("external_connection".into(), connection.clone().into());
+            }
+            if let Some(policy) = &r.policy {
+                entry.insert("policy".into(), policy.clone().into());
             }
             Value::Table(entry)
         });
@@ -546,6 +559,7 @@ impl<E: Fn(Option<Range<usize>>, String) -> LoadError> Validator<'_, E> {
                 }
             }
             names.push((entry.name.clone(), entry.upstreams.clone()));
+            let policy = self.policy(entry.policy)?;
             specs.push(RepositorySpec {
                 domain: domain_name.clone(),
                 owner,
@@ -554,6 +568,7 @@ impl<E: Fn(Option<Range<usize>>, String) -> LoadError> Validator<'_, E> {
                 description: entry.description,
                 upstreams: entry.upstreams.iter().map(|u| u.get_ref().clone()).collect(),
                 external_connection: entry.external_connection.map(Spanned::into_inner),
+                policy,
             });
         }
         for (spec, (name, upstreams)) in specs.iter().zip(&names) {
@@ -609,6 +624,7 @@ impl<E: Fn(Option<Range<usize>>, String) -> LoadError> Validator<'_, E> {
                 return Err(self.at(principal, format!("invalid principal '{p}': expected a 12-digit account, an IAM or STS ARN, or \"*\"")));
             }
         }
+        let policy = self.policy(raw.policy)?;
         let spec = DomainSpec {
             name: raw.name.get_ref().clone(),
             owner: raw.owner.into_inner(),
@@ -618,8 +634,20 @@ impl<E: Fn(Option<Range<usize>>, String) -> LoadError> Validator<'_, E> {
                 .into_iter()
                 .map(Spanned::into_inner)
                 .collect(),
+            policy,
         };
         Ok((spec, raw.name))
+    }
+
+    /// A `policy` key, read as the API reads a permissions policy.
+    fn policy(&self, raw: Option<Spanned<String>>) -> Result<Option<String>, LoadError> {
+        let Some(raw) = raw else {
+            return Ok(None);
+        };
+        if let Err(problem) = crate::policy::Policy::parse(raw.get_ref()) {
+            return Err(self.at(&raw, format!("invalid policy: {problem}")));
+        }
+        Ok(Some(raw.into_inner()))
     }
 
     fn no_overlapping_domains(

@@ -85,6 +85,16 @@ impl Identity {
             || self.role_arn().is_some_and(|role| role == principal)
     }
 
+    /// Whether a resource policy's principal entry names this caller: what
+    /// [`Identity::matches_principal`] accepts, and the account's root ARN
+    /// (`arn:aws:iam::ACCOUNT:root`), which IAM reads as every principal of the account.
+    pub fn is_named_by(&self, principal: &str) -> bool {
+        let root = principal
+            .strip_prefix("arn:aws:iam::")
+            .and_then(|rest| rest.strip_suffix(":root"));
+        self.matches_principal(principal) || root == Some(self.account.as_str())
+    }
+
     /// `arn:aws:iam::ACCOUNT:role/NAME` for `arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`.
     fn role_arn(&self) -> Option<String> {
         let (prefix, resource) = self.arn.rsplit_once(':')?;

@@ -133,6 +133,8 @@ internal_modules! {
     repository,
     /// Where a request goes.
     router,
+    /// Resource policies.
+    policy,
     /// Scenario files.
     scenario,
     /// The service: state, pipeline, responses.

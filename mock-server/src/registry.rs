@@ -24,6 +24,8 @@ pub struct DomainRecord {
     pub encryption_key: Option<String>,
     /// Tags, in the order given.
     pub tags: Vec<Tag>,
+    /// How many times its permissions policy was set or deleted (the policy's revision).
+    pub policy_revision: u64,
 }
 
 /// A resource tag.
@@ -44,6 +46,8 @@ pub struct RepositoryRecord {
     pub created_at: SystemTime,
     /// Tags, in the order given.
     pub tags: Vec<Tag>,
+    /// How many times its permissions policy was set or deleted (the policy's revision).
+    pub policy_revision: u64,
 }
 
 /// The domains and repositories of one world, indexed by owner then name, so a lookup costs
@@ -68,6 +72,7 @@ impl Registry {
                 created_at: loaded_at,
                 encryption_key: None,
                 tags: Vec::new(),
+                policy_revision: u64::from(spec.policy.is_some()),
             });
         }
         for spec in &fixture.repositories {
@@ -75,6 +80,7 @@ impl Registry {
                 repository: Repository::from_spec(spec),
                 created_at: loaded_at,
                 tags: Vec::new(),
+                policy_revision: u64::from(spec.policy.is_some()),
             });
         }
         registry
@@ -111,6 +117,35 @@ impl Registry {
             (&a.domain.name, &a.domain.owner).cmp(&(&b.domain.name, &b.domain.owner))
         });
         domains
+    }
+
+    /// Every domain and every repository, each in the order they were added: what a fixture
+    /// of this registry would declare.
+    pub fn all(&self) -> (Vec<&DomainRecord>, Vec<&RepositoryRecord>) {
+        let mut domains: Vec<&DomainRecord> =
+            self.domains.values().flat_map(HashMap::values).flatten().collect();
+        domains.sort_by(|a, b| {
+            (&a.domain.owner, &a.domain.name, &a.domain.region)
+                .cmp(&(&b.domain.owner, &b.domain.name, &b.domain.region))
+        });
+        let mut repositories: Vec<&RepositoryRecord> = self
+            .repositories
+            .values()
+            .flat_map(HashMap::values)
+            .flatten()
+            .collect();
+        repositories.sort_by(|a, b| {
+            let key = |r: &RepositoryRecord| {
+                (
+                    r.repository.owner.clone(),
+                    r.repository.domain.clone(),
+                    r.repository.region.clone(),
+                    r.repository.name.clone(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        (domains, repositories)
     }
 
     /// Adds a domain (the caller has checked it does not exist).

@@ -1,6 +1,7 @@
 //! CodeArtifact repositories: where they exist, their upstreams and external connection.
 
 use crate::fixture::RepositorySpec;
+use crate::policy::Policy;
 
 /// A repository, as the fixture defines it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +20,8 @@ pub struct Repository {
     pub upstreams: Vec<String>,
     /// External connection (`public:npmjs`, ...).
     pub external_connection: Option<String>,
+    /// Its permissions policy, when it has one.
+    pub policy: Option<Policy>,
 }
 
 impl Repository {
@@ -32,6 +35,8 @@ impl Repository {
             description: spec.description.clone(),
             upstreams: spec.upstreams.clone(),
             external_connection: spec.external_connection.clone(),
+            // Validated when the fixture was read.
+            policy: spec.policy.as_deref().and_then(|d| Policy::parse(d).ok()),
         }
     }
 

@@ -5,7 +5,7 @@ use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
 use crate::directory::Directory;
-use crate::fixture::Fixture;
+use crate::fixture::{DomainSpec, Fixture, RepositorySpec};
 use crate::registry::Registry;
 
 /// The fixture being served, with its lookup tables.
@@ -44,3 +44,42 @@ impl World {
     }
 }
 
+impl World {
+    /// The world as it is now, as a fixture: the served regions and identities, and the
+    /// domains and repositories as operations left them (what `GET /_mock/state` exports).
+    /// Encryption keys and tags have no fixture key and are left out.
+    pub fn snapshot(&self) -> Fixture {
+        let registry = self.read();
+        let (domains, repositories) = registry.all();
+        // Upstreams first, so the fixture reads in an order a person would write.
+        let mut repositories: Vec<RepositorySpec> = repositories
+            .into_iter()
+            .map(|r| RepositorySpec {
+                domain: r.repository.domain.clone(),
+                owner: r.repository.owner.clone(),
+                name: r.repository.name.clone(),
+                region: r.repository.region.clone(),
+                description: r.repository.description.clone(),
+                upstreams: r.repository.upstreams.clone(),
+                external_connection: r.repository.external_connection.clone(),
+                policy: r.repository.policy.as_ref().map(|p| p.document.clone()),
+            })
+            .collect();
+        repositories.sort_by_key(|r| !r.upstreams.is_empty());
+        Fixture {
+            regions: self.fixture.regions.clone(),
+            domains: domains
+                .into_iter()
+                .map(|d| DomainSpec {
+                    name: d.domain.name.clone(),
+                    owner: d.domain.owner.clone(),
+                    region: d.domain.region.clone(),
+                    allow_principals: d.domain.allow_principals().to_vec(),
+                    policy: d.domain.policy.as_ref().map(|p| p.document.clone()),
+                })
+                .collect(),
+            identities: self.fixture.identities.clone(),
+            repositories,
+        }
+    }
+}

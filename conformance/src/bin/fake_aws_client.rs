@@ -76,6 +76,20 @@ const OPERATIONS: &[Operation] = &[
         ],
     },
     Operation {
+        cli_name: "create-domain",
+        name: "CreateDomain",
+        method: "POST",
+        path: "/v1/domain",
+        query: &[("--domain", "domain")],
+    },
+    Operation {
+        cli_name: "describe-domain",
+        name: "DescribeDomain",
+        method: "GET",
+        path: "/v1/domain",
+        query: &[("--domain", "domain"), ("--domain-owner", "domain-owner")],
+    },
+    Operation {
         cli_name: "describe-package",
         name: "DescribePackage",
         method: "GET",

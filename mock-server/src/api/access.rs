@@ -3,8 +3,10 @@
 //! everywhere (the texts AWS uses; see docs/fidelity.md).
 
 use super::Context;
-use crate::domain::domain_arn;
-use crate::registry::{DomainRecord, Registry};
+use super::get_repository_endpoint::repository_not_found;
+use crate::domain::{domain_arn, Domain};
+use crate::policy::{Effect, Policy};
+use crate::registry::{DomainRecord, Registry, RepositoryRecord};
 use crate::error::{ErrorCode, ServiceError};
 use crate::identity::Identity;
 
@@ -23,9 +25,9 @@ pub fn require(caller: &Identity, action: &str, resource: impl FnOnce() -> Strin
     ))
 }
 
-/// The domain `name` of `owner` in the request's region, once the domain's policy admits
-/// the caller for `action`: 404 when it does not exist there, 403 naming `resource` when its
-/// policy keeps the caller out.
+/// The domain `name` of `owner` in the request's region, once its policy lets the caller do
+/// `action` on `resource`: 404 when it does not exist there, 403 when its policy denies the
+/// caller explicitly, or when the caller is of another account and no policy allows it.
 pub fn domain<'r>(
     registry: &'r Registry,
     ctx: &Context<'_>,
@@ -33,22 +35,94 @@ pub fn domain<'r>(
     action: &str,
     owner: &str,
     name: &str,
-    resource: impl FnOnce() -> String,
+    resource: impl Fn() -> String,
 ) -> Result<&'r DomainRecord, ServiceError> {
-    let domain = registry
+    let record = registry
         .domain(owner, name, ctx.region)
         .ok_or_else(|| ServiceError::domain_not_found(name, owner))?;
-    if !domain.domain.admits(caller) {
-        return Err(ServiceError::new(
-            ErrorCode::AccessDeniedException,
-            format!(
-                "User: {} is not authorized to perform: {action} on resource: {}",
-                caller.arn,
-                resource()
-            ),
+    judge(caller, action, owner, &record.domain, None, &resource)?;
+    Ok(record)
+}
+
+/// The repository `name` of domain `domain` (of `owner`), once the domain's and the
+/// repository's policies let the caller do `action` on `resource`: 404 for a domain or a
+/// repository that does not exist, 403 as for [`domain`].
+#[allow(clippy::too_many_arguments)]
+pub fn repository<'r>(
+    registry: &'r Registry,
+    ctx: &Context<'_>,
+    caller: &Identity,
+    action: &str,
+    owner: &str,
+    domain: &str,
+    name: &str,
+    resource: impl Fn() -> String,
+) -> Result<&'r RepositoryRecord, ServiceError> {
+    let domain_record = registry
+        .domain(owner, domain, ctx.region)
+        .ok_or_else(|| ServiceError::domain_not_found(domain, owner))?;
+    let record = registry
+        .repository(owner, domain, name, ctx.region)
+        .ok_or_else(|| repository_not_found(name, domain, owner));
+    // The domain's word first: another account learns nothing of a domain it may not see.
+    judge(
+        caller,
+        action,
+        owner,
+        &domain_record.domain,
+        record.as_ref().ok().and_then(|r| r.repository.policy.as_ref()),
+        &resource,
+    )?;
+    record
+}
+
+/// The verdict of the policies on a caller: an explicit `Deny` in any refuses; a caller of
+/// the owning account needs nothing more (its identity's permission was checked); one of
+/// another account needs an `Allow`. Policies are read only when there are any, so the
+/// common case builds no ARN.
+fn judge(
+    caller: &Identity,
+    action: &str,
+    owner: &str,
+    domain: &Domain,
+    repository_policy: Option<&Policy>,
+    resource: &dyn Fn() -> String,
+) -> Result<(), ServiceError> {
+    let same_account = caller.account == owner;
+    if !domain.has_policy() && repository_policy.is_none() {
+        return if same_account {
+            Ok(())
+        } else {
+            Err(not_authorized(caller, action, &resource(), ""))
+        };
+    }
+    let on = resource();
+    let decisions = [
+        domain.decide(caller, action, &on),
+        repository_policy.and_then(|p| p.decide(|principal| caller.is_named_by(principal), action, &on)),
+    ];
+    if decisions.contains(&Some(Effect::Deny)) {
+        return Err(not_authorized(
+            caller,
+            action,
+            &on,
+            " with an explicit deny in a resource-based policy",
         ));
     }
-    Ok(domain)
+    if same_account || decisions.contains(&Some(Effect::Allow)) {
+        return Ok(());
+    }
+    Err(not_authorized(caller, action, &on, ""))
+}
+
+fn not_authorized(caller: &Identity, action: &str, resource: &str, why: &str) -> ServiceError {
+    ServiceError::new(
+        ErrorCode::AccessDeniedException,
+        format!(
+            "User: {} is not authorized to perform: {action} on resource: {resource}{why}",
+            caller.arn
+        ),
+    )
 }
 
 /// The domain's ARN in the request's region.

@@ -126,6 +126,7 @@ pub fn create(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Re
         created_at: ctx.now,
         encryption_key: input.encryption_key,
         tags: input.tags,
+        policy_revision: 0,
     };
     registry.add_domain(record.clone());
     Ok(json_body(&DomainOutput {

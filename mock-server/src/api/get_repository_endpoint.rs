@@ -46,11 +46,17 @@ pub fn handle_request(
     let resource = || repository_arn(ctx.region, owner, &input.domain, &input.repository);
     access::require(caller, ACTION, resource)?;
     let registry = ctx.world.read();
-    access::domain(&registry, ctx, caller, ACTION, owner, &input.domain, resource)?;
-    let repository = &registry
-        .repository(owner, &input.domain, &input.repository, ctx.region)
-        .ok_or_else(|| repository_not_found(&input.repository, &input.domain, owner))?
-        .repository;
+    let repository = &access::repository(
+        &registry,
+        ctx,
+        caller,
+        ACTION,
+        owner,
+        &input.domain,
+        &input.repository,
+        resource,
+    )?
+    .repository;
     let path = endpoint_path(
         &repository.domain,
         &repository.owner,

@@ -11,6 +11,7 @@ pub mod access;
 pub mod domains;
 pub mod get_authorization_token;
 pub mod get_repository_endpoint;
+pub mod policies;
 pub mod repositories;
 pub mod tags;
 
@@ -208,6 +209,30 @@ pub static HANDLERS: &[Handler] = &[
     Handler {
         name: "ListTagsForResource",
         handle: tags::list,
+    },
+    Handler {
+        name: "PutDomainPermissionsPolicy",
+        handle: policies::put_domain,
+    },
+    Handler {
+        name: "GetDomainPermissionsPolicy",
+        handle: policies::get_domain,
+    },
+    Handler {
+        name: "DeleteDomainPermissionsPolicy",
+        handle: policies::delete_domain,
+    },
+    Handler {
+        name: "PutRepositoryPermissionsPolicy",
+        handle: policies::put_repository,
+    },
+    Handler {
+        name: "GetRepositoryPermissionsPolicy",
+        handle: policies::get_repository,
+    },
+    Handler {
+        name: "DeleteRepositoryPermissionsPolicy",
+        handle: policies::delete_repository,
     },
 ];
 

@@ -232,9 +232,11 @@ pub fn create(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Re
             description: input.description,
             upstreams,
             external_connection: None,
+            policy: None,
         },
         created_at: ctx.now,
         tags: input.tags,
+        policy_revision: 0,
     };
     let description = describe(&record, ctx.region);
     registry.add_repository(record);
@@ -251,10 +253,16 @@ pub fn describe_repository(ctx: &Context<'_>, caller: &Identity, request: &Reque
     let resource = || repository_arn(ctx.region, owner, &input.domain, &input.repository);
     access::require(caller, ACTION, resource)?;
     let registry = ctx.world.read();
-    access::domain(&registry, ctx, caller, ACTION, owner, &input.domain, resource)?;
-    let record = registry
-        .repository(owner, &input.domain, &input.repository, ctx.region)
-        .ok_or_else(|| repository_not_found(&input.repository, &input.domain, owner))?;
+    let record = access::repository(
+        &registry,
+        ctx,
+        caller,
+        ACTION,
+        owner,
+        &input.domain,
+        &input.repository,
+        resource,
+    )?;
     Ok(json_body(&RepositoryOutput {
         repository: describe(record, ctx.region),
     }))
@@ -277,13 +285,16 @@ pub fn update(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Re
     let resource = || repository_arn(ctx.region, owner, &input.domain, &input.repository);
     access::require(caller, ACTION, resource)?;
     let mut registry = ctx.world.write();
-    access::domain(&registry, ctx, caller, ACTION, owner, &input.domain, resource)?;
-    if registry
-        .repository(owner, &input.domain, &input.repository, ctx.region)
-        .is_none()
-    {
-        return Err(repository_not_found(&input.repository, &input.domain, owner));
-    }
+    access::repository(
+        &registry,
+        ctx,
+        caller,
+        ACTION,
+        owner,
+        &input.domain,
+        &input.repository,
+        resource,
+    )?;
     let upstreams = match &input.upstreams {
         Some(upstreams) => Some(checked_upstreams(
             &registry,
@@ -387,11 +398,17 @@ pub fn delete(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Re
     let resource = || repository_arn(ctx.region, owner, &input.domain, &input.repository);
     access::require(caller, ACTION, resource)?;
     let mut registry = ctx.world.write();
-    access::domain(&registry, ctx, caller, ACTION, owner, &input.domain, resource)?;
-    let record = registry
-        .repository(owner, &input.domain, &input.repository, ctx.region)
-        .ok_or_else(|| repository_not_found(&input.repository, &input.domain, owner))?
-        .clone();
+    let record = access::repository(
+        &registry,
+        ctx,
+        caller,
+        ACTION,
+        owner,
+        &input.domain,
+        &input.repository,
+        resource,
+    )?
+    .clone();
     let downstream = registry
         .repositories_of(owner, &input.domain, ctx.region)
         .into_iter()
@@ -442,7 +459,16 @@ fn change_connection(
     let resource = || repository_arn(ctx.region, owner, &input.domain, &input.repository);
     access::require(caller, action, resource)?;
     let mut registry = ctx.world.write();
-    access::domain(&registry, ctx, caller, action, owner, &input.domain, resource)?;
+    access::repository(
+        &registry,
+        ctx,
+        caller,
+        action,
+        owner,
+        &input.domain,
+        &input.repository,
+        resource,
+    )?;
     let record = registry
         .repository_mut(owner, &input.domain, &input.repository, ctx.region)
         .ok_or_else(|| repository_not_found(&input.repository, &input.domain, owner))?;

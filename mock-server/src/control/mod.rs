@@ -10,6 +10,7 @@
 //! | `GET`/`POST`/`DELETE /_mock/faults` | list / add / clear fault rules |
 //! | `GET`/`PUT /_mock/clock` | show / set the server clock |
 //! | `POST /_mock/scenario` | play a scenario file (TOML) |
+//! | `GET /_mock/state` | the world as it is now, as a fixture file (TOML) |
 
 use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
@@ -44,6 +45,9 @@ pub(crate) fn handle(service: &MockService, request: Request<Bytes>) -> Response
     }
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().trim_end_matches('/');
+    if parts.method == Method::GET && path == "/_mock/state" {
+        return state(service);
+    }
     let result = match (&parts.method, path) {
         (&Method::GET, "/_mock/health") => Ok(json!({"status": "ok"})),
         (&Method::POST, "/_mock/reset") => {
@@ -71,7 +75,7 @@ pub(crate) fn handle(service: &MockService, request: Request<Bytes>) -> Response
         (
             _,
             "/_mock/health" | "/_mock/reset" | "/_mock/config" | "/_mock/requests"
-            | "/_mock/faults" | "/_mock/clock" | "/_mock/scenario",
+            | "/_mock/faults" | "/_mock/clock" | "/_mock/scenario" | "/_mock/state",
         ) => Err((
             StatusCode::METHOD_NOT_ALLOWED,
             format!("{} is not allowed on {path}", parts.method),
@@ -88,6 +92,23 @@ pub(crate) fn handle(service: &MockService, request: Request<Bytes>) -> Response
 }
 
 type ControlResult = Result<Value, (StatusCode, String)>;
+
+/// `GET /_mock/state`: the world as it is now, as a fixture file `--config` accepts, secrets
+/// included (it is the user's own test fixture; the admin token guards it like every call).
+fn state(service: &MockService) -> Response<MockBody> {
+    let document = service.world().snapshot().to_document();
+    match toml::to_string(&document) {
+        Ok(text) => Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, "application/toml")
+            .body(MockBody::full(text))
+            .unwrap_or_else(|_| Response::new(MockBody::full(Bytes::new()))),
+        Err(error) => reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"message": format!("the state cannot be written as TOML: {error}")}),
+        ),
+    }
+}
 
 fn bad_request(message: impl std::fmt::Display) -> (StatusCode, String) {
     (StatusCode::BAD_REQUEST, message.to_string())

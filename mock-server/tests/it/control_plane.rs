@@ -488,3 +488,292 @@ async fn tags_are_set_replaced_listed_and_removed_by_arn() {
         .await
         .assert_error(400, "ValidationException");
 }
+
+#[tokio::test]
+async fn the_state_exports_as_a_fixture_that_serves_the_same_world() {
+    let service = service_at(t0());
+    op(&service, &admin(), "CreateDomain", "domain=built", None)
+        .await
+        .assert_ok();
+    op(
+        &service,
+        &admin(),
+        "CreateRepository",
+        "domain=built&repository=base",
+        None,
+    )
+    .await
+    .assert_ok();
+    op(
+        &service,
+        &admin(),
+        "CreateRepository",
+        "domain=built&repository=app",
+        Some(json!({"description": "ours", "upstreams": [{"repositoryName": "base"}]})),
+    )
+    .await
+    .assert_ok();
+    op(
+        &service,
+        &admin(),
+        "DeleteRepository",
+        "domain=acme&repository=team",
+        None,
+    )
+    .await
+    .assert_ok();
+    let answer = control(&service, "GET", "/_mock/state", "").await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.header("content-type"), Some("application/toml"));
+    let text = String::from_utf8(answer.body.to_vec()).unwrap();
+    let fixture =
+        codeartifact_mock::Fixture::parse(&text, "state").unwrap_or_else(|e| panic!("{e}\n{text}"));
+    // Identities keep their keys: it is the user's own test fixture.
+    assert!(text.contains("session/secret/EXAMPLEKEY"));
+    // A mock started from it serves the same world.
+    let again = codeartifact_mock::MockService::with_clock(
+        &fixture,
+        codeartifact_mock::ServiceConfig::default(),
+        codeartifact_mock::clock::Clock::new(codeartifact_mock::ClockMode::Frozen(t0())),
+    );
+    let app = op(
+        &again,
+        &admin(),
+        "DescribeRepository",
+        "domain=built&repository=app",
+        None,
+    )
+    .await
+    .assert_ok();
+    assert_eq!(app["repository"]["description"], "ours");
+    assert_eq!(
+        app["repository"]["upstreams"],
+        json!([{"repositoryName": "base"}])
+    );
+    op(
+        &again,
+        &admin(),
+        "DescribeRepository",
+        "domain=acme&repository=team",
+        None,
+    )
+    .await
+    .assert_error(404, "ResourceNotFoundException");
+    op(
+        &again,
+        &admin(),
+        "DescribeRepository",
+        "domain=acme&repository=releases",
+        None,
+    )
+    .await
+    .assert_ok();
+}
+
+fn admits(principal: &str, action: &str) -> String {
+    json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": action, "Resource": "*"}
+    ]})
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_domain_policy_admits_another_account_until_it_is_deleted() {
+    let service = service_at(t0());
+    let describe = "domain=acme&domain-owner=111122223333";
+    op(&service, &outsider(), "DescribeDomain", describe, None)
+        .await
+        .assert_error(403, "AccessDeniedException");
+    let document = admits("999999999999", "codeartifact:*");
+    let put = op(
+        &service,
+        &admin(),
+        "PutDomainPermissionsPolicy",
+        "",
+        Some(json!({"domain": "acme", "policyDocument": document})),
+    )
+    .await
+    .assert_ok();
+    assert_eq!(put["policy"]["revision"], "1");
+    assert_eq!(
+        put["policy"]["resourceArn"],
+        "arn:aws:codeartifact:us-east-1:111122223333:domain/acme"
+    );
+    let got = op(
+        &service,
+        &admin(),
+        "GetDomainPermissionsPolicy",
+        "domain=acme",
+        None,
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        got["policy"]["document"],
+        document.as_str(),
+        "returned verbatim"
+    );
+    // Now the other account is in: the domain, a repository's endpoint, a token.
+    op(&service, &outsider(), "DescribeDomain", describe, None)
+        .await
+        .assert_ok();
+    op(
+        &service,
+        &outsider(),
+        "GetRepositoryEndpoint",
+        "domain=acme&domain-owner=111122223333&repository=releases&format=pypi",
+        None,
+    )
+    .await
+    .assert_ok();
+    op(
+        &service,
+        &outsider(),
+        "GetAuthorizationToken",
+        describe,
+        None,
+    )
+    .await
+    .assert_ok();
+    // Optimistic locking: a stale revision is a conflict.
+    op(
+        &service,
+        &admin(),
+        "PutDomainPermissionsPolicy",
+        "",
+        Some(json!({"domain": "acme", "policyDocument": document, "policyRevision": "7"})),
+    )
+    .await
+    .assert_error(409, "ConflictException");
+    let deleted = op(
+        &service,
+        &admin(),
+        "DeleteDomainPermissionsPolicy",
+        "domain=acme&policy-revision=1",
+        None,
+    )
+    .await
+    .assert_ok();
+    assert_eq!(deleted["policy"]["revision"], "2");
+    op(&service, &outsider(), "DescribeDomain", describe, None)
+        .await
+        .assert_error(403, "AccessDeniedException");
+    op(
+        &service,
+        &admin(),
+        "GetDomainPermissionsPolicy",
+        "domain=acme",
+        None,
+    )
+    .await
+    .assert_error(404, "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn an_explicit_deny_wins_even_in_the_owners_account() {
+    let service = service_at(t0());
+    let deny = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::111122223333:role/builder"}, "Action": "codeartifact:Delete*", "Resource": "*"}
+    ]})
+    .to_string();
+    op(
+        &service,
+        &admin(),
+        "PutRepositoryPermissionsPolicy",
+        "domain=acme&repository=team",
+        Some(json!({"policyDocument": deny})),
+    )
+    .await
+    .assert_ok();
+    let answer = op(
+        &service,
+        &admin(),
+        "DeleteRepository",
+        "domain=acme&repository=team",
+        None,
+    )
+    .await;
+    answer.assert_error(403, "AccessDeniedException");
+    assert_eq!(
+        answer.message(),
+        "User: arn:aws:sts::111122223333:assumed-role/builder/job-1 is not authorized to perform: codeartifact:DeleteRepository on resource: arn:aws:codeartifact:us-east-1:111122223333:repository/acme/team with an explicit deny in a resource-based policy"
+    );
+    // Other actions, and other repositories, are untouched.
+    op(
+        &service,
+        &admin(),
+        "DescribeRepository",
+        "domain=acme&repository=team",
+        None,
+    )
+    .await
+    .assert_ok();
+    let got = op(
+        &service,
+        &admin(),
+        "GetRepositoryPermissionsPolicy",
+        "domain=acme&repository=team",
+        None,
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        got["policy"]["resourceArn"],
+        "arn:aws:codeartifact:us-east-1:111122223333:repository/acme/team"
+    );
+}
+
+#[tokio::test]
+async fn a_repository_policy_admits_another_account_to_that_repository_only() {
+    let service = service_at(t0());
+    op(
+        &service,
+        &admin(),
+        "PutRepositoryPermissionsPolicy",
+        "domain=acme&repository=releases",
+        Some(json!({"policyDocument": admits("arn:aws:iam::999999999999:root", "codeartifact:Describe*")})),
+    )
+    .await
+    .assert_ok();
+    op(
+        &service,
+        &outsider(),
+        "DescribeRepository",
+        "domain=acme&domain-owner=111122223333&repository=releases",
+        None,
+    )
+    .await
+    .assert_ok();
+    op(
+        &service,
+        &outsider(),
+        "DescribeRepository",
+        "domain=acme&domain-owner=111122223333&repository=team",
+        None,
+    )
+    .await
+    .assert_error(403, "AccessDeniedException");
+}
+
+#[tokio::test]
+async fn policies_the_mock_would_not_enforce_are_refused() {
+    let service = service_at(t0());
+    let with_condition =
+        json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-123"}}}]})
+        .to_string();
+    let answer = op(
+        &service,
+        &admin(),
+        "PutDomainPermissionsPolicy",
+        "",
+        Some(json!({"domain": "acme", "policyDocument": with_condition})),
+    )
+    .await;
+    answer.assert_error(400, "ValidationException");
+    assert!(
+        answer.message().contains("Condition is not supported"),
+        "{}",
+        answer.message()
+    );
+}
