@@ -61,12 +61,25 @@ impl Drop for Home {
     }
 }
 
-/// `aws --endpoint-url URL codeartifact login ARGS` as the fixture's session identity.
-fn login(cli: &Cli, url: &str, home: &Home, args: &[&str]) -> Output {
+/// Who runs a command: access key id, secret, session token.
+type Who = (&'static str, &'static str, Option<&'static str>);
+
+/// The fixture's session identity of account 111122223333, allowed everything.
+const BUILDER: Who = (
+    "ASIASESSIONEXAMPLE01",
+    "session/secret/EXAMPLEKEY",
+    Some("session-token-EXAMPLE-1"),
+);
+
+/// The fixture's identity of account 999999999999, allowed everything in its own account.
+const OUTSIDER: Who = ("AKIAOUTSIDEREXAMPLE1", "outsider/secret/EXAMPLEKEY", None);
+
+/// `aws --endpoint-url URL codeartifact ARGS` as `who`, in `home`.
+fn aws(cli: &Cli, url: &str, home: &Home, who: Who, args: &[&str]) -> Output {
     let mut command = Command::new(&cli.program);
     command
         .args(&cli.args)
-        .args(["--endpoint-url", url, "codeartifact", "login"])
+        .args(["--endpoint-url", url, "codeartifact"])
         .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -76,28 +89,43 @@ fn login(cli: &Cli, url: &str, home: &Home, args: &[&str]) -> Output {
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_PAGER", "")
-        .env("AWS_ACCESS_KEY_ID", "ASIASESSIONEXAMPLE01")
-        .env("AWS_SECRET_ACCESS_KEY", "session/secret/EXAMPLEKEY")
-        .env("AWS_SESSION_TOKEN", "session-token-EXAMPLE-1")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("AWS_ACCESS_KEY_ID", who.0)
+        .env("AWS_SECRET_ACCESS_KEY", who.1)
         .env("AWS_DEFAULT_REGION", "us-east-1")
         .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
         .env("npm_config_update_notifier", "false");
+    if let Some(token) = who.2 {
+        command.env("AWS_SESSION_TOKEN", token);
+    }
     for name in ["PYENV_ROOT", "PYENV_VERSION", "LANG"] {
         if let Ok(value) = std::env::var(name) {
             command.env(name, value);
         }
     }
-    let output = command
+    command
         .output()
-        .unwrap_or_else(|e| panic!("{}: cannot run: {e}", cli.name));
+        .unwrap_or_else(|e| panic!("{}: cannot run: {e}", cli.name))
+}
+
+/// `aws aws ... ARGS` that must succeed: its output.
+fn aws_ok(cli: &Cli, url: &str, home: &Home, who: Who, args: &[&str]) -> Output {
+    let output = aws(cli, url, home, who, args);
     assert!(
         output.status.success(),
-        "{} login {args:?}: {}{}",
+        "{} {args:?}: {}{}",
         cli.name,
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
     output
+}
+
+/// `aws --endpoint-url URL codeartifact login ARGS` as the fixture's session identity.
+fn login(cli: &Cli, url: &str, home: &Home, args: &[&str]) -> Output {
+    let mut all = vec!["login"];
+    all.extend_from_slice(args);
+    aws_ok(cli, url, home, BUILDER, &all)
 }
 
 fn stdout(output: &Output) -> String {
@@ -346,4 +374,188 @@ fn dry_runs_print_what_each_tool_would_be_told() {
         )),
         "{swift}"
     );
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(output)))
+}
+
+#[test]
+#[ignore = "needs the real clients: `just test` prepares and runs them"]
+fn a_script_of_aws_cli_calls_builds_a_domain_that_another_account_logs_in_to() {
+    let server = MockProcess::start(&["--config", fixture_path().to_str().unwrap()]);
+    for cli in clis() {
+        let home = Home::new("script");
+        let url = server.url.as_str();
+        let domain = format!("scripted-{}", cli.name);
+        let run = |who, args: &[&str]| aws_ok(&cli, url, &home, who, args);
+        let created = json(&run(BUILDER, &["create-domain", "--domain", &domain]));
+        assert_eq!(created["domain"]["status"], "Active", "{}", cli.name);
+        let base = json(&run(
+            BUILDER,
+            &[
+                "create-repository",
+                "--domain",
+                &domain,
+                "--repository",
+                "base",
+                "--description",
+                "the base",
+            ],
+        ));
+        assert_eq!(base["repository"]["description"], "the base");
+        run(
+            BUILDER,
+            &[
+                "associate-external-connection",
+                "--domain",
+                &domain,
+                "--repository",
+                "base",
+                "--external-connection",
+                "public:pypi",
+            ],
+        );
+        let app = json(&run(
+            BUILDER,
+            &[
+                "create-repository",
+                "--domain",
+                &domain,
+                "--repository",
+                "app",
+                "--upstreams",
+                "repositoryName=base",
+            ],
+        ));
+        assert_eq!(
+            app["repository"]["upstreams"][0]["repositoryName"], "base",
+            "{}",
+            cli.name
+        );
+        let described = json(&run(
+            BUILDER,
+            &[
+                "describe-repository",
+                "--domain",
+                &domain,
+                "--repository",
+                "base",
+            ],
+        ));
+        assert_eq!(
+            described["repository"]["externalConnections"][0]["packageFormat"],
+            "pypi"
+        );
+        // Deleting in the wrong order is a ConflictException.
+        let refused = aws(
+            &cli,
+            url,
+            &home,
+            BUILDER,
+            &["delete-domain", "--domain", &domain],
+        );
+        assert!(!refused.status.success());
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains("(ConflictException)"),
+            "{}",
+            cli.name
+        );
+        // A domain policy admits the second account, which then logs pip and npm in.
+        let policy = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "999999999999"}, "Action": ["codeartifact:GetAuthorizationToken", "codeartifact:GetRepositoryEndpoint", "codeartifact:ReadFromRepository"], "Resource": "*"}]}"#;
+        run(
+            BUILDER,
+            &[
+                "put-domain-permissions-policy",
+                "--domain",
+                &domain,
+                "--policy-document",
+                policy,
+            ],
+        );
+        let before = aws(
+            &cli,
+            url,
+            &home,
+            OUTSIDER,
+            &[
+                "describe-domain",
+                "--domain",
+                &domain,
+                "--domain-owner",
+                "111122223333",
+            ],
+        );
+        assert!(
+            String::from_utf8_lossy(&before.stderr).contains("(AccessDeniedException)"),
+            "{}: the policy allows no DescribeDomain",
+            cli.name
+        );
+        let token = json(&run(
+            OUTSIDER,
+            &[
+                "get-authorization-token",
+                "--domain",
+                &domain,
+                "--domain-owner",
+                "111122223333",
+            ],
+        ));
+        assert!(token["authorizationToken"]
+            .as_str()
+            .unwrap()
+            .starts_with("eyJ2ZXIiOjEsImlzdSI6"));
+        for tool in ["pip", "npm"] {
+            let printed = stdout(&run(
+                OUTSIDER,
+                &[
+                    "login",
+                    "--tool",
+                    tool,
+                    "--domain",
+                    &domain,
+                    "--domain-owner",
+                    "111122223333",
+                    "--repository",
+                    "app",
+                ],
+            ));
+            let format = if tool == "pip" { "pypi" } else { "npm" };
+            assert!(
+                printed.contains(&format!(
+                    "{url}/d/{domain}-111122223333/us-east-1/{format}/app/"
+                )),
+                "{}: {printed}",
+                cli.name
+            );
+        }
+        let npmrc = home.read(".npmrc");
+        let token = npmrc
+            .lines()
+            .find_map(|l| l.split_once(":_authToken=").map(|(_, t)| t.to_owned()))
+            .unwrap();
+        let path = format!("/d/{domain}-111122223333/us-east-1/npm/app/left-pad");
+        assert_eq!(
+            endpoint_status(url, &path, Some(format!("Bearer {token}"))),
+            501,
+            "{}",
+            cli.name
+        );
+        // Deleting in the right order works.
+        for repository in ["app", "base"] {
+            run(
+                BUILDER,
+                &[
+                    "delete-repository",
+                    "--domain",
+                    &domain,
+                    "--repository",
+                    repository,
+                ],
+            );
+        }
+        let deleted = json(&run(BUILDER, &["delete-domain", "--domain", &domain]));
+        assert_eq!(deleted["domain"]["status"], "Deleted", "{}", cli.name);
+    }
 }
