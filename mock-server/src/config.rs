@@ -113,6 +113,16 @@ pub struct Options {
     #[arg(long, env = "CODEARTIFACT_MOCK_JOURNAL_CAPACITY", default_value_t = DEFAULT_CAPACITY)]
     pub journal_capacity: usize,
 
+    /// Requests whose Host is DOMAIN-OWNER.d.codeartifact.REGION.SUFFIX go to that
+    /// repository endpoint (map such names to the mock, e.g. in /etc/hosts).
+    #[arg(
+        long,
+        value_name = "SUFFIX",
+        env = "CODEARTIFACT_MOCK_REPOSITORY_HOST_SUFFIX",
+        default_value = crate::service::DEFAULT_REPOSITORY_HOST_SUFFIX
+    )]
+    pub repository_host_suffix: String,
+
     /// Threads serving connections; each connection stays on one [default: one per core].
     #[arg(long, value_name = "N", env = "CODEARTIFACT_MOCK_WORKERS",
           value_parser = clap::value_parser!(u16).range(1..))]
@@ -195,6 +205,7 @@ impl Options {
             control_enabled: self.control_access() == ControlAccess::Enabled,
             admin_token: self.admin_token.clone().map(SecretKey::new),
             journal_capacity: self.journal_capacity,
+            repository_host_suffix: self.repository_host_suffix.clone(),
         }
     }
 }

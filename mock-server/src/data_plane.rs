@@ -23,7 +23,15 @@ use crate::service::MockService;
 
 /// Answers a request to a repository endpoint.
 pub fn serve(service: &MockService, request: &Request<Bytes>) -> Response<MockBody> {
-    let Some(endpoint) = Endpoint::parse(request.uri().path()) else {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let suffix = &service.config().repository_host_suffix;
+    let path = request.uri().path();
+    let Some(endpoint) = Endpoint::parse(path).or_else(|| Endpoint::from_host(host, path, suffix))
+    else {
         return plain(StatusCode::NOT_FOUND, "Not a repository endpoint: expected /d/DOMAIN-OWNER/REGION/FORMAT/REPOSITORY/", None);
     };
     let now = service.clock().now();

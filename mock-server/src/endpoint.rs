@@ -69,6 +69,39 @@ impl<'a> Endpoint<'a> {
         })
     }
 
+    /// The endpoint a request names by its `Host`, in the real endpoint's shape
+    /// (`DOMAIN-OWNER.d.codeartifact.REGION.SUFFIX[:PORT]`, the path then `/FORMAT/REPO/...`),
+    /// for users who map such names to the mock.
+    pub fn from_host(host: &'a str, path: &'a str, suffix: &str) -> Option<Self> {
+        let name = host.rsplit_once(':').map_or(host, |(name, port)| {
+            if port.bytes().all(|b| b.is_ascii_digit()) {
+                name
+            } else {
+                host
+            }
+        });
+        let rest = name.strip_suffix(suffix)?.strip_suffix('.')?;
+        let (label, region) = rest.split_once(".d.codeartifact.")?;
+        let (domain, owner) = label.rsplit_once('-')?;
+        let mut parts = path.strip_prefix('/')?.splitn(3, '/');
+        let (format, repository) = (parts.next()?, parts.next()?);
+        let valid = owner.len() == 12
+            && owner.bytes().all(|b| b.is_ascii_digit())
+            && !domain.is_empty()
+            && !region.is_empty()
+            && !region.contains('.')
+            && !format.is_empty()
+            && !repository.is_empty();
+        valid.then(|| Self {
+            domain,
+            owner,
+            region,
+            format,
+            repository,
+            rest: parts.next().unwrap_or(""),
+        })
+    }
+
     /// `DOMAIN/REPO`, the realm of the challenge.
     pub fn realm(&self) -> String {
         format!("{}/{}", self.domain, self.repository)
@@ -92,5 +125,17 @@ mod tests {
         assert!(Endpoint::parse("/d/nodash/us-east-1/npm/r/").is_none());
         assert!(Endpoint::parse("/d/a-12/us-east-1/npm/r/").is_none());
         assert!(Endpoint::parse("/v1/authorization-token").is_none());
+        let by_name = Endpoint::from_host(
+            "acme-111122223333.d.codeartifact.us-east-1.localhost:8080",
+            "/npm/team/left-pad",
+            "localhost",
+        )
+        .unwrap();
+        assert_eq!(
+            (by_name.domain, by_name.owner, by_name.region, by_name.format, by_name.repository, by_name.rest),
+            ("acme", "111122223333", "us-east-1", "npm", "team", "left-pad")
+        );
+        assert!(Endpoint::from_host("127.0.0.1:8080", "/npm/team/", "localhost").is_none());
+        assert!(Endpoint::from_host("acme-111122223333.d.codeartifact.us-east-1.example.com", "/npm/team/", "localhost").is_none());
     }
 }

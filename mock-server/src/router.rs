@@ -7,6 +7,7 @@
 use bytes::Bytes;
 use http::Request;
 
+use crate::endpoint::Endpoint;
 use crate::service::{MockService, Reply, CONTROL_PREFIX};
 
 /// Largest body of an AWS API request (every input of CodeArtifact's API but an asset
@@ -28,15 +29,30 @@ pub enum Route {
 }
 
 impl Route {
-    /// The route of a request for `path` on `service`.
-    pub fn of(service: &MockService, path: &str) -> Self {
+    /// The route of a request for `path` at `host` (its `Host` header) on `service`.
+    pub fn of(service: &MockService, path: &str, host: Option<&str>) -> Self {
+        let by_name = || {
+            host.and_then(|h| {
+                Endpoint::from_host(h, path, &service.config().repository_host_suffix)
+            })
+            .is_some()
+        };
         if service.config().control_enabled && path.starts_with(CONTROL_PREFIX) {
             Self::Control
-        } else if path.starts_with(crate::endpoint::PREFIX) {
+        } else if path.starts_with(crate::endpoint::PREFIX) || by_name() {
             Self::Repository
         } else {
             Self::Aws
         }
+    }
+
+    /// The route of a request.
+    pub fn of_request<B>(service: &MockService, request: &http::Request<B>) -> Self {
+        let host = request
+            .headers()
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok());
+        Self::of(service, request.uri().path(), host)
     }
 
     /// The largest body this route reads; past it the server answers 413.
@@ -53,7 +69,7 @@ impl MockService {
     /// Answers one request, whatever its route: the entry point of the server, of tests and
     /// of embedders. AWS requests are journaled and logged.
     pub async fn handle(&self, request: Request<Bytes>) -> Reply {
-        match Route::of(self, request.uri().path()) {
+        match Route::of_request(self, &request) {
             Route::Control => Reply::Respond(crate::control::handle(self, request)),
             Route::Repository => Reply::Respond(crate::data_plane::serve(self, &request)),
             Route::Aws => self.serve_aws(request).await,
@@ -70,9 +86,12 @@ mod tests {
     #[test]
     fn control_paths_go_to_the_control_api_only_when_it_is_on() {
         let on = MockService::new(&Fixture::embedded_default(), ServiceConfig::default());
-        assert_eq!(Route::of(&on, "/_mock/health"), Route::Control);
-        assert_eq!(Route::of(&on, "/v1/authorization-token"), Route::Aws);
-        assert_eq!(Route::of(&on, "/_mockery"), Route::Aws);
+        assert_eq!(Route::of(&on, "/_mock/health", None), Route::Control);
+        assert_eq!(Route::of(&on, "/v1/authorization-token", None), Route::Aws);
+        assert_eq!(Route::of(&on, "/_mockery", None), Route::Aws);
+        assert_eq!(Route::of(&on, "/d/acme-111122223333/us-east-1/npm/team/", None), Route::Repository);
+        let host = Some("acme-111122223333.d.codeartifact.us-east-1.localhost:8080");
+        assert_eq!(Route::of(&on, "/npm/team/left-pad", host), Route::Repository);
         let off = MockService::new(
             &Fixture::embedded_default(),
             ServiceConfig {
@@ -80,7 +99,7 @@ mod tests {
                 ..ServiceConfig::default()
             },
         );
-        assert_eq!(Route::of(&off, "/_mock/health"), Route::Aws);
+        assert_eq!(Route::of(&off, "/_mock/health", None), Route::Aws);
         assert!(Route::Control.body_limit() > Route::Aws.body_limit());
     }
 }

@@ -190,7 +190,11 @@ async fn answer(
     let (mut parts, body) = request.into_parts();
     // What the client reached, for the URLs the mock hands out (repository endpoints).
     parts.extensions.insert(scheme);
-    let limit = Route::of(&service, parts.uri.path()).body_limit();
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let limit = Route::of(&service, parts.uri.path(), host).body_limit();
     // A declared length over the limit is refused before a byte of the body is read.
     let declared = parts
         .headers

@@ -27,6 +27,8 @@ pub use crate::world::World;
 pub const SIGNING_NAME: &str = "codeartifact";
 /// AWS's usual clock-skew window: 5 minutes.
 pub const DEFAULT_MAX_SKEW_SECONDS: u64 = 300;
+/// The host suffix of repository endpoints reached by name (`--repository-host-suffix`).
+pub const DEFAULT_REPOSITORY_HOST_SUFFIX: &str = "localhost";
 /// Prefix of the control API's paths.
 pub const CONTROL_PREFIX: &str = "/_mock/";
 
@@ -45,6 +47,9 @@ pub struct ServiceConfig {
     pub admin_token: Option<SecretKey>,
     /// Journal entries kept.
     pub journal_capacity: usize,
+    /// Requests whose `Host` is `DOMAIN-OWNER.d.codeartifact.REGION.SUFFIX` (the real
+    /// endpoint's shape, mapped to the mock by the user) go to that repository endpoint.
+    pub repository_host_suffix: String,
 }
 
 impl Default for ServiceConfig {
@@ -56,6 +61,7 @@ impl Default for ServiceConfig {
             control_enabled: true,
             admin_token: None,
             journal_capacity: DEFAULT_CAPACITY,
+            repository_host_suffix: DEFAULT_REPOSITORY_HOST_SUFFIX.to_owned(),
         }
     }
 }

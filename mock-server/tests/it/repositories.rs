@@ -204,3 +204,28 @@ async fn a_token_for_another_domain_or_region_is_refused() {
         "a us-east-1 token is no eu-west-1 token"
     );
 }
+
+#[tokio::test]
+async fn the_real_host_shape_reaches_the_same_endpoint() {
+    let service = service_at(t0());
+    let host = "acme-111122223333.d.codeartifact.us-east-1.localhost:8080";
+    let get = |authorization: Option<String>| {
+        let mut builder = Request::builder()
+            .method("GET")
+            .uri("/pypi/releases/simple/")
+            .header("host", host);
+        if let Some(value) = authorization {
+            builder = builder.header("authorization", value);
+        }
+        builder.body(Bytes::new()).unwrap()
+    };
+    let answer = call(&service, get(None)).await;
+    assert_eq!(answer.status, 401);
+    assert_eq!(
+        answer.header("www-authenticate"),
+        Some(r#"Bearer realm="acme/releases", Basic realm="acme/releases""#)
+    );
+    let token = token(&service, "acme").await;
+    let answer = call(&service, get(Some(format!("Bearer {token}")))).await;
+    assert_eq!(answer.status, 501, "{}", answer.message());
+}

@@ -17,10 +17,12 @@ use aws_sdk_codeartifact::primitives::{DateTime, DateTimeFormat};
 use serde_json::{json, Value};
 
 /// The operations this wrapper calls, as the AWS CLI names them.
-const OPERATIONS: [&str; 4] = [
+const OPERATIONS: [&str; 6] = [
     "get-authorization-token",
     "get-repository-endpoint",
     "describe-repository",
+    "create-domain",
+    "describe-domain",
     "list-domains",
 ];
 
@@ -89,6 +91,21 @@ fn iso(time: Option<&DateTime>) -> Value {
     time.and_then(|t| t.fmt(DateTimeFormat::DateTime).ok())
         .map(|text| Value::String(text.replace('Z', "+00:00")))
         .unwrap_or(Value::Null)
+}
+
+/// A domain's description as the AWS CLI prints it.
+fn describe_domain(d: &aws_sdk_codeartifact::types::DomainDescription) -> Value {
+    json!({
+        "name": d.name(),
+        "owner": d.owner(),
+        "arn": d.arn(),
+        "status": d.status().map(|s| s.as_str()),
+        "createdTime": iso(d.created_time()),
+        "encryptionKey": d.encryption_key(),
+        "repositoryCount": d.repository_count(),
+        "assetSizeBytes": d.asset_size_bytes(),
+        "s3BucketArn": d.s3_bucket_arn(),
+    })
 }
 
 /// An SDK error the way the AWS CLI reports it, and its exit status.
@@ -230,6 +247,26 @@ async fn run(args: &Args) -> Result<ExitCode, String> {
                 print(json!({ "repository": repository }))
             }
             Err(error) => report("DescribeRepository", error),
+        },
+        "create-domain" => match client
+            .create_domain()
+            .set_domain(domain)
+            .set_encryption_key(args.text("--encryption-key"))
+            .send()
+            .await
+        {
+            Ok(out) => print(json!({ "domain": out.domain().map(describe_domain) })),
+            Err(error) => report("CreateDomain", error),
+        },
+        "describe-domain" => match client
+            .describe_domain()
+            .set_domain(domain)
+            .set_domain_owner(domain_owner)
+            .send()
+            .await
+        {
+            Ok(out) => print(json!({ "domain": out.domain().map(describe_domain) })),
+            Err(error) => report("DescribeDomain", error),
         },
         "list-domains" => match client
             .list_domains()
