@@ -55,17 +55,26 @@ impl<'a> Endpoint<'a> {
         let mut parts = path.strip_prefix(PREFIX)?.splitn(5, '/');
         let (domain, owner) = parts.next()?.rsplit_once('-')?;
         let (region, format, repository) = (parts.next()?, parts.next()?, parts.next()?);
+        Self::checked([domain, owner, region, format, repository], parts.next().unwrap_or(""))
+    }
+
+    /// An endpoint of these parts, if they can name one: a 12-digit owner, none empty, a
+    /// region without dots.
+    fn checked(
+        [domain, owner, region, format, repository]: [&'a str; 5],
+        rest: &'a str,
+    ) -> Option<Self> {
         let valid = owner.len() == 12
             && owner.bytes().all(|b| b.is_ascii_digit())
-            && !domain.is_empty()
-            && [region, format, repository].iter().all(|p| !p.is_empty());
-        valid.then(|| Self {
+            && !region.contains('.')
+            && [domain, region, format, repository].iter().all(|p| !p.is_empty());
+        valid.then_some(Self {
             domain,
             owner,
             region,
             format,
             repository,
-            rest: parts.next().unwrap_or(""),
+            rest,
         })
     }
 
@@ -85,21 +94,7 @@ impl<'a> Endpoint<'a> {
         let (domain, owner) = label.rsplit_once('-')?;
         let mut parts = path.strip_prefix('/')?.splitn(3, '/');
         let (format, repository) = (parts.next()?, parts.next()?);
-        let valid = owner.len() == 12
-            && owner.bytes().all(|b| b.is_ascii_digit())
-            && !domain.is_empty()
-            && !region.is_empty()
-            && !region.contains('.')
-            && !format.is_empty()
-            && !repository.is_empty();
-        valid.then(|| Self {
-            domain,
-            owner,
-            region,
-            format,
-            repository,
-            rest: parts.next().unwrap_or(""),
-        })
+        Self::checked([domain, owner, region, format, repository], parts.next().unwrap_or(""))
     }
 
     /// `DOMAIN/REPO`, the realm of the challenge.

@@ -164,16 +164,8 @@ impl Registry {
         let Some(records) = self.domains.get_mut(owner).and_then(|d| d.get_mut(name)) else {
             return;
         };
-        let Some(index) = records.iter().position(|d| d.domain.exists_in(region)) else {
-            return;
-        };
-        let removed = records.remove(index);
-        if removed.domain.region.is_none() {
-            for other in all_regions.iter().filter(|r| *r != region) {
-                let mut copy = removed.clone();
-                copy.domain.region = Some(other.clone());
-                records.push(copy);
-            }
+        if let Some(index) = records.iter().position(|d| d.domain.exists_in(region)) {
+            remove_from_region(records, index, region, all_regions, |d| &mut d.domain.region);
         }
     }
 
@@ -264,19 +256,32 @@ impl Registry {
         let Some(records) = self.repositories.get_mut(owner).and_then(|d| d.get_mut(domain)) else {
             return;
         };
-        let Some(index) = records
+        if let Some(index) = records
             .iter()
             .position(|r| r.repository.name == name && r.repository.exists_in(region))
-        else {
-            return;
-        };
-        let removed = records.remove(index);
-        if removed.repository.region.is_none() {
-            for other in all_regions.iter().filter(|r| *r != region) {
-                let mut copy = removed.clone();
-                copy.repository.region = Some(other.clone());
-                records.push(copy);
-            }
+        {
+            remove_from_region(records, index, region, all_regions, |r| {
+                &mut r.repository.region
+            });
+        }
+    }
+}
+
+/// Removes `records[index]` from `region`. A record of every region (`region_of` is `None`)
+/// stays in the others, as one record per region: each region is its own CodeArtifact.
+fn remove_from_region<T: Clone>(
+    records: &mut Vec<T>,
+    index: usize,
+    region: &str,
+    all_regions: &[String],
+    region_of: impl Fn(&mut T) -> &mut Option<String>,
+) {
+    let mut removed = records.remove(index);
+    if region_of(&mut removed).is_none() {
+        for other in all_regions.iter().filter(|r| *r != region) {
+            let mut copy = removed.clone();
+            *region_of(&mut copy) = Some(other.clone());
+            records.push(copy);
         }
     }
 }

@@ -17,16 +17,12 @@ use crate::identity::Identity;
 use crate::model::output::json_body;
 use crate::registry::{DomainRecord, Registry, Tag};
 
-/// What DescribeDomain, CreateDomain and DeleteDomain answer.
+/// What DescribeDomain, CreateDomain and DeleteDomain answer: the summary and more.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct DomainDescription {
-    name: String,
-    owner: String,
-    arn: String,
-    status: &'static str,
-    created_time: i64,
-    encryption_key: String,
+    #[serde(flatten)]
+    summary: DomainSummary,
     repository_count: usize,
     asset_size_bytes: i64,
     s3_bucket_arn: String,
@@ -76,17 +72,23 @@ fn describe(
 ) -> DomainDescription {
     let domain = &record.domain;
     DomainDescription {
-        name: domain.name.clone(),
-        owner: domain.owner.clone(),
-        arn: domain_arn(region, &domain.owner, &domain.name),
-        status,
-        created_time: unix_seconds(record.created_at),
-        encryption_key: encryption_key(record, region),
+        summary: summarize(record, region, status),
         repository_count: registry
             .repositories_of(&domain.owner, &domain.name, region)
             .len(),
         asset_size_bytes: 0,
         s3_bucket_arn: format!("arn:aws:s3:::assets-{}-{region}", domain.owner),
+    }
+}
+
+fn summarize(record: &DomainRecord, region: &str, status: &'static str) -> DomainSummary {
+    DomainSummary {
+        name: record.domain.name.clone(),
+        owner: record.domain.owner.clone(),
+        arn: domain_arn(region, &record.domain.owner, &record.domain.name),
+        status,
+        created_time: unix_seconds(record.created_at),
+        encryption_key: encryption_key(record, region),
     }
 }
 
@@ -179,14 +181,7 @@ pub fn list(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Resu
     )?;
     let domains = page
         .iter()
-        .map(|record| DomainSummary {
-            name: record.domain.name.clone(),
-            owner: record.domain.owner.clone(),
-            arn: domain_arn(ctx.region, &record.domain.owner, &record.domain.name),
-            status: "Active",
-            created_time: unix_seconds(record.created_at),
-            encryption_key: encryption_key(record, ctx.region),
-        })
+        .map(|record| summarize(record, ctx.region, "Active"))
         .collect();
     Ok(json_body(&Output { domains, next_token }))
 }

@@ -32,20 +32,14 @@ struct ExternalConnectionInfo {
     status: &'static str,
 }
 
-/// What Create, Describe, Update and DeleteRepository answer.
+/// What Create, Describe, Update and DeleteRepository answer: the summary and more.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct RepositoryDescription {
-    name: String,
-    administrator_account: String,
-    domain_name: String,
-    domain_owner: String,
-    arn: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<String>,
+    #[serde(flatten)]
+    summary: RepositorySummary,
     upstreams: Vec<UpstreamInfo>,
     external_connections: Vec<ExternalConnectionInfo>,
-    created_time: i64,
 }
 
 /// What the lists answer of each.
@@ -78,12 +72,7 @@ struct ListOutput {
 fn describe(record: &RepositoryRecord, region: &str) -> RepositoryDescription {
     let r = &record.repository;
     RepositoryDescription {
-        name: r.name.clone(),
-        administrator_account: r.owner.clone(),
-        domain_name: r.domain.clone(),
-        domain_owner: r.owner.clone(),
-        arn: repository_arn(region, &r.owner, &r.domain, &r.name),
-        description: r.description.clone(),
+        summary: summarize(record, region),
         upstreams: r
             .upstreams
             .iter()
@@ -103,7 +92,6 @@ fn describe(record: &RepositoryRecord, region: &str) -> RepositoryDescription {
                 status: "Available",
             })
             .collect(),
-        created_time: unix_seconds(record.created_at),
     }
 }
 
