@@ -422,9 +422,9 @@ impl Fixture {
         document
     }
 
-    /// This fixture with some top-level keys (`regions`, `domains`, `identities`) replaced,
-    /// validated as a whole. The fixture's own values are the base, whether it was read from
-    /// a file or built or edited in code.
+    /// This fixture with some top-level keys (`regions`, `domains`, `identities`,
+    /// `repositories`) replaced, validated as a whole. The fixture's own values are the base,
+    /// whether it was read from a file or built or edited in code.
     pub fn with_overrides(
         &self,
         overrides: &toml::Table,
