@@ -424,7 +424,9 @@ impl Fixture {
 
     /// This fixture with some top-level keys (`regions`, `domains`, `identities`,
     /// `repositories`) replaced, validated as a whole. The fixture's own values are the base,
-    /// whether it was read from a file or built or edited in code.
+    /// whether it was read from a file or built or edited in code. Replacing `domains` alone
+    /// drops the repositories of domains that are gone (they go with their domain), so an
+    /// override written before fixtures had repositories keeps working.
     pub fn with_overrides(
         &self,
         overrides: &toml::Table,
@@ -433,6 +435,25 @@ impl Fixture {
         let mut merged = self.to_document();
         for (key, value) in overrides {
             merged.insert(key.clone(), value.clone());
+        }
+        if overrides.contains_key("domains") && !overrides.contains_key("repositories") {
+            let names: Vec<(String, Option<String>)> = merged
+                .get("domains")
+                .and_then(toml::Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|d| {
+                    let text = |key: &str| d.get(key).and_then(toml::Value::as_str).map(str::to_owned);
+                    (text("name").unwrap_or_default(), text("owner"))
+                })
+                .collect();
+            if let Some(toml::Value::Array(repositories)) = merged.get_mut("repositories") {
+                repositories.retain(|r| {
+                    let text = |key: &str| r.get(key).and_then(toml::Value::as_str).map(str::to_owned);
+                    let (domain, owner) = (text("domain").unwrap_or_default(), text("owner"));
+                    names.iter().any(|(name, o)| *name == domain && (owner.is_none() || *o == owner))
+                });
+            }
         }
         let text = toml::to_string(&merged).map_err(|e| LoadError {
             source_name: source_name.to_owned(),
@@ -965,6 +986,26 @@ mod tests {
         assert_eq!(merged.identities.len(), base.identities.len());
         let bad: toml::Table = toml::from_str("regions = []").unwrap();
         assert!(base.with_overrides(&bad, "scenario").is_err());
+    }
+
+    #[test]
+    fn overriding_domains_alone_takes_their_repositories_along() {
+        // The embedded default has repositories in test-domain; an override written before
+        // fixtures had repositories replaces the domains and keeps working.
+        let base = Fixture::embedded_default();
+        assert!(!base.repositories.is_empty());
+        let overrides: toml::Table =
+            toml::from_str("domains = [{ name = \"acme\", owner = \"111122223333\" }]").unwrap();
+        let merged = base.with_overrides(&overrides, "scenario").unwrap();
+        assert!(merged.repositories.is_empty());
+        // Keeping test-domain of one owner keeps its repositories only.
+        let overrides: toml::Table = toml::from_str(
+            "domains = [{ name = \"test-domain\", owner = \"111122223333\" }]",
+        )
+        .unwrap();
+        let merged = base.with_overrides(&overrides, "scenario").unwrap();
+        assert_eq!(merged.repositories.len(), 2);
+        assert!(merged.repositories.iter().all(|r| r.owner == "111122223333"));
     }
 
     #[test]
