@@ -1,8 +1,9 @@
 //! CodeArtifact's operations: the service model routes a request and validates its input;
-//! the operation's module (one file each) does the rest.
+//! the operation's module does the rest (a file per operation, or per resource where its
+//! operations share the resource's description: domains, repositories, tags, policies).
 //!
-//! Adding an operation: write `api/<operation>.rs` with a `handle_request(ctx, caller,
-//! request)` that reads its typed input with [`Request::input`] (decoded and validated by the
+//! Adding an operation: write a `handle_request(ctx, caller, request)` (in
+//! `api/<operation>.rs`, or its resource's module) that reads its typed input with [`Request::input`] (decoded and validated by the
 //! model) and returns the JSON body, add a [`Handler`] line to [`HANDLERS`], and the
 //! operation is implemented: routing, validation, faults, the journal and
 //! `docs/fidelity.md`'s table follow from the model and that line.
@@ -20,14 +21,14 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 
+use crate::endpoint::Scheme;
 use crate::error::{ErrorCode, ServiceError};
 use crate::identity::Identity;
 use crate::model::validate::{self, ExtraConstraint, Input};
 use crate::model::{model, OperationModel};
-use crate::endpoint::Scheme;
-use crate::world::World;
 use crate::sigv4::Query;
 use crate::token::TokenSealer;
+use crate::world::World;
 
 pub use get_authorization_token::{ExpirationFormat, ZeroDurationPolicy};
 
