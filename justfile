@@ -21,6 +21,7 @@ test: prepare-clients lint
     cargo test --workspace --doc --locked
     {{real_clients}}
     just conformance
+    just package image-test
 
 # The mock's cases through every real client (AWS CLI v1 and v2, boto3, the JS and Rust
 # SDKs) and `aws codeartifact login` with pip, npm and twine: ignored by a plain
@@ -59,6 +60,36 @@ lint: msrv
 # Install or build the clients the tests drive; says what to run where it cannot.
 prepare-clients:
     bash conformance/clients/prepare.sh
+
+# The container image codeartifact-mock:latest (see Containerfile and docs/ci.md): the release
+# binary, linked statically and installed as `cargo install --path mock-server` does, then
+# stripped, alone in a docker-format image (which keeps its HEALTHCHECK). Needs podman.
+image:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    target=$(rustc -vV | sed -n 's/^host: //p')
+    RUSTFLAGS="-C target-feature=+crt-static" cargo install --locked --force --quiet \
+        --path mock-server --root target/image/install --target "$target" --target-dir target/image/build
+    context=target/image/context
+    rm -rf "$context" && mkdir -p "$context/tmp" && chmod 1777 "$context/tmp"
+    strip -o "$context/codeartifact-mock" target/image/install/bin/codeartifact-mock
+    file "$context/codeartifact-mock" | grep -q 'static' || { echo "the image binary is not static" >&2; exit 1; }
+    podman build --quiet --format docker -f Containerfile -t codeartifact-mock:latest "$context"
+
+# The image run as docs/ci.md says (podman), then the CI recipes of docs/ci.md checked and
+# the plain shell job run.
+image-test: image
+    bash .ci/image-test.sh
+    python3 .ci/check-recipes.py target/image/install/bin/codeartifact-mock
+
+# The crate as `cargo publish` would upload it: its file list, without a warning, then a
+# build of the package alone (uncommitted changes included, so it runs mid-work too).
+package:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo package --locked -p codeartifact-mock --allow-dirty --list 2> target/package-list.log
+    if grep -i 'warning' target/package-list.log; then exit 1; fi
+    cargo package --locked -p codeartifact-mock --allow-dirty --quiet
 
 # Refresh the vendored service model from the installed botocore (see
 # mock-server/model/PROVENANCE.md).

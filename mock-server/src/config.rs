@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::builder::BoolishValueParser;
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 
 use crate::api::{ExpirationFormat, ZeroDurationPolicy};
 use crate::fixture::{Fixture, LoadError};
@@ -127,6 +127,31 @@ pub struct Options {
     #[arg(long, value_name = "N", env = "CODEARTIFACT_MOCK_WORKERS",
           value_parser = clap::value_parser!(u16).range(1..))]
     pub workers: Option<u16>,
+
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The binary's subcommands; without one, it serves.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ask the mock these flags and environment variables start whether it serves: exit 0 if
+    /// it does, 1 (with the reason on stderr) if not. The container image's health check.
+    Healthcheck(HealthcheckArgs),
+}
+
+/// Flags of `healthcheck`.
+#[derive(Debug, Args)]
+pub struct HealthcheckArgs {
+    /// How long to wait for the connection and for the answer.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "CODEARTIFACT_MOCK_HEALTHCHECK_TIMEOUT_SECONDS",
+        default_value_t = 5
+    )]
+    pub timeout_seconds: u64,
 }
 
 /// Whether the control API is served, and why not when it is not.
@@ -143,8 +168,10 @@ pub enum ControlAccess {
 /// Every flag's environment variable, as `--help` shows it (`docs` and tests read this).
 pub fn environment_variables() -> Vec<(String, String)> {
     use clap::CommandFactory;
-    Options::command()
+    let command = Options::command();
+    command
         .get_arguments()
+        .chain(command.get_subcommands().flat_map(|c| c.get_arguments()))
         .filter_map(|arg| {
             let env = arg.get_env()?.to_string_lossy().into_owned();
             Some((format!("--{}", arg.get_long()?), env))
@@ -220,6 +247,7 @@ mod tests {
         let command = Options::command();
         let flags: Vec<&str> = command
             .get_arguments()
+            .chain(command.get_subcommands().flat_map(|c| c.get_arguments()))
             .filter_map(|arg| arg.get_long())
             .filter(|long| !matches!(*long, "help" | "version"))
             .collect();

@@ -19,7 +19,7 @@ mod pieces;
 mod plain;
 
 /// The fixture compiled into the binary, served when no `--config` is given.
-pub const DEFAULT_FIXTURE: &str = include_str!("../../fixtures/default.toml");
+pub const DEFAULT_FIXTURE: &str = include_str!("../fixtures/default.toml");
 
 /// A fixture that failed to load.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -153,6 +153,10 @@ internal_modules! {
 #[cfg(feature = "cli")]
 #[doc(hidden)]
 pub mod config;
+/// `codeartifact-mock healthcheck`.
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod health_probe;
 /// Log line formatting for files and pipes.
 #[cfg(feature = "cli")]
 #[doc(hidden)]

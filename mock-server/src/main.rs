@@ -8,7 +8,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::error::ErrorKind;
 use clap::Parser;
-use codeartifact_mock::config::{ControlAccess, Options};
+use codeartifact_mock::config::{Command, ControlAccess, Options};
+use codeartifact_mock::health_probe::Probe;
 use codeartifact_mock::{log_format, log_writer, server, MockService, Scenario};
 use tracing_subscriber::EnvFilter;
 
@@ -43,9 +44,19 @@ fn main() -> ExitCode {
                 "codeartifact-mock: {}{detail} (see --help)",
                 first.trim_end_matches(':')
             );
+            // A health check exits 0 or 1 only: container runtimes reserve 2.
+            if std::env::args().any(|arg| arg == "healthcheck") {
+                return ExitCode::from(1);
+            }
             return ExitCode::from(2);
         }
     };
+    if let Some(Command::Healthcheck(args)) = &options.command {
+        return healthcheck(
+            &options,
+            std::time::Duration::from_secs(args.timeout_seconds),
+        );
+    }
     // Log lines are batched to a writer thread, so a request never waits on stderr nor wakes
     // a thread for its line; the guard flushes them at exit.
     let (writer, _flush_on_exit) = match log_writer::batched(std::io::stderr()) {
@@ -73,6 +84,21 @@ fn main() -> ExitCode {
         Err(error) => {
             eprintln!("codeartifact-mock: error: {error:#}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// `healthcheck`: 0 when the server these options start serves, 1 otherwise (a container
+/// runtime reserves other codes).
+fn healthcheck(options: &Options, timeout: std::time::Duration) -> ExitCode {
+    match Probe::for_server(options).and_then(|probe| probe.run(timeout)) {
+        Ok(answer) => {
+            println!("healthy: {answer}");
+            ExitCode::SUCCESS
+        }
+        Err(reason) => {
+            eprintln!("codeartifact-mock: unhealthy: {reason}");
+            ExitCode::from(1)
         }
     }
 }

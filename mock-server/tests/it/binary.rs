@@ -360,3 +360,78 @@ fn an_invalid_flag_is_a_one_line_error() {
     let help = mock().arg("--help").output().unwrap();
     assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("--listen"));
 }
+
+/// Runs `codeartifact-mock [args] healthcheck`: its exit code, stdout and stderr.
+fn healthcheck(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let output = mock()
+        .args(args)
+        .arg("healthcheck")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn healthcheck_exits_0_while_the_server_serves_and_1_once_it_stopped() {
+    let guarded = MockProcess::start(&["--admin-token", "s3cret"]);
+    let listen = format!("127.0.0.1:{}", guarded.port());
+    // The token comes from the same environment variable the server reads.
+    let (code, stdout, stderr) = healthcheck(
+        &[],
+        &[
+            ("CODEARTIFACT_MOCK_LISTEN", &listen),
+            ("CODEARTIFACT_MOCK_ADMIN_TOKEN", "s3cret"),
+        ],
+    );
+    assert_eq!(
+        (code, stdout.trim()),
+        (Some(0), "healthy: HTTP/1.1 200 OK"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = healthcheck(&["--listen", &listen], &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("unhealthy: answered HTTP/1.1 401"),
+        "{stderr}"
+    );
+
+    let open = MockProcess::spawn("0.0.0.0:0", &[], "info");
+    let listen = format!("0.0.0.0:{}", open.port());
+    let (code, stdout, stderr) = healthcheck(&["--listen", &listen], &[]);
+    assert_eq!(
+        (code, stdout.trim()),
+        (Some(0), "healthy: HTTP/1.1 403 Forbidden"),
+        "{stderr}"
+    );
+    assert_eq!(open.terminate(), Some(0));
+    let (code, stdout, stderr) = healthcheck(&["--listen", &listen], &[]);
+    assert_eq!((code, stdout.as_str()), (Some(1), ""));
+    assert!(
+        stderr.contains("unhealthy: cannot connect to 127.0.0.1:"),
+        "{stderr}"
+    );
+
+    // Container runtimes reserve exit code 2: a bad flag is unhealthy too.
+    let (code, _, stderr) = healthcheck(&["--listen", "nonsense"], &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+}
+
+#[test]
+fn healthcheck_speaks_tls_to_a_tls_server() {
+    let server = MockProcess::start(&["--tls"]);
+    let listen = format!("127.0.0.1:{}", server.port());
+    let (code, stdout, stderr) = healthcheck(&["--listen", &listen, "--tls"], &[]);
+    assert_eq!(
+        (code, stdout.trim()),
+        (Some(0), "healthy: HTTP/1.1 200 OK"),
+        "{stderr}"
+    );
+    // Plain HTTP to a TLS port is no answer.
+    let (code, _, _) = healthcheck(&["--listen", &listen], &[]);
+    assert_eq!(code, Some(1));
+}
