@@ -12,7 +12,9 @@ use crate::fixture::{Fixture, LoadError};
 use crate::journal::DEFAULT_CAPACITY;
 use crate::service::{ServiceConfig, DEFAULT_MAX_SKEW_SECONDS};
 use crate::sigv4::SecretKey;
+use crate::storage::Storage;
 use crate::tls::{Tls, TlsError};
+use crate::token::TokenKey;
 use crate::workers::Workers;
 
 /// An offline, signature-checking stand-in for AWS CodeArtifact's token API.
@@ -128,6 +130,16 @@ pub struct Options {
           value_parser = clap::value_parser!(u16).range(1..))]
     pub workers: Option<u16>,
 
+    /// Keep the world (domains, repositories, packages and their files) in this folder, so a
+    /// restart serves what was published before it; without it everything is in memory.
+    #[arg(long, value_name = "DIR", env = "CODEARTIFACT_MOCK_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Seal tokens with the key in this file (created with a new key if missing), so tokens
+    /// survive a restart and mocks sharing the file accept each other's tokens.
+    #[arg(long, value_name = "FILE", env = "CODEARTIFACT_MOCK_TOKEN_KEY_FILE")]
+    pub token_key_file: Option<PathBuf>,
+
     /// What to do instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -223,7 +235,23 @@ impl Options {
         }
     }
 
-    /// The service's behaviour switches.
+    /// The token key of `--token-key-file`, read or created.
+    pub fn token_key(&self) -> Result<Option<TokenKey>, String> {
+        self.token_key_file
+            .as_deref()
+            .map(TokenKey::load_or_create)
+            .transpose()
+    }
+
+    /// The data folder of `--data-dir`, opened (created if missing).
+    pub fn storage(&self) -> Result<Option<Storage>, String> {
+        self.data_dir
+            .as_deref()
+            .map(|dir| Storage::open(dir).map_err(|e| format!("--data-dir {}: {e}", dir.display())))
+            .transpose()
+    }
+
+    /// The service's behaviour switches (the token key apart: see [`Options::token_key`]).
     pub fn service_config(&self) -> ServiceConfig {
         ServiceConfig {
             max_skew_seconds: self.max_skew_seconds,
@@ -233,6 +261,7 @@ impl Options {
             admin_token: self.admin_token.clone().map(SecretKey::new),
             journal_capacity: self.journal_capacity,
             repository_host_suffix: self.repository_host_suffix.clone(),
+            token_key: None,
         }
     }
 }

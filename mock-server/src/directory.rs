@@ -20,6 +20,9 @@ pub struct Directory {
     regions: HashSet<String>,
     region_order: Vec<String>,
     identities: HashMap<String, Identity>,
+    /// Access key ids by principal ARN (the first identity of each), for the principal a
+    /// token names.
+    by_arn: HashMap<String, String>,
     /// This directory's number for the verifier's signing-key cache: a new fixture gets a new
     /// directory, and with it fresh keys.
     generation: u64,
@@ -41,8 +44,22 @@ impl Directory {
                 }));
                 identities
             },
+            by_arn: {
+                let mut by_arn = HashMap::with_capacity(fixture.identities.len());
+                for spec in &fixture.identities {
+                    by_arn
+                        .entry(spec.arn.clone())
+                        .or_insert_with(|| spec.access_key_id.clone());
+                }
+                by_arn
+            },
             generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
         }
+    }
+
+    /// The identity of a principal ARN (the one a token was minted for).
+    pub fn identity_by_arn(&self, arn: &str) -> Option<&Identity> {
+        self.identities.get(self.by_arn.get(arn)?)
     }
 
     /// The identity owning an access key id.

@@ -28,6 +28,18 @@ pub struct FaultSpec {
     /// Only requests signed with this access key id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_key_id: Option<String>,
+    /// Only repository-endpoint requests of this package format (`pypi`, `npm`, ...). A rule
+    /// that names `format`, `repository` or `path_prefix` matches repository requests only;
+    /// one that names none of them matches AWS API requests only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// Only repository-endpoint requests to this repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// Only repository-endpoint requests whose path after `/FORMAT/REPO` starts with this
+    /// (`/simple/`, `/left-pad/-/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_prefix: Option<String>,
     /// How many times it fires; 0 means every matching request.
     #[serde(default = "one")]
     pub times: u64,
@@ -94,6 +106,19 @@ pub struct FaultTarget<'a> {
     pub domain: Option<&'a str>,
     /// The access key id the request names.
     pub access_key_id: Option<&'a str>,
+    /// For a repository-endpoint request: its format, repository and path after them.
+    pub repository: Option<RepositoryTarget<'a>>,
+}
+
+/// What a repository-endpoint request is matched on.
+#[derive(Debug, Clone, Copy)]
+pub struct RepositoryTarget<'a> {
+    /// The package format.
+    pub format: &'a str,
+    /// The repository.
+    pub repository: &'a str,
+    /// The path after `/FORMAT/REPO`, starting with `/`.
+    pub path: &'a str,
 }
 
 /// A rule with its bookkeeping, as `GET /_mock/faults` lists it.
@@ -168,7 +193,19 @@ impl FaultSpec {
         let field = |wanted: &Option<String>, actual: Option<&str>| {
             wanted.as_deref().is_none_or(|w| Some(w) == actual)
         };
-        field(&self.operation, target.operation)
+        let for_repositories =
+            self.format.is_some() || self.repository.is_some() || self.path_prefix.is_some();
+        let place = match (&target.repository, for_repositories) {
+            (Some(at), true) => {
+                field(&self.format, Some(at.format))
+                    && field(&self.repository, Some(at.repository))
+                    && self.path_prefix.as_deref().is_none_or(|p| at.path.starts_with(p))
+            }
+            (None, false) => true,
+            _ => false,
+        };
+        place
+            && field(&self.operation, target.operation)
             && field(&self.domain, target.domain)
             && field(&self.access_key_id, target.access_key_id)
     }
@@ -270,7 +307,36 @@ mod tests {
         operation: Some("GetAuthorizationToken"),
         domain: Some("acme"),
         access_key_id: Some("AKIA1"),
+        repository: None,
     };
+
+    #[test]
+    fn repository_rules_match_repository_requests_only() {
+        let set = FaultSet::default();
+        set.add(spec(r#"{"format": "npm", "path_prefix": "/left-pad/-/", "status": 502, "times": 0}"#))
+            .unwrap();
+        let tarball = FaultTarget {
+            operation: None,
+            domain: Some("acme"),
+            access_key_id: None,
+            repository: Some(RepositoryTarget {
+                format: "npm",
+                repository: "team",
+                path: "/left-pad/-/left-pad-1.0.0.tgz",
+            }),
+        };
+        assert_eq!(set.fire(&tarball).unwrap().bare_status, Some(502));
+        let packument = FaultTarget {
+            repository: Some(RepositoryTarget { path: "/left-pad", ..tarball.repository.unwrap() }),
+            ..tarball
+        };
+        assert!(set.fire(&packument).is_none());
+        assert!(set.fire(&ANY).is_none(), "not an AWS request's rule");
+        set.clear();
+        set.add(spec(r#"{"status": 503, "times": 0}"#)).unwrap();
+        assert!(set.fire(&tarball).is_none(), "an AWS rule leaves repositories alone");
+        assert!(set.fire(&ANY).is_some());
+    }
 
     #[test]
     fn a_rule_fires_its_times_then_the_next_one_matches() {

@@ -17,6 +17,9 @@ use crate::sigv4::SecretKey;
 
 mod pieces;
 mod plain;
+mod seeds;
+
+pub use seeds::{FileSource, PackageSpec, SEEDED_FORMATS};
 
 /// The fixture compiled into the binary, served when no `--config` is given.
 pub const DEFAULT_FIXTURE: &str = include_str!("../fixtures/default.toml");
@@ -52,6 +55,8 @@ pub struct Fixture {
     pub identities: Vec<IdentitySpec>,
     /// Repositories.
     pub repositories: Vec<RepositorySpec>,
+    /// Package versions the repositories hold from the start.
+    pub packages: Vec<PackageSpec>,
 }
 
 /// One `[[repositories]]` entry.
@@ -218,6 +223,8 @@ struct RawFixture {
     identities: Vec<RawIdentity>,
     #[serde(default)]
     repositories: Vec<RawRepository>,
+    #[serde(default)]
+    packages: Vec<seeds::RawPackage>,
 }
 
 #[derive(Deserialize)]
@@ -261,7 +268,7 @@ struct RawIdentity {
 impl Fixture {
     /// The embedded default fixture.
     pub fn embedded_default() -> Self {
-        Self::parse(DEFAULT_FIXTURE, "<embedded default>")
+        Self::parse_with_files(DEFAULT_FIXTURE, "<embedded default>", &FileSource::Embedded)
             .unwrap_or_else(|e| unreachable!("the embedded fixture is tested to be valid: {e}"))
     }
 
@@ -272,17 +279,24 @@ impl Fixture {
             line: None,
             message: format!("cannot read the fixture: {e}"),
         })?;
-        Self::parse(&text, &path.display().to_string())
+        let dir = path.parent().map_or_else(|| Path::new(".").to_owned(), Path::to_owned);
+        Self::parse_with_files(&text, &path.display().to_string(), &FileSource::Dir(dir))
     }
 
-    /// Parses and validates fixture TOML; `source_name` goes into error messages.
+    /// Parses and validates fixture TOML; `source_name` goes into error messages; package
+    /// files are read from the working folder.
     pub fn parse(text: &str, source_name: &str) -> Result<Self, LoadError> {
+        Self::parse_with_files(text, source_name, &FileSource::Dir(".".into()))
+    }
+
+    /// [`Fixture::parse`], package files read from `files`.
+    pub fn parse_with_files(text: &str, source_name: &str, files: &FileSource) -> Result<Self, LoadError> {
         let error = |span: Option<Range<usize>>, message: String| LoadError {
             source_name: source_name.to_owned(),
             line: span.map(|s| line_of(text, s.start)),
             message,
         };
-        let validator = Validator { error: &error };
+        let validator = Validator { error: &error, files };
         // Fast paths first (plain TOML read directly; large documents in parallel pieces);
         // whatever they cannot vouch for goes to the whole parse below.
         let in_pieces = plain::parse(text)
@@ -461,12 +475,27 @@ impl Fixture {
             message: e.to_string(),
         })?;
         // Lines would point into the merged text, not the user's file: leave them out.
-        Self::parse(&text, source_name).map_err(|e| LoadError { line: None, ..e })
+        let mut fixture = Self::parse(&text, source_name).map_err(|e| LoadError { line: None, ..e })?;
+        // Seeded packages have no document form (their files were read): they stay, in the
+        // repositories that stay.
+        fixture.packages = self
+            .packages
+            .iter()
+            .filter(|p| {
+                fixture.repositories.iter().any(|r| {
+                    r.name == p.repository && r.domain == p.domain && r.owner == p.owner
+                })
+            })
+            .cloned()
+            .collect();
+        Ok(fixture)
     }
 }
 
 struct Validator<'e, E: Fn(Option<Range<usize>>, String) -> LoadError> {
     error: &'e E,
+    /// Where `[[packages]]` files are read from.
+    files: &'e FileSource,
 }
 
 impl<E: Fn(Option<Range<usize>>, String) -> LoadError> Validator<'_, E> {
@@ -519,11 +548,13 @@ impl<E: Fn(Option<Range<usize>>, String) -> LoadError> Validator<'_, E> {
         }
         let domains: Vec<DomainSpec> = domains.into_iter().map(|(spec, _)| spec).collect();
         let repositories = self.repositories(raw.repositories, &domains, &regions)?;
+        let packages = self.packages(raw.packages, &repositories, self.files)?;
         Ok(Fixture {
             regions,
             domains,
             identities,
             repositories,
+            packages,
         })
     }
 
@@ -880,7 +911,7 @@ mod tests {
 
     #[test]
     fn the_embedded_default_is_valid_and_serves_the_manual_page_example() {
-        let fixture = Fixture::parse(DEFAULT_FIXTURE, "default").unwrap();
+        let fixture = Fixture::embedded_default();
         assert!(fixture.regions.iter().any(|r| r == "us-east-1"));
         assert!(fixture
             .domains
@@ -978,8 +1009,34 @@ mod tests {
     }
 
     #[test]
+    fn packages_name_a_repository_a_served_format_and_a_readable_file() {
+        let base = "regions = [\"us-east-1\"]\n[[domains]]\nname = \"acme\"\nowner = \"111122223333\"\n[[repositories]]\ndomain = \"acme\"\nname = \"store\"\n[[packages]]\ndomain = \"acme\"\n";
+        let with = |rest: &str| {
+            Fixture::parse_with_files(&format!("{base}{rest}"), "f.toml", &FileSource::Embedded)
+                .map_err(|e| e.to_string())
+        };
+        let good = "repository = \"store\"\nformat = \"npm\"\nname = \"mock-hello\"\nversion = \"1.0.0\"\nfile = \"packages/mock-hello-1.0.0.tgz\"\n";
+        let fixture = with(good).unwrap();
+        assert_eq!(fixture.packages[0].owner, "111122223333");
+        assert!(!fixture.packages[0].content.is_empty());
+        let cases = [
+            (good.replace("store", "nope"), "names repository 'nope' of domain 'acme'"),
+            (good.replace("\"npm\"", "\"maven\""), "format 'maven' cannot be seeded"),
+            (good.replace("mock-hello-1.0.0.tgz", "missing.tgz"), "no embedded file packages/missing.tgz"),
+            (format!("{good}[[packages]]\ndomain = \"acme\"\n{good}"), "is seeded twice"),
+        ];
+        for (rest, expected) in cases {
+            let error = with(&rest).unwrap_err();
+            assert!(error.contains(expected), "{error}");
+        }
+        // From a file, package files are read next to it.
+        let error = Fixture::parse(&format!("{base}{}", good.replace("packages/", "no-such-dir/")), "f.toml").unwrap_err();
+        assert!(error.to_string().contains("cannot read ./no-such-dir/mock-hello-1.0.0.tgz"), "{error}");
+    }
+
+    #[test]
     fn overrides_replace_whole_keys_and_revalidate() {
-        let base = Fixture::parse(DEFAULT_FIXTURE, "default").unwrap();
+        let base = Fixture::embedded_default();
         let overrides: toml::Table = toml::from_str("regions = [\"eu-west-1\"]").unwrap();
         let merged = base.with_overrides(&overrides, "scenario").unwrap();
         assert_eq!(merged.regions, ["eu-west-1"]);

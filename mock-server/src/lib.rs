@@ -127,6 +127,8 @@ internal_modules! {
     mock_server,
     /// CodeArtifact's service model.
     model,
+    /// The packages of each repository.
+    packages,
     /// The domains and repositories being served.
     registry,
     /// Repositories.
@@ -141,6 +143,8 @@ internal_modules! {
     service,
     /// SigV4 verification.
     sigv4,
+    /// `--data-dir`.
+    storage,
     /// HTTPS.
     tls,
     /// Tokens.

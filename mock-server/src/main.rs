@@ -121,7 +121,12 @@ fn run(options: &Options) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
             .with_context(|| format!("cannot listen on {}", options.listen))?;
-        let service = MockService::owning(fixture, options.service_config());
+        let mut config = options.service_config();
+        config.token_key = options.token_key().map_err(anyhow::Error::msg)?;
+        let service = MockService::owning(fixture, config);
+        if let Some(storage) = options.storage().map_err(anyhow::Error::msg)? {
+            service.attach_storage(storage).map_err(anyhow::Error::msg)?;
+        }
         for scenario in &scenarios {
             scenario.apply(&service)?;
             tracing::info!(scenario = %scenario.name, faults = scenario.faults.len(), "scenario loaded");

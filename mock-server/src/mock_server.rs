@@ -271,6 +271,9 @@ impl Fault {
             operation: None,
             domain: None,
             access_key_id: None,
+            format: None,
+            repository: None,
+            path_prefix: None,
             times: 1,
             error: None,
             message: None,
@@ -346,6 +349,25 @@ impl Fault {
     /// Only requests signed with this access key id.
     pub fn access_key_id(mut self, id: impl Into<String>) -> Self {
         self.0.access_key_id = Some(id.into());
+        self
+    }
+
+    /// Only repository-endpoint requests of this package format (`pypi`, `npm`): the rule
+    /// then plays a registry on a bad day, not the AWS API.
+    pub fn format(mut self, format: impl Into<String>) -> Self {
+        self.0.format = Some(format.into());
+        self
+    }
+
+    /// Only repository-endpoint requests to this repository.
+    pub fn repository(mut self, repository: impl Into<String>) -> Self {
+        self.0.repository = Some(repository.into());
+        self
+    }
+
+    /// Only repository-endpoint requests whose path after `/FORMAT/REPO` starts with this.
+    pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.0.path_prefix = Some(prefix.into());
         self
     }
 

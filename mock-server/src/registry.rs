@@ -11,6 +11,7 @@ use std::time::SystemTime;
 
 use crate::domain::Domain;
 use crate::fixture::Fixture;
+use crate::packages::{PackageStore, RepositoryKey};
 use crate::repository::Repository;
 
 /// A domain with what the API reports of it.
@@ -57,6 +58,8 @@ pub struct Registry {
     domains: HashMap<String, HashMap<String, Vec<DomainRecord>>>,
     /// Owner, then domain name, then that domain's repositories.
     repositories: HashMap<String, HashMap<String, Vec<RepositoryRecord>>>,
+    /// The repositories' packages.
+    pub packages: PackageStore,
 }
 
 impl Registry {
@@ -65,6 +68,7 @@ impl Registry {
         let mut registry = Self {
             domains: HashMap::with_capacity(fixture.domains.len()),
             repositories: HashMap::new(),
+            packages: PackageStore::default(),
         };
         for spec in &fixture.domains {
             registry.add_domain(DomainRecord {
@@ -82,6 +86,29 @@ impl Registry {
                 tags: Vec::new(),
                 policy_revision: u64::from(spec.policy.is_some()),
             });
+        }
+        for spec in &fixture.packages {
+            let (id, version) = crate::packages::seeded(spec, loaded_at);
+            let domain_regions = fixture
+                .domains
+                .iter()
+                .filter(|d| d.name == spec.domain && d.owner == spec.owner)
+                .flat_map(|d| match &d.region {
+                    Some(region) => vec![region.clone()],
+                    None => fixture.regions.clone(),
+                });
+            let regions: Vec<String> = match &spec.region {
+                Some(region) => vec![region.clone()],
+                None => domain_regions.collect(),
+            };
+            for region in regions {
+                let key = RepositoryKey::new(&spec.owner, &spec.domain, &region, &spec.repository);
+                let package = registry.packages.package_entry(&key, &id);
+                if id.format == "npm" {
+                    package.dist_tags.insert("latest".to_owned(), version.version.clone());
+                }
+                package.versions.insert(version.version.clone(), version.clone());
+            }
         }
         registry
     }
@@ -253,6 +280,8 @@ impl Registry {
         region: &str,
         all_regions: &[String],
     ) {
+        self.packages
+            .remove_repository(&RepositoryKey::new(owner, domain, region, name));
         let Some(records) = self.repositories.get_mut(owner).and_then(|d| d.get_mut(domain)) else {
             return;
         };

@@ -14,6 +14,10 @@ use crate::service::{MockService, Reply, CONTROL_PREFIX};
 /// upload is a few kilobytes of JSON at most).
 pub const AWS_MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Largest body of a repository request: a package upload (twine's form, npm's JSON with
+/// the tarball in base64). Past it the server answers 413.
+pub const REPOSITORY_MAX_BODY_BYTES: usize = 128 * 1024 * 1024;
+
 /// Largest body of a control call: a fixture of tens of thousands of entries fits.
 pub const CONTROL_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
@@ -59,8 +63,8 @@ impl Route {
     pub fn body_limit(self) -> usize {
         match self {
             Self::Control => CONTROL_MAX_BODY_BYTES,
-            // Uploads come with the package registries (next issue); until then, small.
-            Self::Repository | Self::Aws => AWS_MAX_BODY_BYTES,
+            Self::Repository => REPOSITORY_MAX_BODY_BYTES,
+            Self::Aws => AWS_MAX_BODY_BYTES,
         }
     }
 }
@@ -71,7 +75,7 @@ impl MockService {
     pub async fn handle(&self, request: Request<Bytes>) -> Reply {
         match Route::of_request(self, &request) {
             Route::Control => Reply::Respond(crate::control::handle(self, request)),
-            Route::Repository => Reply::Respond(crate::data_plane::serve(self, &request)),
+            Route::Repository => crate::data_plane::serve(self, request).await,
             Route::Aws => self.serve_aws(request).await,
         }
     }

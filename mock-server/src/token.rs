@@ -44,6 +44,55 @@ pub struct TokenClaims {
 }
 
 /// Why a token was refused.
+/// The key that seals tokens (`--token-key-file`): tokens outlive a restart, and several
+/// mocks that share it accept each other's tokens. Its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenKey(pub [u8; 16]);
+
+impl fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenKey(<redacted>)")
+    }
+}
+
+impl TokenKey {
+    /// The key in `path` (32 hex digits), or a new random one written there (readable by its
+    /// owner only) when the file does not exist.
+    pub fn load_or_create(path: &std::path::Path) -> Result<Self, String> {
+        let named = |e: &dyn fmt::Display| format!("{}: {e}", path.display());
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let bytes = hex::decode(text.trim()).map_err(|e| named(&e))?;
+                let key: [u8; 16] = bytes
+                    .try_into()
+                    .map_err(|_| named(&"a token key is 32 hex digits (16 bytes)"))?;
+                Ok(Self(key))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut key = [0u8; 16];
+                rand::thread_rng().fill_bytes(&mut key);
+                write_private(path, format!("{}\n", hex::encode(key)).as_bytes())
+                    .map_err(|e| named(&e))?;
+                Ok(Self(key))
+            }
+            Err(e) => Err(named(&e)),
+        }
+    }
+}
+
+/// Creates `path` with `bytes`, readable and writable by its owner only, failing if it
+/// exists (two mocks starting at once keep the first one's key).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
     /// Not five base64url parts with the expected header.

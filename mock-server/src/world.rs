@@ -1,11 +1,13 @@
 //! The world being served: one fixture, its lookup tables, and the domains and repositories
 //! that start from it and that operations change. A new fixture, or a reset, is a new world.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
 use crate::directory::Directory;
 use crate::fixture::{DomainSpec, Fixture, RepositorySpec};
+use crate::packages::PackageStore;
 use crate::registry::Registry;
 
 /// The fixture being served, with its lookup tables.
@@ -19,6 +21,9 @@ pub struct World {
     pub directory: Directory,
     /// Its domains and repositories, which the control-plane operations change.
     pub registry: RwLock<Registry>,
+    /// Whether it may have changed since it was last saved (`--data-dir`): set by every
+    /// [`World::write`].
+    changed: AtomicBool,
 }
 
 impl World {
@@ -30,7 +35,30 @@ impl World {
             loaded_at,
             directory,
             registry,
+            changed: AtomicBool::new(true),
         }
+    }
+
+    /// The world of `fixture` with domains, repositories and packages saved earlier
+    /// (`--data-dir`): the fixture's regions and identities, the saved rest.
+    pub(crate) fn restored(
+        fixture: &Fixture,
+        saved: Fixture,
+        packages: PackageStore,
+        loaded_at: SystemTime,
+    ) -> Self {
+        let mut merged = fixture.clone();
+        merged.domains = saved.domains;
+        merged.repositories = saved.repositories;
+        let world = Self::new(Arc::new(merged), loaded_at);
+        world.write().packages = packages;
+        world.changed.store(false, Ordering::Release);
+        world
+    }
+
+    /// Whether the world may have changed since the last call (and forgets it).
+    pub fn take_changed(&self) -> bool {
+        self.changed.swap(false, Ordering::AcqRel)
     }
 
     /// The domains and repositories, to read.
@@ -40,6 +68,7 @@ impl World {
 
     /// The domains and repositories, to change.
     pub fn write(&self) -> std::sync::RwLockWriteGuard<'_, Registry> {
+        self.changed.store(true, Ordering::Release);
         self.registry.write().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -80,6 +109,9 @@ impl World {
                 .collect(),
             identities: self.fixture.identities.clone(),
             repositories,
+            // What repositories hold is not a fixture's to say now: it is in the registry
+            // (and in --data-dir), with what was published since.
+            packages: Vec::new(),
         }
     }
 }

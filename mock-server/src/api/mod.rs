@@ -12,6 +12,7 @@ pub mod access;
 pub mod domains;
 pub mod get_authorization_token;
 pub mod get_repository_endpoint;
+pub mod packages;
 pub mod policies;
 pub mod repositories;
 pub mod tags;
@@ -136,8 +137,46 @@ impl Request<'_> {
 pub struct Handler {
     /// The operation's name.
     pub name: &'static str,
-    /// Runs it for an authenticated caller: the JSON body, or the error.
-    pub handle: fn(&Context<'_>, &Identity, &Request<'_>) -> Result<Vec<u8>, ServiceError>,
+    /// Runs it for an authenticated caller.
+    pub handle: Handle,
+}
+
+/// What an operation answers: JSON (all but one), or a blob with members in headers
+/// (`GetPackageVersionAsset`).
+#[derive(Debug, Clone, Copy)]
+pub enum Handle {
+    /// The JSON body, or the error.
+    Json(fn(&Context<'_>, &Identity, &Request<'_>) -> Result<Vec<u8>, ServiceError>),
+    /// The blob and its header members, or the error.
+    Blob(fn(&Context<'_>, &Identity, &Request<'_>) -> Result<Blob, ServiceError>),
+}
+
+/// A blob payload and the output members the model puts in headers.
+#[derive(Debug, Clone)]
+pub struct Blob {
+    /// The payload.
+    pub content: Bytes,
+    /// Header members (`X-AssetName`, ...), by their header names.
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// An operation's successful answer.
+#[derive(Debug, Clone)]
+pub enum Output {
+    /// A JSON body.
+    Json(Vec<u8>),
+    /// A blob (`application/octet-stream`) with header members.
+    Blob(Blob),
+}
+
+impl Handle {
+    /// Runs the operation.
+    pub fn run(self, ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Result<Output, ServiceError> {
+        match self {
+            Self::Json(handle) => handle(ctx, caller, request).map(Output::Json),
+            Self::Blob(handle) => handle(ctx, caller, request).map(Output::Blob),
+        }
+    }
 }
 
 /// The operations this mock implements. Every other modeled operation is routed and
@@ -145,95 +184,147 @@ pub struct Handler {
 pub static HANDLERS: &[Handler] = &[
     Handler {
         name: "GetAuthorizationToken",
-        handle: get_authorization_token::handle_request,
+        handle: Handle::Json(get_authorization_token::handle_request),
     },
     Handler {
         name: "GetRepositoryEndpoint",
-        handle: get_repository_endpoint::handle_request,
+        handle: Handle::Json(get_repository_endpoint::handle_request),
     },
     Handler {
         name: "CreateDomain",
-        handle: domains::create,
+        handle: Handle::Json(domains::create),
     },
     Handler {
         name: "DescribeDomain",
-        handle: domains::describe_domain,
+        handle: Handle::Json(domains::describe_domain),
     },
     Handler {
         name: "ListDomains",
-        handle: domains::list,
+        handle: Handle::Json(domains::list),
     },
     Handler {
         name: "DeleteDomain",
-        handle: domains::delete,
+        handle: Handle::Json(domains::delete),
     },
     Handler {
         name: "CreateRepository",
-        handle: repositories::create,
+        handle: Handle::Json(repositories::create),
     },
     Handler {
         name: "DescribeRepository",
-        handle: repositories::describe_repository,
+        handle: Handle::Json(repositories::describe_repository),
     },
     Handler {
         name: "UpdateRepository",
-        handle: repositories::update,
+        handle: Handle::Json(repositories::update),
     },
     Handler {
         name: "ListRepositories",
-        handle: repositories::list,
+        handle: Handle::Json(repositories::list),
     },
     Handler {
         name: "ListRepositoriesInDomain",
-        handle: repositories::list_in_domain,
+        handle: Handle::Json(repositories::list_in_domain),
     },
     Handler {
         name: "DeleteRepository",
-        handle: repositories::delete,
+        handle: Handle::Json(repositories::delete),
     },
     Handler {
         name: "AssociateExternalConnection",
-        handle: repositories::associate_external_connection,
+        handle: Handle::Json(repositories::associate_external_connection),
     },
     Handler {
         name: "DisassociateExternalConnection",
-        handle: repositories::disassociate_external_connection,
+        handle: Handle::Json(repositories::disassociate_external_connection),
     },
     Handler {
         name: "TagResource",
-        handle: tags::tag,
+        handle: Handle::Json(tags::tag),
     },
     Handler {
         name: "UntagResource",
-        handle: tags::untag,
+        handle: Handle::Json(tags::untag),
     },
     Handler {
         name: "ListTagsForResource",
-        handle: tags::list,
+        handle: Handle::Json(tags::list),
     },
     Handler {
         name: "PutDomainPermissionsPolicy",
-        handle: policies::put_domain,
+        handle: Handle::Json(policies::put_domain),
     },
     Handler {
         name: "GetDomainPermissionsPolicy",
-        handle: policies::get_domain,
+        handle: Handle::Json(policies::get_domain),
     },
     Handler {
         name: "DeleteDomainPermissionsPolicy",
-        handle: policies::delete_domain,
+        handle: Handle::Json(policies::delete_domain),
     },
     Handler {
         name: "PutRepositoryPermissionsPolicy",
-        handle: policies::put_repository,
+        handle: Handle::Json(policies::put_repository),
     },
     Handler {
         name: "GetRepositoryPermissionsPolicy",
-        handle: policies::get_repository,
+        handle: Handle::Json(policies::get_repository),
     },
     Handler {
         name: "DeleteRepositoryPermissionsPolicy",
-        handle: policies::delete_repository,
+        handle: Handle::Json(policies::delete_repository),
+    },
+    Handler {
+        name: "ListPackages",
+        handle: Handle::Json(packages::list_packages),
+    },
+    Handler {
+        name: "DescribePackage",
+        handle: Handle::Json(packages::describe_package),
+    },
+    Handler {
+        name: "DeletePackage",
+        handle: Handle::Json(packages::delete_package),
+    },
+    Handler {
+        name: "PutPackageOriginConfiguration",
+        handle: Handle::Json(packages::put_origin_configuration),
+    },
+    Handler {
+        name: "ListPackageVersions",
+        handle: Handle::Json(packages::list_versions),
+    },
+    Handler {
+        name: "DescribePackageVersion",
+        handle: Handle::Json(packages::describe_version),
+    },
+    Handler {
+        name: "ListPackageVersionAssets",
+        handle: Handle::Json(packages::list_assets),
+    },
+    Handler {
+        name: "GetPackageVersionAsset",
+        handle: Handle::Blob(packages::get_asset),
+    },
+    Handler {
+        name: "GetPackageVersionReadme",
+        handle: Handle::Json(packages::readme),
+    },
+    Handler {
+        name: "ListPackageVersionDependencies",
+        handle: Handle::Json(packages::dependencies),
+    },
+    Handler {
+        name: "DeletePackageVersions",
+        handle: Handle::Json(packages::delete_versions),
+    },
+    Handler {
+        name: "DisposePackageVersions",
+        handle: Handle::Json(packages::dispose_versions),
+    },
+    Handler {
+        name: "UpdatePackageVersionsStatus",
+        handle: Handle::Json(packages::update_status),
     },
 ];
 

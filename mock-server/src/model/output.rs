@@ -13,6 +13,23 @@ pub fn json_body(output: &impl Serialize) -> Vec<u8> {
     serde_json::to_vec(output).unwrap_or_default()
 }
 
+/// The JSON body of an output built as a JSON value: members that are `null` are left out,
+/// as AWS leaves out members it has no value for.
+pub fn value_body(mut output: Value) -> Vec<u8> {
+    fn strip(value: &mut Value) {
+        match value {
+            Value::Object(members) => {
+                members.retain(|_, v| !v.is_null());
+                members.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut output);
+    serde_json::to_vec(&output).unwrap_or_default()
+}
+
 /// Why `body` is not an output of `op` as the model describes it: a member the output shape
 /// does not have (or carries in a header or as the payload), or a value of the wrong JSON
 /// type, at its path.

@@ -7,7 +7,7 @@ mod pipeline;
 mod response;
 
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use http::Response;
 
@@ -18,7 +18,8 @@ use crate::faults::FaultSet;
 use crate::fixture::Fixture;
 use crate::journal::{Journal, DEFAULT_CAPACITY};
 use crate::sigv4::{SecretKey, Verifier};
-use crate::token::TokenSealer;
+use crate::storage::Storage;
+use crate::token::{TokenKey, TokenSealer};
 
 pub use crate::exchange::Exchange;
 pub use crate::world::World;
@@ -50,6 +51,8 @@ pub struct ServiceConfig {
     /// Requests whose `Host` is `DOMAIN-OWNER.d.codeartifact.REGION.SUFFIX` (the real
     /// endpoint's shape, mapped to the mock by the user) go to that repository endpoint.
     pub repository_host_suffix: String,
+    /// The key tokens are sealed with; a random one per service when `None`.
+    pub token_key: Option<TokenKey>,
 }
 
 impl Default for ServiceConfig {
@@ -62,6 +65,7 @@ impl Default for ServiceConfig {
             admin_token: None,
             journal_capacity: DEFAULT_CAPACITY,
             repository_host_suffix: DEFAULT_REPOSITORY_HOST_SUFFIX.to_owned(),
+            token_key: None,
         }
     }
 }
@@ -104,6 +108,8 @@ struct Shared {
     /// Scenarios may change the spelling of `expiration`; reset restores the configured one.
     /// An atomic rather than a lock: it is read by every request on every core.
     expiration_format: AtomicU8,
+    /// `--data-dir`, once attached.
+    storage: OnceLock<Storage>,
 }
 
 impl MockService {
@@ -125,6 +131,10 @@ impl MockService {
     }
 
     fn sharing(start_fixture: Arc<Fixture>, config: ServiceConfig, clock: Clock) -> Self {
+        let sealer = match &config.token_key {
+            Some(key) => TokenSealer::with_key(key.0),
+            None => TokenSealer::random(),
+        };
         let world = World::new(Arc::clone(&start_fixture), clock.now());
         Self {
             shared: Arc::new(Shared {
@@ -132,11 +142,12 @@ impl MockService {
                 journal: Journal::new(config.journal_capacity),
                 expiration_format: AtomicU8::new(format_code(config.expiration_format)),
                 config,
-                sealer: TokenSealer::random(),
+                sealer,
                 clock,
                 start_fixture,
                 world: RwLock::new(Arc::new(world)),
                 faults: FaultSet::default(),
+                storage: OnceLock::new(),
             }),
         }
     }
@@ -174,6 +185,7 @@ impl MockService {
     /// Serves another fixture from now on; its session expiries count from the server's now.
     pub fn replace_fixture(&self, fixture: Fixture) {
         self.serve_fixture(Arc::new(fixture));
+        self.persist();
     }
 
     fn serve_fixture(&self, fixture: Arc<Fixture>) {
@@ -204,6 +216,45 @@ impl MockService {
         self.shared.faults.clear();
         self.shared.journal.clear();
         self.serve_fixture(Arc::clone(&self.shared.start_fixture));
+        self.persist();
+    }
+
+    /// Keeps the world in a data folder from now on: what it holds replaces the fixture's
+    /// domains and repositories (a first start saves the fixture's), and every change is
+    /// saved before its request is answered.
+    pub fn attach_storage(&self, storage: Storage) -> Result<(), String> {
+        if let Some(saved) = storage.load()? {
+            let world = World::restored(&self.shared.start_fixture, saved.world, saved.packages, self.shared.clock.now());
+            *self.shared.world.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(world);
+        }
+        self.shared
+            .storage
+            .set(storage)
+            .map_err(|_| "a data folder is attached already".to_owned())?;
+        self.world().take_changed();
+        let world = self.world();
+        self.save(&world);
+        Ok(())
+    }
+
+    /// Saves the world if it may have changed and a data folder is attached: called after
+    /// each request that can change it. A failed save is logged (the request was answered).
+    pub fn persist(&self) {
+        if self.shared.storage.get().is_none() {
+            return;
+        }
+        let world = self.world();
+        if world.take_changed() {
+            self.save(&world);
+        }
+    }
+
+    fn save(&self, world: &World) {
+        if let Some(storage) = self.shared.storage.get() {
+            if let Err(error) = storage.save(world) {
+                tracing::error!(%error, "cannot save the world to the data folder");
+            }
+        }
     }
 }
 

@@ -41,6 +41,8 @@ impl MockService {
         // Journaled on arrival, so a client that gives up during a scripted delay still
         // leaves its request in the journal.
         self.shared.journal.record(exchange);
+        // A change is on disk (--data-dir) before its answer leaves.
+        self.persist();
         if let Some(delay) = delay {
             tokio::time::sleep(delay).await;
         }
@@ -112,6 +114,7 @@ impl MockService {
             operation: exchange.operation,
             domain: domain.as_deref(),
             access_key_id: exchange.access_key_id.as_deref(),
+            repository: None,
         });
         let delay = fault.as_ref().and_then(|f| f.delay);
         exchange.fault = fault.as_ref().map(|f| f.rule_id);
@@ -142,17 +145,13 @@ impl MockService {
         exchange.error = answer.error;
         let body = match action {
             Some(FaultAction::MalformedBody) => MockBody::full(MALFORMED_BODY),
-            Some(FaultAction::TruncateBody) => MockBody::truncated(Bytes::from(answer.body)),
-            _ => MockBody::full(answer.body),
+            Some(FaultAction::TruncateBody) => MockBody::truncated(answer.body.clone()),
+            _ => MockBody::full(answer.body.clone()),
         };
+        let mut response = aws_response(answer.status, body, &exchange, answer.retry_after, now);
+        answer.add_headers(&mut response);
         (
-            Reply::Respond(aws_response(
-                answer.status,
-                body,
-                &exchange,
-                answer.retry_after,
-                now,
-            )),
+            Reply::Respond(response),
             exchange,
             delay,
         )
@@ -170,7 +169,7 @@ impl MockService {
         verified: &Verified,
         world: &World,
         now: SystemTime,
-    ) -> Result<Vec<u8>, ServiceError> {
+    ) -> Result<api::Output, ServiceError> {
         let operation = operation.ok_or_else(|| {
             ServiceError::new(ErrorCode::UnknownOperationException, "Unknown operation")
         })?;
@@ -198,6 +197,6 @@ impl MockService {
             zero_duration: self.shared.config.zero_duration,
             expiration_format: self.expiration_format(),
         };
-        (handler.handle)(&ctx, caller, &request)
+        handler.handle.run(&ctx, caller, &request)
     }
 }

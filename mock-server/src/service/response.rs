@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Response, StatusCode};
 use rand::RngCore;
 
+use crate::api::Output;
 use crate::body::MockBody;
 use crate::error::{message_body, ErrorCode, ServiceError};
 use crate::exchange::Exchange;
@@ -25,9 +26,11 @@ pub(super) const MALFORMED_BODY: &str =
 /// The status, body and error headers of an answer, before the transport sees it.
 pub(super) struct Answer {
     pub(super) status: StatusCode,
-    pub(super) body: Vec<u8>,
+    pub(super) body: Bytes,
     pub(super) error: Option<ErrorCode>,
     pub(super) retry_after: Option<u64>,
+    /// A blob's header members; a blob is `application/octet-stream`.
+    pub(super) blob_headers: Option<Vec<(&'static str, String)>>,
 }
 
 impl Answer {
@@ -39,31 +42,57 @@ impl Answer {
         // A bare status, as a load balancer sends it: no AWS error type.
         let status = StatusCode::from_u16(fault.bare_status?).ok()?;
         let reason = status.canonical_reason().unwrap_or("Error");
-        let body = message_body(reason);
+        let body = Bytes::from(message_body(reason));
         Some(Self {
             status,
             body,
             error: None,
             retry_after: None,
+            blob_headers: None,
         })
+    }
+
+    /// Puts a blob's content type and header members on its response.
+    pub(super) fn add_headers(&self, response: &mut Response<MockBody>) {
+        let Some(headers) = &self.blob_headers else {
+            return;
+        };
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+        for (name, value) in headers {
+            if let Ok(value) = HeaderValue::try_from(value.as_str()) {
+                response.headers_mut().insert(*name, value);
+            }
+        }
     }
 }
 
-impl From<Result<Vec<u8>, ServiceError>> for Answer {
-    fn from(result: Result<Vec<u8>, ServiceError>) -> Self {
+impl From<Result<Output, ServiceError>> for Answer {
+    fn from(result: Result<Output, ServiceError>) -> Self {
         match result {
-            Ok(body) => Self {
+            Ok(Output::Json(body)) => Self {
                 status: StatusCode::OK,
-                body,
+                body: Bytes::from(body),
                 error: None,
                 retry_after: None,
+                blob_headers: None,
+            },
+            Ok(Output::Blob(blob)) => Self {
+                status: StatusCode::OK,
+                body: blob.content,
+                error: None,
+                retry_after: None,
+                blob_headers: Some(blob.headers),
             },
             Err(error) => Self {
                 status: StatusCode::from_u16(error.status())
                     .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                body: error.body(),
+                body: Bytes::from(error.body()),
                 error: Some(error.code),
                 retry_after: error.retry_after_seconds,
+                blob_headers: None,
             },
         }
     }

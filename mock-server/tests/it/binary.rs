@@ -435,3 +435,98 @@ fn healthcheck_speaks_tls_to_a_tls_server() {
     let (code, _, _) = healthcheck(&["--listen", &listen], &[]);
     assert_eq!(code, Some(1));
 }
+
+/// A token from the mock at `url` for the embedded fixture's example identity.
+fn token_from(url: &str) -> String {
+    let (status, text) = raw_exchange(url, &example_request());
+    assert_eq!(status, 200, "{text}");
+    let body = text.split("\r\n\r\n").nth(1).unwrap();
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    json["authorizationToken"].as_str().unwrap().to_owned()
+}
+
+/// An HTTP/1.1 request to a repository endpoint with a bearer token: status and body.
+fn repository_call(url: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+    let host = url.trim_start_matches("http://");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer {token}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let (status, text) = raw_exchange(url, request.as_bytes());
+    (
+        status,
+        text.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned(),
+    )
+}
+
+#[test]
+fn a_restart_with_the_same_data_dir_and_key_file_serves_what_was_published_to_the_same_token() {
+    let dir = std::env::temp_dir().join(format!(
+        "ca-mock-data-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    let key = dir.join("token.key");
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("data");
+    let args = [
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--token-key-file",
+        key.to_str().unwrap(),
+    ];
+    let first = MockProcess::start(&args);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the key file is its owner's alone");
+    }
+    let token = token_from(&first.url);
+    let npm = "/d/test-domain-111122223333/us-east-1/npm/my-repo/";
+    let tarball = base64_simd::STANDARD.encode_to_string(b"a tarball");
+    let document = serde_json::json!({
+        "name": "kept", "versions": { "1.0.0": { "name": "kept", "version": "1.0.0" } },
+        "dist-tags": { "latest": "1.0.0" },
+        "_attachments": { "kept-1.0.0.tgz": { "data": tarball, "length": 9 } },
+    });
+    let (status, body) = repository_call(
+        &first.url,
+        "PUT",
+        &format!("{npm}kept"),
+        &token,
+        &document.to_string(),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(first.terminate(), Some(0));
+
+    let second = MockProcess::start(&args);
+    let (status, body) = repository_call(
+        &second.url,
+        "GET",
+        &format!("{npm}kept/-/kept-1.0.0.tgz"),
+        &token,
+        "",
+    );
+    assert_eq!(
+        (status, body.as_str()),
+        (200, "a tarball"),
+        "the same token opens the same package"
+    );
+    // The seeded package is there too, once (the data folder's world, not a second seed).
+    let (status, body) =
+        repository_call(&second.url, "GET", &format!("{npm}mock-hello"), &token, "");
+    assert_eq!(status, 200, "{body}");
+    drop(second);
+
+    // Without the key file, the old token is foreign to a new mock.
+    let third = MockProcess::start(&["--data-dir", data.to_str().unwrap()]);
+    let (status, _) = repository_call(&third.url, "GET", &format!("{npm}kept"), &token, "");
+    assert_eq!(status, 401);
+    drop(third);
+    std::fs::write(&key, "not hex\n").unwrap();
+    let (code, stderr) = start_failure(&["--token-key-file", key.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("token.key"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

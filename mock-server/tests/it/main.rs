@@ -18,6 +18,9 @@ mod operation;
 /// GetRepositoryEndpoint and the repository endpoints' token check.
 mod repositories;
 
+/// The package registries (pip, twine, npm) and the package operations of the API.
+mod packages;
+
 /// Domains and repositories through the API: their life, lists, accounts, reset.
 mod control_plane;
 
@@ -38,3 +41,6 @@ mod clients;
 
 /// `aws codeartifact login` with AWS CLI v1 and v2: pip, npm, twine, dry runs.
 mod login;
+
+/// The registries with twine, pip and npm: publish, install, expiry, restart.
+mod registries;

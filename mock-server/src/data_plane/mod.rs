@@ -1,0 +1,369 @@
+//! The repository endpoints that `GetRepositoryEndpoint` hands out, path-style on the mock
+//! itself: `/d/DOMAIN-OWNER/REGION/FORMAT/REPO/...` (the real host is
+//! `DOMAIN-OWNER.d.codeartifact.REGION.amazonaws.com/FORMAT/REPO/...`), serving the package
+//! registries: Python (`pypi.rs`) and npm (`npm.rs`).
+//!
+//! A request must carry a token this mock minted, not expired by the server's clock, for the
+//! endpoint's domain, owner and region, in any of the forms package managers send: HTTP Basic
+//! with user `aws` (pip, twine, Maven), `Bearer TOKEN` (npm, yarn) or the bare token (cargo).
+//! Otherwise the answer is 401 with the challenge CodeArtifact sends,
+//! `WWW-Authenticate: Bearer realm="DOMAIN/REPO", Basic realm="DOMAIN/REPO"`. The token's
+//! principal then needs `codeartifact:ReadFromRepository` to read and
+//! `codeartifact:PublishPackageVersion` to publish, by its own permissions and the domain's
+//! and repository's policies (403 otherwise). Tokens never reach a log.
+
+pub mod multipart;
+pub mod npm;
+pub mod pypi;
+
+use std::time::{Instant, SystemTime};
+
+use bytes::Bytes;
+use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+
+use crate::api::{access, Context};
+use crate::body::MockBody;
+use crate::clock::unix_seconds;
+use crate::endpoint::{Endpoint, Scheme};
+use crate::error::{message_body, ServiceError};
+use crate::faults::{FaultAction, FaultEffect, FaultTarget, RepositoryTarget};
+use crate::identity::Identity;
+use crate::packages::{PackageId, RepositoryKey};
+use crate::registry::Registry;
+use crate::repository::repository_arn;
+use crate::service::{MockService, Reply};
+
+/// The formats whose registries are served.
+pub const SERVED_FORMATS: &[&str] = &["pypi", "npm"];
+
+/// Answers a request to a repository endpoint, logs it (never its token) and applies the
+/// fault rules that target repository requests.
+pub async fn serve(service: &MockService, request: Request<Bytes>) -> Reply {
+    let started = Instant::now();
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let path = request.uri().path();
+    let endpoint = Endpoint::parse(path)
+        .or_else(|| Endpoint::from_host(host, path, &service.config().repository_host_suffix));
+    let fault = endpoint.as_ref().and_then(|e| {
+        let rest = format!("/{}", e.rest);
+        service.faults().fire(&FaultTarget {
+            operation: None,
+            domain: Some(e.domain),
+            access_key_id: None,
+            repository: Some(RepositoryTarget {
+                format: e.format,
+                repository: e.repository,
+                path: &rest,
+            }),
+        })
+    });
+    let scripted = fault.as_ref().and_then(fault_response);
+    let mut response = scripted.unwrap_or_else(|| answer(service, &request));
+    tracing::info!(
+        method = %request.method(),
+        path = %path,
+        status = response.status().as_u16(),
+        fault = fault.as_ref().map_or(0, |f| f.rule_id),
+        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        "repository request"
+    );
+    if let Some(delay) = fault.as_ref().and_then(|f| f.delay) {
+        tokio::time::sleep(delay).await;
+    }
+    match fault.and_then(|f| f.action) {
+        Some(FaultAction::ResetConnection) => Reply::CloseConnection,
+        Some(FaultAction::MalformedBody) => Reply::Respond(respond(
+            StatusCode::OK,
+            "application/octet-stream",
+            Bytes::from_static(b"<html><body><h1>200 OK</h1>This is not the package you are looking for.</body></html>"),
+        )),
+        Some(FaultAction::TruncateBody) => {
+            let whole = response.body().bytes();
+            *response.body_mut() = MockBody::truncated(whole);
+            Reply::Respond(response)
+        }
+        None => Reply::Respond(response),
+    }
+}
+
+/// The answer a fired rule scripts instead of the registry's, if it scripts one (a delay or a
+/// transport action leaves the registry's answer in place).
+fn fault_response(fault: &FaultEffect) -> Option<Response<MockBody>> {
+    if let Some(error) = &fault.error {
+        let mut response = service_error(error);
+        if let Some(seconds) = error.retry_after_seconds {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        return Some(response);
+    }
+    let status = StatusCode::from_u16(fault.bare_status?).ok()?;
+    Some(text(status, status.canonical_reason().unwrap_or("Injected fault")))
+}
+
+/// The registry's answer to a request.
+pub fn answer(service: &MockService, request: &Request<Bytes>) -> Response<MockBody> {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let suffix = &service.config().repository_host_suffix;
+    let path = request.uri().path();
+    let Some(endpoint) = Endpoint::parse(path).or_else(|| Endpoint::from_host(host, path, suffix))
+    else {
+        return text(StatusCode::NOT_FOUND, "Not a repository endpoint: expected /d/DOMAIN-OWNER/REGION/FORMAT/REPOSITORY/");
+    };
+    let now = service.clock().now();
+    let world = service.world();
+    let Some(caller) = token_principal(service, &endpoint, request.headers(), now)
+        .and_then(|arn| world.directory.identity_by_arn(&arn))
+    else {
+        let realm = endpoint.realm();
+        let challenge = format!("Bearer realm=\"{realm}\", Basic realm=\"{realm}\"");
+        let mut response = text(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized: a CodeArtifact authorization token for this domain is required",
+        );
+        if let Ok(value) = HeaderValue::try_from(challenge) {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        }
+        return response;
+    };
+    let ctx = Context {
+        world: &world,
+        sealer: service.sealer(),
+        now,
+        region: endpoint.region,
+        zero_duration: service.config().zero_duration,
+        expiration_format: service.config().expiration_format,
+    };
+    let key = RepositoryKey::new(endpoint.owner, endpoint.domain, endpoint.region, endpoint.repository);
+    // The repository must exist, and the caller may read it, before anything else is said.
+    let read = {
+        let registry = world.read();
+        authorize(&registry, &ctx, caller, &key, "codeartifact:ReadFromRepository", || {
+            repository_arn(&key.region, &key.owner, &key.domain, &key.repository)
+        })
+    };
+    if let Err(error) = read {
+        return service_error(&error);
+    }
+    // The endpoint's own URL, as the client reached it: links and tarball URLs start here.
+    let prefix = &path[..path.len() - endpoint.rest.len()];
+    let scheme = request.extensions().get::<Scheme>().copied().unwrap_or_default();
+    let served = Served {
+        service,
+        ctx,
+        caller,
+        key,
+        base: format!("{}://{host}{prefix}", scheme.as_str()),
+    };
+    match endpoint.format {
+        "pypi" => pypi::serve(&served, request, endpoint.rest),
+        "npm" => npm::serve(&served, request, endpoint.rest),
+        format => text(
+            StatusCode::NOT_IMPLEMENTED,
+            &format!(
+                "codeartifact-mock does not serve {format} packages yet: the token was accepted; it serves {}; see docs/fidelity.md",
+                SERVED_FORMATS.join(" and ")
+            ),
+        ),
+    }
+}
+
+/// What a format's registry needs of a request that passed the token and read checks.
+#[derive(Debug)]
+pub struct Served<'a> {
+    /// The service.
+    pub service: &'a MockService,
+    /// The request's context (world, clock, region).
+    pub ctx: Context<'a>,
+    /// The token's principal.
+    pub caller: &'a Identity,
+    /// The repository.
+    pub key: RepositoryKey,
+    /// `scheme://host/...FORMAT/REPO/`, the endpoint as the client reached it.
+    pub base: String,
+}
+
+impl Served<'_> {
+    /// The server's now.
+    pub fn now(&self) -> SystemTime {
+        self.ctx.now
+    }
+
+    /// Refuses publishing `package` unless the caller may (`PublishPackageVersion` on the
+    /// package's ARN) and the package's origin restrictions let it be published to directly.
+    pub fn authorize_publish(&self, registry: &Registry, package: &PackageId) -> Result<(), Refusal> {
+        let arn = package_arn(&self.key, package);
+        authorize(registry, &self.ctx, self.caller, &self.key, "codeartifact:PublishPackageVersion", || arn.clone())
+            .map_err(|e| Refusal(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN), e.message))?;
+        let blocked = registry
+            .packages
+            .package(&self.key, package)
+            .is_some_and(|p| !p.origin.publish);
+        if blocked {
+            return Err(Refusal(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "Package {} is configured to block publishing in repository {}",
+                    package.full_name(),
+                    self.key.repository
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The repository, then its upstreams in the order CodeArtifact searches them (depth
+    /// first, in the order each lists them, each repository once).
+    pub fn chain(&self, registry: &Registry) -> Vec<RepositoryKey> {
+        fn visit(registry: &Registry, key: &RepositoryKey, chain: &mut Vec<RepositoryKey>) {
+            let Some(record) = registry.repository(&key.owner, &key.domain, &key.repository, &key.region)
+            else {
+                return;
+            };
+            for upstream in &record.repository.upstreams {
+                let next = RepositoryKey::new(&key.owner, &key.domain, &key.region, upstream);
+                if !chain.contains(&next) {
+                    chain.push(next.clone());
+                    visit(registry, &next, chain);
+                }
+            }
+        }
+        let mut chain = vec![self.key.clone()];
+        visit(registry, &self.key, &mut chain);
+        chain
+    }
+}
+
+/// Why a publish is refused: the status and message the registry answers.
+#[derive(Debug)]
+pub struct Refusal(pub StatusCode, pub String);
+
+impl Refusal {
+    /// The registry's answer.
+    pub fn response(&self) -> Response<MockBody> {
+        text(self.0, &self.1)
+    }
+}
+
+/// `arn:aws:codeartifact:REGION:OWNER:package/DOMAIN/REPO/FORMAT/NAMESPACE/NAME`.
+pub fn package_arn(key: &RepositoryKey, package: &PackageId) -> String {
+    format!(
+        "arn:aws:codeartifact:{}:{}:package/{}/{}/{}/{}/{}",
+        key.region,
+        key.owner,
+        key.domain,
+        key.repository,
+        package.format,
+        package.namespace.as_deref().unwrap_or(""),
+        package.name
+    )
+}
+
+/// The caller may do `action` on the repository: its own permission, then the domain's and
+/// the repository's policies (404 for a repository that does not exist).
+fn authorize(
+    registry: &Registry,
+    ctx: &Context<'_>,
+    caller: &Identity,
+    key: &RepositoryKey,
+    action: &str,
+    resource: impl Fn() -> String,
+) -> Result<(), ServiceError> {
+    access::require(caller, action, &resource)?;
+    access::repository(registry, ctx, caller, action, &key.owner, &key.domain, &key.repository, resource)?;
+    Ok(())
+}
+
+/// The principal of the token the request carries, if it is one this mock minted for the
+/// endpoint's domain, owner and region, not expired at `now`.
+fn token_principal(
+    service: &MockService,
+    endpoint: &Endpoint<'_>,
+    headers: &HeaderMap,
+    now: SystemTime,
+) -> Option<String> {
+    let token = presented_token(headers)?;
+    let claims = service.sealer().open(&token, unix_seconds(now)).ok()?;
+    (claims.domain == endpoint.domain
+        && claims.domain_owner == endpoint.owner
+        && claims.region == endpoint.region)
+        .then_some(claims.principal)
+}
+
+/// The token in `Authorization`: `Bearer TOKEN`, `Basic base64(aws:TOKEN)`, or the bare token.
+fn presented_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, rest) = value.split_once(' ').unwrap_or(("", value));
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(rest.trim().to_owned());
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = base64_simd::STANDARD.decode_to_vec(rest.trim()).ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        let (user, password) = text.split_once(':')?;
+        return (user == "aws").then(|| password.to_owned());
+    }
+    Some(value.to_owned())
+}
+
+/// An error of the API's, as a registry answers it: its status and message.
+fn service_error(error: &ServiceError) -> Response<MockBody> {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    text(status, &error.message)
+}
+
+/// A short JSON answer, `{"error": "..."}`, the shape npm prints and pip ignores.
+pub fn text(status: StatusCode, message: &str) -> Response<MockBody> {
+    let _ = message_body;
+    let body = serde_json::json!({ "error": message }).to_string();
+    respond(status, "application/json", Bytes::from(body))
+}
+
+/// A response of `content_type` with `body`.
+pub fn respond(status: StatusCode, content_type: &str, body: Bytes) -> Response<MockBody> {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(MockBody::full(body))
+        .unwrap_or_else(|_| Response::new(MockBody::full(Bytes::new())))
+}
+
+/// A JSON response.
+pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<MockBody> {
+    respond(status, "application/json", Bytes::from(value.to_string()))
+}
+
+/// Whether the method only reads.
+pub fn is_read(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_read_in_every_form_package_managers_send() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::AUTHORIZATION, value.parse().unwrap());
+            presented_token(&headers)
+        };
+        assert_eq!(with("Bearer eyJ.a").as_deref(), Some("eyJ.a"));
+        let basic = base64_simd::STANDARD.encode_to_string("aws:eyJ.b");
+        assert_eq!(with(&format!("Basic {basic}")).as_deref(), Some("eyJ.b"));
+        let other_user = base64_simd::STANDARD.encode_to_string("bob:eyJ.b");
+        assert_eq!(with(&format!("Basic {other_user}")), None);
+        assert_eq!(with("eyJ.c").as_deref(), Some("eyJ.c"));
+        assert_eq!(presented_token(&HeaderMap::new()), None);
+    }
+}

@@ -1,0 +1,422 @@
+//! The packages of each repository: what pip, twine and npm store and read through the
+//! repository endpoints, and what the package operations of the API report and change.
+//!
+//! A repository's packages are keyed by format, namespace and name, as CodeArtifact keys
+//! them: a Python name is stored normalised (PEP 503: `Hello_World` is `hello-world`, its
+//! spelling kept as the version's display name), an npm scope is the namespace (without `@`).
+//! Each region's repository has its own packages, even where a fixture repository exists in
+//! every region.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use sha2::Digest;
+
+/// A package version's status, as the API spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum VersionStatus {
+    /// Served and listed.
+    Published,
+    /// Being published (generic packages only).
+    Unfinished,
+    /// Served, but not listed in the index or packument.
+    Unlisted,
+    /// Neither listed nor served.
+    Archived,
+    /// Its assets are gone; listed by the API only.
+    Disposed,
+}
+
+impl VersionStatus {
+    /// The API's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Published => "Published",
+            Self::Unfinished => "Unfinished",
+            Self::Unlisted => "Unlisted",
+            Self::Archived => "Archived",
+            Self::Disposed => "Disposed",
+        }
+    }
+
+    /// The status the API names `text`.
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Published,
+            Self::Unfinished,
+            Self::Unlisted,
+            Self::Archived,
+            Self::Disposed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
+    /// Whether a package manager may download the version's files.
+    pub fn is_served(self) -> bool {
+        matches!(self, Self::Published | Self::Unlisted)
+    }
+
+    /// Whether the index or packument lists the version.
+    pub fn is_listed(self) -> bool {
+        self == Self::Published
+    }
+}
+
+/// A package in a repository.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub struct PackageId {
+    /// `pypi`, `npm`, ...
+    pub format: String,
+    /// The npm scope (without `@`), a Maven group id, ...
+    pub namespace: Option<String>,
+    /// The name, normalised as the format requires.
+    pub name: String,
+}
+
+impl PackageId {
+    /// A Python package, its name normalised (PEP 503).
+    pub fn pypi(name: &str) -> Self {
+        Self {
+            format: "pypi".to_owned(),
+            namespace: None,
+            name: normalize_python_name(name),
+        }
+    }
+
+    /// An npm package, `@scope/name` or `name`.
+    pub fn npm(full_name: &str) -> Self {
+        let (namespace, name) = match full_name.strip_prefix('@').and_then(|s| s.split_once('/')) {
+            Some((scope, name)) => (Some(scope.to_owned()), name.to_owned()),
+            None => (None, full_name.to_owned()),
+        };
+        Self {
+            format: "npm".to_owned(),
+            namespace,
+            name,
+        }
+    }
+
+    /// The name a package manager uses: `@scope/name` for npm, the name otherwise.
+    pub fn full_name(&self) -> String {
+        match (&self.namespace, self.format.as_str()) {
+            (Some(scope), "npm") => format!("@{scope}/{}", self.name),
+            _ => self.name.clone(),
+        }
+    }
+}
+
+/// PEP 503's normalised form of a Python project name.
+pub fn normalize_python_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut separator = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            separator = true;
+        } else {
+            if separator && !out.is_empty() {
+                out.push('-');
+            }
+            separator = false;
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// A file of a package version, with the hashes CodeArtifact reports.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Asset {
+    /// File name.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Hex digests by the API's algorithm names (`MD5`, `SHA-1`, `SHA-256`, `SHA-512`).
+    pub hashes: BTreeMap<String, String>,
+    /// The content; empty once the version is disposed.
+    #[serde(skip)]
+    pub content: Bytes,
+}
+
+impl Asset {
+    /// An asset of `content`, its hashes computed.
+    pub fn new(name: &str, content: Bytes) -> Self {
+        let hashes = BTreeMap::from([
+            ("MD5".to_owned(), hex::encode(md5::Md5::digest(&content))),
+            ("SHA-1".to_owned(), hex::encode(sha1_digest(&content))),
+            ("SHA-256".to_owned(), hex::encode(sha2::Sha256::digest(&content))),
+            ("SHA-512".to_owned(), hex::encode(sha2::Sha512::digest(&content))),
+        ]);
+        Self {
+            name: name.to_owned(),
+            size: content.len() as u64,
+            hashes,
+            content,
+        }
+    }
+
+    /// The hex digest of `algorithm` (`SHA-256`, ...).
+    pub fn hash(&self, algorithm: &str) -> &str {
+        self.hashes.get(algorithm).map_or("", String::as_str)
+    }
+}
+
+fn sha1_digest(content: &[u8]) -> Vec<u8> {
+    ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, content)
+        .as_ref()
+        .to_vec()
+}
+
+/// A dependency a version declares.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Dependency {
+    /// The depended-on package's namespace.
+    pub namespace: Option<String>,
+    /// The depended-on package's name.
+    pub package: String,
+    /// `dependencies`, `devDependencies`, `install_requires`, ...
+    pub dependency_type: String,
+    /// The range, as declared.
+    pub version_requirement: String,
+}
+
+/// A version of a package.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PackageVersion {
+    /// The version string.
+    pub version: String,
+    /// The name as published (`Hello_World`), for `displayName`.
+    pub display_name: String,
+    /// Its status.
+    pub status: VersionStatus,
+    /// When it was published (the server's clock).
+    pub published_at: SystemTime,
+    /// A revision id, new each time its assets change.
+    pub revision: String,
+    /// One-line summary.
+    pub summary: Option<String>,
+    /// Home page.
+    pub home_page: Option<String>,
+    /// Licences.
+    pub licenses: Vec<String>,
+    /// The readme (Python's long description, npm's readme).
+    pub readme: Option<String>,
+    /// Declared dependencies.
+    pub dependencies: Vec<Dependency>,
+    /// Its files.
+    pub assets: Vec<Asset>,
+    /// Format-specific metadata: `requires_python` for Python; the version's manifest (the
+    /// `versions[v]` object of the publish) for npm.
+    pub metadata: serde_json::Value,
+}
+
+/// Whether publishing and upstream reads are allowed for a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OriginRestrictions {
+    /// Direct publishing allowed.
+    pub publish: bool,
+    /// Versions from upstreams and external connections allowed.
+    pub upstream: bool,
+}
+
+impl Default for OriginRestrictions {
+    fn default() -> Self {
+        Self {
+            publish: true,
+            upstream: true,
+        }
+    }
+}
+
+/// A package: its versions, npm's dist-tags, its origin restrictions.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Package {
+    /// Versions by version string.
+    pub versions: BTreeMap<String, PackageVersion>,
+    /// npm dist-tags (`latest` → version).
+    pub dist_tags: BTreeMap<String, String>,
+    /// What may add versions.
+    pub origin: OriginRestrictions,
+}
+
+impl Package {
+    /// The version that stands for the package: npm's `latest` tag, or the version published
+    /// last.
+    pub fn latest(&self) -> Option<&PackageVersion> {
+        self.dist_tags
+            .get("latest")
+            .and_then(|v| self.versions.get(v))
+            .or_else(|| self.versions.values().max_by_key(|v| v.published_at))
+    }
+}
+
+/// Where a repository is: the key of its packages.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct RepositoryKey {
+    /// The domain's owner.
+    pub owner: String,
+    /// The domain.
+    pub domain: String,
+    /// The region.
+    pub region: String,
+    /// The repository.
+    pub repository: String,
+}
+
+impl RepositoryKey {
+    /// The key of `repository` in `domain` of `owner` in `region`.
+    pub fn new(owner: &str, domain: &str, region: &str, repository: &str) -> Self {
+        Self {
+            owner: owner.to_owned(),
+            domain: domain.to_owned(),
+            region: region.to_owned(),
+            repository: repository.to_owned(),
+        }
+    }
+}
+
+/// Every repository's packages.
+#[derive(Debug, Default, Clone)]
+pub struct PackageStore {
+    repositories: HashMap<RepositoryKey, BTreeMap<PackageId, Package>>,
+}
+
+impl PackageStore {
+    /// The packages of a repository (none if nothing was published there).
+    pub fn of(&self, repository: &RepositoryKey) -> Option<&BTreeMap<PackageId, Package>> {
+        self.repositories.get(repository)
+    }
+
+    /// A package of a repository.
+    pub fn package(&self, repository: &RepositoryKey, id: &PackageId) -> Option<&Package> {
+        self.repositories.get(repository)?.get(id)
+    }
+
+    /// A package of a repository, to change it.
+    pub fn package_mut(&mut self, repository: &RepositoryKey, id: &PackageId) -> Option<&mut Package> {
+        self.repositories.get_mut(repository)?.get_mut(id)
+    }
+
+    /// A package of a repository, created empty if it has none.
+    pub fn package_entry(&mut self, repository: &RepositoryKey, id: &PackageId) -> &mut Package {
+        self.repositories
+            .entry(repository.clone())
+            .or_default()
+            .entry(id.clone())
+            .or_default()
+    }
+
+    /// Removes a package; what it was.
+    pub fn remove_package(&mut self, repository: &RepositoryKey, id: &PackageId) -> Option<Package> {
+        self.repositories.get_mut(repository)?.remove(id)
+    }
+
+    /// Forgets a repository's packages (the repository was deleted).
+    pub fn remove_repository(&mut self, repository: &RepositoryKey) {
+        self.repositories.remove(repository);
+    }
+
+    /// Every repository with packages, for persistence.
+    pub fn all(&self) -> impl Iterator<Item = (&RepositoryKey, &BTreeMap<PackageId, Package>)> {
+        self.repositories.iter()
+    }
+
+    /// Sets a repository's packages wholesale (loading persisted state).
+    pub fn insert_repository(&mut self, repository: RepositoryKey, packages: BTreeMap<PackageId, Package>) {
+        self.repositories.insert(repository, packages);
+    }
+}
+
+/// The package and version a fixture's `[[packages]]` entry seeds, published at `at`: for
+/// npm, a manifest of its name and version with the tarball's integrity, as a publish of
+/// the tarball would have stored.
+pub fn seeded(spec: &crate::fixture::PackageSpec, at: SystemTime) -> (PackageId, PackageVersion) {
+    let npm = spec.format == "npm";
+    let (id, asset) = if npm {
+        (PackageId::npm(&spec.name), Asset::new("package.tgz", spec.content.clone()))
+    } else {
+        (PackageId::pypi(&spec.name), Asset::new(&spec.file_name, spec.content.clone()))
+    };
+    let metadata = if npm {
+        let integrity = format!(
+            "sha512-{}",
+            base64_simd::STANDARD.encode_to_string(sha2::Sha512::digest(&spec.content))
+        );
+        serde_json::json!({
+            "name": spec.name,
+            "version": spec.version,
+            "description": spec.summary,
+            "dist": { "integrity": integrity, "shasum": asset.hash("SHA-1") },
+        })
+    } else {
+        serde_json::json!({ "requires_python": spec.requires_python })
+    };
+    let version = PackageVersion {
+        version: spec.version.clone(),
+        display_name: spec.name.clone(),
+        status: VersionStatus::Published,
+        published_at: at,
+        revision: new_revision(),
+        summary: spec.summary.clone(),
+        home_page: None,
+        licenses: Vec::new(),
+        readme: None,
+        dependencies: Vec::new(),
+        assets: vec![asset],
+        metadata,
+    };
+    (id, version)
+}
+
+/// A new revision id: random, URL-safe, as CodeArtifact's look.
+pub fn new_revision() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    base64_simd::STANDARD.encode_to_string(bytes)
+}
+
+/// The server's now as CodeArtifact's timestamps are written in package metadata (RFC 3339,
+/// milliseconds, `Z`).
+pub fn rfc3339(time: SystemTime) -> String {
+    humantime::format_rfc3339_millis(time).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_names_are_normalised_as_pep_503_says() {
+        for (name, normal) in [
+            ("Hello_World", "hello-world"),
+            ("hello.world", "hello-world"),
+            ("Hello--__World", "hello-world"),
+            ("requests", "requests"),
+            ("zope.interface", "zope-interface"),
+        ] {
+            assert_eq!(normalize_python_name(name), normal, "{name}");
+        }
+    }
+
+    #[test]
+    fn npm_scopes_are_namespaces() {
+        let id = PackageId::npm("@acme/left-pad");
+        assert_eq!((id.namespace.as_deref(), id.name.as_str()), (Some("acme"), "left-pad"));
+        assert_eq!(id.full_name(), "@acme/left-pad");
+        assert_eq!(PackageId::npm("left-pad").namespace, None);
+    }
+
+    #[test]
+    fn assets_carry_the_four_hashes() {
+        let asset = Asset::new("a.txt", Bytes::from_static(b"abc"));
+        assert_eq!(asset.hash("MD5"), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(asset.hash("SHA-1"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(
+            asset.hash("SHA-256"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(asset.size, 3);
+    }
+}

@@ -1,0 +1,210 @@
+//! `--data-dir`: the world (domains, repositories, packages) and the package files kept on
+//! disk, so a restart serves what was published before it.
+//!
+//! `DIR/state.json` holds the domains and repositories (as the fixture text `GET
+//! /_mock/state` exports) and the packages' metadata; `DIR/blobs/SHA256` holds each file
+//! once, by its SHA-256. Every write is a new file, synced, then renamed over the old one
+//! (and the folder synced): a kill at any moment leaves the previous state or the new one,
+//! never half of a file, and a change is on disk before its request is answered. Files are
+//! written before the state that names them.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use bytes::Bytes;
+
+use crate::fixture::Fixture;
+use crate::packages::{Package, PackageId, PackageStore, RepositoryKey};
+use crate::world::World;
+
+/// The state file's format version.
+const FORMAT: u32 = 1;
+
+/// A data folder.
+#[derive(Debug)]
+pub struct Storage {
+    dir: PathBuf,
+    /// One writer at a time: two requests that change the world save in turn.
+    writing: Mutex<()>,
+}
+
+/// What a data folder held at start.
+#[derive(Debug)]
+pub struct Saved {
+    /// The domains and repositories, as a fixture (regions and identities come from the
+    /// served fixture, not from here).
+    pub world: Fixture,
+    /// The packages, their files read back.
+    pub packages: PackageStore,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StateFile {
+    format: u32,
+    /// The fixture text of the domains and repositories.
+    world: String,
+    repositories: Vec<SavedRepository>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedRepository {
+    repository: RepositoryKey,
+    packages: Vec<(PackageId, Package)>,
+}
+
+impl Storage {
+    /// Opens (creating) a data folder.
+    pub fn open(dir: &Path) -> io::Result<Self> {
+        fs::create_dir_all(dir.join("blobs"))?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            writing: Mutex::new(()),
+        })
+    }
+
+    fn state_path(&self) -> PathBuf {
+        self.dir.join("state.json")
+    }
+
+    fn blob_path(&self, sha256: &str) -> PathBuf {
+        self.dir.join("blobs").join(sha256)
+    }
+
+    /// What the folder holds, if anything was saved in it.
+    pub fn load(&self) -> Result<Option<Saved>, String> {
+        let path = self.state_path();
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        let state: StateFile =
+            serde_json::from_str(&text).map_err(|e| format!("{}: not a state file: {e}", path.display()))?;
+        if state.format != FORMAT {
+            return Err(format!(
+                "{}: format {} (this build reads {FORMAT})",
+                path.display(),
+                state.format
+            ));
+        }
+        let world = Fixture::parse(&state.world, &path.display().to_string()).map_err(|e| e.to_string())?;
+        let mut packages = PackageStore::default();
+        for saved in state.repositories {
+            let mut by_id = BTreeMap::new();
+            for (id, mut package) in saved.packages {
+                for version in package.versions.values_mut() {
+                    for asset in version.assets.iter_mut().filter(|a| a.size > 0) {
+                        let blob = self.blob_path(asset.hash("SHA-256"));
+                        asset.content = Bytes::from(
+                            fs::read(&blob).map_err(|e| format!("{}: {e}", blob.display()))?,
+                        );
+                    }
+                }
+                by_id.insert(id, package);
+            }
+            packages.insert_repository(saved.repository, by_id);
+        }
+        Ok(Some(Saved { world, packages }))
+    }
+
+    /// Saves the world: new files first, then the state that names them.
+    pub fn save(&self, world: &World) -> io::Result<()> {
+        let _turn = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        let fixture = world.snapshot().to_document();
+        let text = toml::to_string(&fixture).map_err(io::Error::other)?;
+        let registry = world.read();
+        let mut repositories = Vec::new();
+        for (key, packages) in registry.packages.all() {
+            for package in packages.values() {
+                for asset in package.versions.values().flat_map(|v| &v.assets) {
+                    let blob = self.blob_path(asset.hash("SHA-256"));
+                    if !asset.content.is_empty() && !blob.exists() {
+                        write_atomically(&blob, &asset.content)?;
+                    }
+                }
+            }
+            repositories.push(SavedRepository {
+                repository: key.clone(),
+                packages: packages.iter().map(|(id, p)| (id.clone(), p.clone())).collect(),
+            });
+        }
+        drop(registry);
+        repositories.sort_by(|a, b| a.repository.cmp(&b.repository));
+        let state = StateFile {
+            format: FORMAT,
+            world: text,
+            repositories,
+        };
+        let json = serde_json::to_vec(&state).map_err(io::Error::other)?;
+        write_atomically(&self.state_path(), &json)
+    }
+}
+
+/// Writes `bytes` to `path` so that `path` is either what it was or all of `bytes`: a
+/// temporary file beside it, synced, renamed over it, and the folder synced.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    {
+        let mut file = File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    fs::rename(&temporary, path)?;
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packages::{Asset, PackageVersion, VersionStatus};
+    use std::sync::Arc;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn a_saved_world_loads_back_with_its_files() {
+        let dir = std::env::temp_dir().join(format!("ca-mock-storage-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let storage = Storage::open(&dir).unwrap();
+        assert!(storage.load().unwrap().is_none());
+        let world = World::new(Arc::new(Fixture::embedded_default()), SystemTime::UNIX_EPOCH);
+        let key = RepositoryKey::new("111122223333", "test-domain", "us-east-1", "my-repo");
+        let id = PackageId::pypi("Hello_World");
+        let published_at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        world.write().packages.package_entry(&key, &id).versions.insert(
+            "1.0".into(),
+            PackageVersion {
+                version: "1.0".into(),
+                display_name: "Hello_World".into(),
+                status: VersionStatus::Published,
+                published_at,
+                revision: "r".into(),
+                summary: None,
+                home_page: None,
+                licenses: vec![],
+                readme: None,
+                dependencies: vec![],
+                assets: vec![Asset::new("hello_world-1.0-py3-none-any.whl", Bytes::from_static(b"PK..."))],
+                metadata: serde_json::json!({}),
+            },
+        );
+        storage.save(&world).unwrap();
+        let saved = Storage::open(&dir).unwrap().load().unwrap().unwrap();
+        let version = &saved.packages.package(&key, &id).unwrap().versions["1.0"];
+        assert_eq!(&version.assets[0].content[..], b"PK...");
+        assert_eq!(version.published_at, published_at);
+        assert_eq!(saved.world.repositories.len(), Fixture::embedded_default().repositories.len());
+        // Nothing temporary is left behind.
+        let leftovers: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

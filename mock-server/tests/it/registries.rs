@@ -1,0 +1,574 @@
+//! The package registries with the real package managers, in a throwaway HOME, as the issue
+//! that built them says a user would: `aws codeartifact login --tool twine`, `twine upload`
+//! of a wheel, `login --tool pip`, `pip install` of it; `login --tool npm`, `npm publish`,
+//! `npm install` in another folder; the package API lists both; the clock moved past the
+//! token's expiry makes the next install fail with 401 and the challenge; a token of another
+//! domain is refused; a restart with the same `--data-dir` and `--token-key-file` serves both
+//! packages to the same token. Real clients: `#[ignore]`d in a plain `cargo test`, run by
+//! `just test` (the `registries::` cases of `just clients`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::util::*;
+
+/// A folder of its own, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "codeartifact-registries-{}-{name}-{}",
+            std::process::id(),
+            rand_suffix()
+        ));
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+
+    fn join(&self, part: &str) -> PathBuf {
+        let path = self.0.join(part);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        path
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The AWS documentation's example key pair: the embedded fixture's identity of
+/// 111122223333, allowed every CodeArtifact action.
+const EXAMPLE: (&str, &str) = (
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+);
+/// LocalStack's `test`/`test`: the embedded fixture's identity of 000000000000, whose
+/// `test-domain` is another domain.
+const LOCALSTACK: (&str, &str) = ("test", "test");
+
+/// Runs `program args` in `dir` with `home` as HOME and nothing of this machine's AWS or
+/// package-manager configuration.
+fn run(home: &Path, dir: &Path, who: (&str, &str), program: &str, args: &[&str]) -> Output {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("TZ", "UTC")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_PAGER", "")
+        .env("AWS_ACCESS_KEY_ID", who.0)
+        .env("AWS_SECRET_ACCESS_KEY", who.1)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .env("PIP_NO_INPUT", "1")
+        .env("npm_config_update_notifier", "false")
+        .env("npm_config_audit", "false")
+        .env("npm_config_fund", "false");
+    for name in ["PYENV_ROOT", "PYENV_VERSION", "LANG"] {
+        if let Ok(value) = std::env::var(name) {
+            command.env(name, value);
+        }
+    }
+    command
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: cannot run: {e}"))
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn ok(output: Output, what: &str) -> Output {
+    assert!(output.status.success(), "{what}: {}", text(&output));
+    output
+}
+
+/// `aws codeartifact ARGS` (AWS CLI v1) against `url`.
+fn aws(home: &Path, url: &str, who: (&str, &str), args: &[&str]) -> Output {
+    let mut all = vec!["-m", "awscli", "--endpoint-url", url, "codeartifact"];
+    all.extend_from_slice(args);
+    run(home, home, who, "python3", &all)
+}
+
+/// A tiny pure-Python wheel of `hello-mock` `1.0.0`, built with the standard library.
+const MAKE_WHEEL: &str = r#"
+import base64, hashlib, sys, zipfile
+name, version, out_dir = sys.argv[1], sys.argv[2], sys.argv[3]
+dist = name.replace("-", "_")
+files = {
+    f"{dist}/__init__.py": f"VERSION = {version!r}\n",
+    f"{dist}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: A tiny test package\nRequires-Python: >=3.8\n\nHello.\n",
+    f"{dist}-{version}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: codeartifact-mock-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+}
+record = f"{dist}-{version}.dist-info/RECORD"
+lines = []
+for path, text in files.items():
+    digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+    lines.append(f"{path},sha256={digest},{len(text.encode())}")
+lines.append(f"{record},,")
+files[record] = "\n".join(lines) + "\n"
+out = f"{out_dir}/{dist}-{version}-py3-none-any.whl"
+with zipfile.ZipFile(out, "w") as z:
+    for path, text in files.items():
+        z.writestr(zipfile.ZipInfo(path, (2020, 1, 1, 0, 0, 0)), text)
+print(out)
+"#;
+
+/// The index URL `login --tool pip` wrote, token included.
+fn pip_index_url(home: &Path) -> String {
+    let output = ok(
+        run(
+            home,
+            home,
+            EXAMPLE,
+            "pip",
+            &["config", "get", "global.index-url"],
+        ),
+        "pip config",
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+#[test]
+#[ignore = "real clients: run by `just test` (just clients)"]
+fn pip_twine_and_npm_publish_install_and_survive_a_restart_through_the_mocks_tokens() {
+    let data = Scratch::new("data");
+    let key_file = data.join("token.key");
+    let state = data.join("state");
+    let args = [
+        "--data-dir",
+        state.to_str().unwrap(),
+        "--token-key-file",
+        key_file.to_str().unwrap(),
+    ];
+    let mock = MockProcess::start(&args);
+    let home = Scratch::new("home");
+    let h = home.0.as_path();
+    let url = mock.url.clone();
+
+    // Python: twine uploads a wheel, pip installs it.
+    let dist = home.join("dist/.keep");
+    let dist = dist.parent().unwrap();
+    let wheel = ok(
+        run(
+            h,
+            h,
+            EXAMPLE,
+            "python3",
+            &[
+                "-c",
+                MAKE_WHEEL,
+                "hello-mock",
+                "1.0.0",
+                dist.to_str().unwrap(),
+            ],
+        ),
+        "make the wheel",
+    );
+    let wheel = String::from_utf8_lossy(&wheel.stdout).trim().to_owned();
+    ok(
+        aws(
+            h,
+            &url,
+            EXAMPLE,
+            &[
+                "login",
+                "--tool",
+                "twine",
+                "--domain",
+                "test-domain",
+                "--repository",
+                "my-repo",
+            ],
+        ),
+        "login twine",
+    );
+    let uploaded = ok(
+        run(
+            h,
+            h,
+            EXAMPLE,
+            "twine",
+            &[
+                "upload",
+                "--non-interactive",
+                "--disable-progress-bar",
+                "--repository",
+                "codeartifact",
+                &wheel,
+            ],
+        ),
+        "twine upload",
+    );
+    assert!(
+        text(&uploaded).contains("hello_mock-1.0.0-py3-none-any.whl"),
+        "{}",
+        text(&uploaded)
+    );
+    let again = run(
+        h,
+        h,
+        EXAMPLE,
+        "twine",
+        &[
+            "upload",
+            "--non-interactive",
+            "--disable-progress-bar",
+            "--repository",
+            "codeartifact",
+            &wheel,
+        ],
+    );
+    assert!(
+        !again.status.success(),
+        "the same file twice: {}",
+        text(&again)
+    );
+    assert!(text(&again).contains("409"), "{}", text(&again));
+    ok(
+        aws(
+            h,
+            &url,
+            EXAMPLE,
+            &[
+                "login",
+                "--tool",
+                "pip",
+                "--domain",
+                "test-domain",
+                "--repository",
+                "test-repo",
+            ],
+        ),
+        "login pip",
+    );
+    let target = home.join("site/.keep");
+    let target = target.parent().unwrap().to_str().unwrap().to_owned();
+    // Through test-repo, whose upstream is my-repo.
+    ok(
+        run(
+            h,
+            h,
+            EXAMPLE,
+            "pip",
+            &[
+                "install",
+                "--no-deps",
+                "--target",
+                &target,
+                "hello-mock==1.0.0",
+            ],
+        ),
+        "pip install",
+    );
+    let imported = ok(
+        Command::new("python3")
+            .args(["-c", "import hello_mock; print(hello_mock.VERSION)"])
+            .env("PYTHONPATH", &target)
+            .output()
+            .unwrap(),
+        "import",
+    );
+    assert_eq!(String::from_utf8_lossy(&imported.stdout).trim(), "1.0.0");
+
+    // npm: publish a scoped package, install it in another folder.
+    ok(
+        aws(
+            h,
+            &url,
+            EXAMPLE,
+            &[
+                "login",
+                "--tool",
+                "npm",
+                "--domain",
+                "test-domain",
+                "--repository",
+                "my-repo",
+                "--namespace",
+                "acme",
+            ],
+        ),
+        "login npm",
+    );
+    let lib = home.join("lib/package.json");
+    std::fs::write(
+        &lib,
+        r#"{"name": "@acme/hello-mock", "version": "1.0.0", "description": "A tiny test package", "main": "index.js", "license": "MIT"}"#,
+    )
+    .unwrap();
+    let lib = lib.parent().unwrap();
+    std::fs::write(
+        lib.join("index.js"),
+        "module.exports = 'hello from the mock';\n",
+    )
+    .unwrap();
+    ok(run(h, lib, EXAMPLE, "npm", &["publish"]), "npm publish");
+    let app = home.join("app/package.json");
+    std::fs::write(
+        &app,
+        r#"{"name": "app", "version": "1.0.0", "private": true}"#,
+    )
+    .unwrap();
+    let app = app.parent().unwrap();
+    ok(
+        run(
+            h,
+            app,
+            EXAMPLE,
+            "npm",
+            &["install", "@acme/hello-mock@1.0.0"],
+        ),
+        "npm install",
+    );
+    let required = ok(
+        run(
+            h,
+            app,
+            EXAMPLE,
+            "node",
+            &["-e", "console.log(require('@acme/hello-mock'))"],
+        ),
+        "require",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&required.stdout).trim(),
+        "hello from the mock"
+    );
+    let viewed = ok(
+        run(
+            h,
+            app,
+            EXAMPLE,
+            "npm",
+            &["view", "@acme/hello-mock", "version"],
+        ),
+        "npm view",
+    );
+    assert_eq!(String::from_utf8_lossy(&viewed.stdout).trim(), "1.0.0");
+
+    // The package API lists both, with their versions and files.
+    let listed = ok(
+        aws(
+            h,
+            &url,
+            EXAMPLE,
+            &[
+                "list-packages",
+                "--domain",
+                "test-domain",
+                "--repository",
+                "my-repo",
+            ],
+        ),
+        "list-packages",
+    );
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let names: Vec<(String, String)> = listed["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["format"].as_str().unwrap().to_owned(),
+                p["package"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("npm".to_owned(), "hello-mock".to_owned()),
+            ("pypi".to_owned(), "hello-mock".to_owned())
+        ]
+    );
+    let assets = ok(
+        aws(
+            h,
+            &url,
+            EXAMPLE,
+            &[
+                "list-package-version-assets",
+                "--domain",
+                "test-domain",
+                "--repository",
+                "my-repo",
+                "--format",
+                "npm",
+                "--namespace",
+                "acme",
+                "--package",
+                "hello-mock",
+                "--package-version",
+                "1.0.0",
+            ],
+        ),
+        "list-package-version-assets",
+    );
+    let assets: serde_json::Value = serde_json::from_slice(&assets.stdout).unwrap();
+    assert_eq!(assets["assets"][0]["name"], "package.tgz");
+
+    // A token of another domain (test-domain of 000000000000) is refused here.
+    let foreign = ok(
+        aws(
+            h,
+            &url,
+            LOCALSTACK,
+            &[
+                "get-authorization-token",
+                "--domain",
+                "test-domain",
+                "--query",
+                "authorizationToken",
+                "--output",
+                "text",
+            ],
+        ),
+        "the other domain's token",
+    );
+    let foreign = String::from_utf8_lossy(&foreign.stdout).trim().to_owned();
+    let index = pip_index_url(h);
+    let own_token = index
+        .split("aws:")
+        .nth(1)
+        .unwrap()
+        .split('@')
+        .next()
+        .unwrap()
+        .to_owned();
+    let foreign_index = index.replace(&own_token, &foreign);
+    let refused = run(
+        h,
+        h,
+        EXAMPLE,
+        "pip",
+        &[
+            "download",
+            "--no-deps",
+            "-d",
+            &target,
+            "--index-url",
+            &foreign_index,
+            "hello-mock==1.0.0",
+        ],
+    );
+    assert!(!refused.status.success(), "{}", text(&refused));
+
+    // Past the token's expiry by the server's clock, the next install fails with the challenge.
+    let (status, _) = control_http(&url, "PUT", "/_mock/clock", r#"{"offset_seconds": 46800}"#);
+    assert_eq!(status, 200, "13 hours ahead");
+    let expired = run(
+        h,
+        app,
+        EXAMPLE,
+        "npm",
+        &[
+            "install",
+            "--prefer-online",
+            "--no-package-lock",
+            "@acme/hello-mock@1.0.0",
+        ],
+    );
+    assert!(!expired.status.success());
+    assert!(
+        text(&expired).contains(r#"Unable to authenticate, need: Bearer realm="test-domain/my-repo", Basic realm="test-domain/my-repo""#)
+            || text(&expired).contains("E401"),
+        "{}",
+        text(&expired)
+    );
+    let expired = run(
+        h,
+        h,
+        EXAMPLE,
+        "pip",
+        &[
+            "download",
+            "--no-deps",
+            "--no-cache-dir",
+            "-d",
+            &target,
+            "hello-mock==1.0.0",
+        ],
+    );
+    assert!(!expired.status.success(), "{}", text(&expired));
+    assert!(mock.logs().contains("status=401"), "{}", mock.logs());
+
+    // A restart with the same data folder and key: the same token still opens both.
+    assert_eq!(mock.terminate(), Some(0));
+    let restarted = MockProcess::start(&args);
+    let new_index = index.replace(
+        url.trim_start_matches("http://"),
+        restarted.url.trim_start_matches("http://"),
+    );
+    let fetched = home.join("again/.keep");
+    let fetched = fetched.parent().unwrap().to_str().unwrap().to_owned();
+    ok(
+        run(
+            h,
+            h,
+            EXAMPLE,
+            "pip",
+            &[
+                "download",
+                "--no-deps",
+                "--no-cache-dir",
+                "-d",
+                &fetched,
+                "--index-url",
+                &new_index,
+                "hello-mock==1.0.0",
+            ],
+        ),
+        "pip after the restart",
+    );
+    assert!(Path::new(&fetched)
+        .join("hello_mock-1.0.0-py3-none-any.whl")
+        .exists());
+    let registry = format!(
+        "{}/d/test-domain-111122223333/us-east-1/npm/my-repo/",
+        restarted.url
+    );
+    let auth = format!(
+        "--{}:_authToken={own_token}",
+        registry.trim_start_matches("http:")
+    );
+    let fresh = home.join("fresh/package.json");
+    std::fs::write(
+        &fresh,
+        r#"{"name": "fresh", "version": "1.0.0", "private": true}"#,
+    )
+    .unwrap();
+    let fresh = fresh.parent().unwrap();
+    ok(
+        run(
+            h,
+            fresh,
+            EXAMPLE,
+            "npm",
+            &[
+                "install",
+                "--no-package-lock",
+                "--prefer-online",
+                &format!("--@acme:registry={registry}"),
+                &auth,
+                "@acme/hello-mock@1.0.0",
+            ],
+        ),
+        "npm after the restart",
+    );
+    assert!(fresh
+        .join("node_modules/@acme/hello-mock/index.js")
+        .exists());
+}
