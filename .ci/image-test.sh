@@ -114,3 +114,25 @@ probe=$("${podman[@]}" exec ca-mock-image-admin /codeartifact-mock healthcheck)
 [ "$probe" = "healthy: HTTP/1.1 200 OK" ] || fail "the probe said '$probe'"
 stop_cleanly ca-mock-image-admin
 echo "ok: control API behind the token, a fault rule, health check over TLS, SIGTERM exit 0"
+
+echo "--- a data volume: what was published survives a new container, for the same token"
+volume=$HOME/volume
+mkdir -p "$volume" && chmod 0777 "$volume"
+port=$(free_port)
+data_env=(-v "$volume:/data" -e CODEARTIFACT_MOCK_DATA_DIR=/data -e CODEARTIFACT_MOCK_TOKEN_KEY_FILE=/data/token.key)
+start ca-mock-image-data "$port" "${data_env[@]}"
+url="http://127.0.0.1:$port"
+token=$(aws --endpoint-url "$url" codeartifact get-authorization-token --domain test-domain \
+    --query authorizationToken --output text)
+npm=/d/test-domain-111122223333/us-east-1/npm/my-repo
+tarball=$(printf 'kept across containers' | base64 -w0)
+document='{"name": "kept", "versions": {"1.0.0": {"name": "kept", "version": "1.0.0"}}, "dist-tags": {"latest": "1.0.0"}, "_attachments": {"kept-1.0.0.tgz": {"data": "'$tarball'"}}}'
+curl -sf -X PUT -H "Authorization: Bearer $token" -H 'content-type: application/json' \
+    "$url$npm/kept" -d "$document" > /dev/null || fail "npm publish to the container was refused"
+stop_cleanly ca-mock-image-data
+start ca-mock-image-data-again "$port" "${data_env[@]}"
+kept=$(curl -sf -H "Authorization: Bearer $token" "$url$npm/kept/-/kept-1.0.0.tgz") \
+    || fail "the new container did not serve the published tarball to the same token"
+[ "$kept" = "kept across containers" ] || fail "the new container served '$kept'"
+stop_cleanly ca-mock-image-data-again
+echo "ok: published, stopped, served by a new container to the same token"

@@ -53,11 +53,16 @@ stop() {
     wait "$PID" 2>/dev/null || true
 }
 
-# load NAME [DURATION]: wrk with a freshly signed GetAuthorizationToken request; sets RPS, P50,
+# load NAME [DURATION]: wrk with a freshly signed GetAuthorizationToken request (or, with
+# REGISTRY_PATH set, a read of that repository endpoint path with a token); sets RPS, P50,
 # P99 (ms), REQUESTS, NON_2XX.
 load() {
     local name=$1 length=${2:-$duration}
-    "$bin/codeartifact-bench" wrk-script "$URL" AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY us-east-1 >"$out/request.lua"
+    if [ -n "${REGISTRY_PATH:-}" ]; then
+        "$bin/codeartifact-bench" registry-script "$URL" AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY us-east-1 "$REGISTRY_PATH" >"$out/request.lua"
+    else
+        "$bin/codeartifact-bench" wrk-script "$URL" AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY us-east-1 >"$out/request.lua"
+    fi
     wrk -t"$threads" -c"$connections" -d"$length" --latency -s "$out/request.lua" "$URL" >"$out/$name.wrk"
     RPS=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' "$out/$name.wrk")
     REQUESTS=$(awk '/requests in/ { print $1 }' "$out/$name.wrk")
@@ -117,6 +122,19 @@ IFS='|' read -r mock_rps p50 mock_p99 _ rss _ <<<"$(median mock)"
 mock_startup=$(median_startup mock)
 row "codeartifact-mock (embedded fixture)" "$mock_rps" "$p50" "$mock_p99" "$(ratio "$mock_rps" "$baseline_rps")" "$mock_startup" "$rss"
 
+# The data plane: the seeded npm packument and Python simple page (JSON, as pip asks), each
+# read with a token the mock opens and checks on every request, three runs each, alternately.
+for round in 1 2 3; do
+    REGISTRY_PATH=/d/test-domain-111122223333/us-east-1/npm/my-repo/mock-hello \
+        measure npm "$round" "$bin/codeartifact-mock" --listen 127.0.0.1:0
+    REGISTRY_PATH=/d/test-domain-111122223333/us-east-1/pypi/test-repo/simple/mock-hello/ \
+        measure pypi "$round" "$bin/codeartifact-mock" --listen 127.0.0.1:0
+done
+IFS='|' read -r npm_rps p50 p99 _ rss _ <<<"$(median npm)"
+row "mock: npm packument (token checked)" "$npm_rps" "$p50" "$p99" "$(ratio "$npm_rps" "$baseline_rps")" "-" "$rss"
+IFS='|' read -r pypi_rps p50 p99 _ rss _ <<<"$(median pypi)"
+row "mock: pypi simple page, via upstream" "$pypi_rps" "$p50" "$p99" "$(ratio "$pypi_rps" "$baseline_rps")" "-" "$rss"
+
 # Soak: keep one server busy until it has answered a million requests.
 start soak "$bin/codeartifact-mock" --listen 127.0.0.1:0
 total=0 soak_non2xx=0
@@ -153,11 +171,12 @@ echo "soak: $total requests to one server, peak RSS $soak_rss MiB"
 echo "runs (req/s): baseline ${runs_baseline[*]%%|*}; mock ${runs_mock[*]%%|*}; start-up ms is the median of three starts (first start of the 10,000-entry fixture: $first_startup_10000 ms)"
 echo
 # Non-2xx answers over every run of the mock, soak included.
-mock_non2xx=$(printf '%s\n' "${runs_mock[@]}" "${runs_mock_10[@]}" "${runs_mock_10000[@]}" |
+mock_non2xx=$(printf '%s\n' "${runs_mock[@]}" "${runs_npm[@]}" "${runs_pypi[@]}" "${runs_mock_10[@]}" "${runs_mock_10000[@]}" |
     awk -F'|' -v soak="$soak_non2xx" '{ n += $6 } END { print n + soak }')
 check() { if awk "BEGIN { exit !($2) }"; then echo "  met     $1"; else echo "  MISSED  $1"; fi; }
 echo "targets:"
 check "throughput >= 0.5x baseline (got $(ratio "$mock_rps" "$baseline_rps")x; aim 0.7x)" "$mock_rps >= 0.5 * $baseline_rps"
+check "data plane >= 0.5x baseline (npm $(ratio "$npm_rps" "$baseline_rps")x, pypi $(ratio "$pypi_rps" "$baseline_rps")x)" "$npm_rps >= 0.5 * $baseline_rps && $pypi_rps >= 0.5 * $baseline_rps"
 check "every response 200 (non-2xx: $mock_non2xx)" "$mock_non2xx == 0"
 check "p99 < 2 ms (got $mock_p99 ms)" "$mock_p99 < 2"
 check "start-up < 50 ms, embedded fixture (got $mock_startup ms; aim 10)" "$mock_startup < 50"

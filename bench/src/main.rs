@@ -6,6 +6,9 @@
 //! - `wrk-script URL KEY SECRET REGION`: a wrk Lua script replaying one validly signed
 //!   GetAuthorizationToken request (valid for the 5-minute skew window).
 //! - `fixture N`: a fixture with N identities and N domains, for start-up and scale runs.
+//! - `registry-script URL KEY SECRET REGION PATH`: a token from the mock at URL (one signed
+//!   GetAuthorizationToken), then a wrk Lua script reading PATH of a repository endpoint with
+//!   it, as npm does (`Authorization: Bearer`).
 
 use std::convert::Infallible;
 use std::io::Write;
@@ -26,7 +29,8 @@ fn main() -> anyhow::Result<()> {
         ["baseline", addr] => baseline(addr),
         ["wrk-script", url, key, secret, region] => wrk_script(url, key, secret, region),
         ["fixture", n] => fixture(n.parse().context("N must be a number")?),
-        _ => bail!("usage: codeartifact-bench baseline [ADDR] | wrk-script URL KEY SECRET REGION | fixture N"),
+        ["registry-script", url, key, secret, region, path] => registry_script(url, key, secret, region, path),
+        _ => bail!("usage: codeartifact-bench baseline [ADDR] | wrk-script URL KEY SECRET REGION | fixture N | registry-script URL KEY SECRET REGION PATH"),
     }
 }
 
@@ -61,8 +65,13 @@ fn baseline(addr: &str) -> anyhow::Result<()> {
     })
 }
 
-fn wrk_script(url: &str, key: &str, secret: &str, region: &str) -> anyhow::Result<()> {
-    let host = url.trim_start_matches("http://").trim_end_matches('/');
+/// The path, and the headers (name, value), of a signed GetAuthorizationToken request.
+fn signed_token_request(
+    host: &str,
+    key: &str,
+    secret: &str,
+    region: &str,
+) -> anyhow::Result<(&'static str, Vec<(String, String)>)> {
     let path = "/v1/authorization-token?domain=test-domain&duration=3600";
     let identity = aws_credential_types::Credentials::new(key, secret, None, None, "bench").into();
     let params = aws_sigv4::sign::v4::SigningParams::builder()
@@ -82,15 +91,51 @@ fn wrk_script(url: &str, key: &str, secret: &str, region: &str) -> anyhow::Resul
     )?;
     let (instructions, _) = sign(signable, &params)?.into_parts();
     let (signed_headers, _) = instructions.into_parts();
+    let headers = signed_headers
+        .into_iter()
+        .map(|h| (h.name().to_owned(), h.value().to_owned()))
+        .collect();
+    Ok((path, headers))
+}
+
+fn wrk_script(url: &str, key: &str, secret: &str, region: &str) -> anyhow::Result<()> {
+    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    let (path, headers) = signed_token_request(host, key, secret, region)?;
     println!("wrk.method = \"POST\"");
     println!("wrk.path = \"{path}\"");
-    for header in signed_headers {
-        println!(
-            "wrk.headers[\"{}\"] = \"{}\"",
-            header.name(),
-            header.value()
-        );
+    for (name, value) in headers {
+        println!("wrk.headers[\"{name}\"] = \"{value}\"");
     }
+    Ok(())
+}
+
+fn registry_script(
+    url: &str,
+    key: &str,
+    secret: &str,
+    region: &str,
+    path: &str,
+) -> anyhow::Result<()> {
+    use std::io::Read;
+    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    let (token_path, headers) = signed_token_request(host, key, secret, region)?;
+    let mut request = format!(
+        "POST {token_path} HTTP/1.1\r\nhost: {host}\r\ncontent-length: 0\r\nconnection: close\r\n"
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    let mut stream = std::net::TcpStream::connect(host)?;
+    stream.write_all(request.as_bytes())?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    let marker = "\"authorizationToken\":\"";
+    let start = answer.find(marker).context("no token in the answer")? + marker.len();
+    let token = &answer[start..start + answer[start..].find('"').context("unterminated token")?];
+    println!("wrk.method = \"GET\"");
+    println!("wrk.path = \"{path}\"");
+    println!("wrk.headers[\"Authorization\"] = \"Bearer {token}\"");
     Ok(())
 }
 

@@ -59,6 +59,15 @@ impl Route {
         Self::of(service, request.uri().path(), host)
     }
 
+    /// How long a client may take to send its body once the headers are in: an upload of
+    /// a package gets minutes, everything else seconds.
+    pub fn body_read_timeout(self) -> std::time::Duration {
+        match self {
+            Self::Repository => std::time::Duration::from_secs(300),
+            Self::Control | Self::Aws => std::time::Duration::from_secs(10),
+        }
+    }
+
     /// The largest body this route reads; past it the server answers 413.
     pub fn body_limit(self) -> usize {
         match self {

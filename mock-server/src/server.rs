@@ -31,8 +31,6 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest request line plus headers; past it hyper answers 431.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
-/// How long a client may take to send its body once the headers are in.
-const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A running server. Dropping the handle shuts the server down.
 #[derive(Debug)]
@@ -194,7 +192,8 @@ async fn answer(
         .headers
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok());
-    let limit = Route::of(&service, parts.uri.path(), host).body_limit();
+    let route = Route::of(&service, parts.uri.path(), host);
+    let limit = route.body_limit();
     // A declared length over the limit is refused before a byte of the body is read.
     let declared = parts
         .headers
@@ -211,7 +210,7 @@ async fn answer(
     let collected = if declared == Some(0) || http_body::Body::is_end_stream(&body) {
         Ok(Ok(http_body_util::Collected::default()))
     } else {
-        tokio::time::timeout(BODY_READ_TIMEOUT, Limited::new(body, limit).collect()).await
+        tokio::time::timeout(route.body_read_timeout(), Limited::new(body, limit).collect()).await
     };
     let bytes = match collected {
         Ok(Ok(collected)) => collected.to_bytes(),

@@ -113,7 +113,9 @@ impl Storage {
     /// Saves the world: new files first, then the state that names them.
     pub fn save(&self, world: &World) -> io::Result<()> {
         let _turn = self.writing.lock().unwrap_or_else(|p| p.into_inner());
-        let fixture = world.snapshot().to_document();
+        let mut fixture = world.snapshot().to_document();
+        // Identities come from the served fixture at start: their secrets are never written.
+        fixture.insert("identities".into(), toml::Value::Array(Vec::new()));
         let text = toml::to_string(&fixture).map_err(io::Error::other)?;
         let registry = world.read();
         let mut repositories = Vec::new();
@@ -193,6 +195,8 @@ mod tests {
             },
         );
         storage.save(&world).unwrap();
+        let state = fs::read_to_string(dir.join("state.json")).unwrap();
+        assert!(!state.contains("wJalrXUtnFEMI"), "no secret key is written");
         let saved = Storage::open(&dir).unwrap().load().unwrap().unwrap();
         let version = &saved.packages.package(&key, &id).unwrap().versions["1.0"];
         assert_eq!(&version.assets[0].content[..], b"PK...");

@@ -176,7 +176,8 @@ struct ListPackagesInput {
     upstream: Option<String>,
 }
 
-/// `ListPackages`: the repository's packages, by format, namespace and name.
+/// `ListPackages`: the repository's packages, by format, namespace and name (one with no
+/// version yet, made by `PutPackageOriginConfiguration`, included).
 pub fn list_packages(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Result<Vec<u8>, ServiceError> {
     let input: ListPackagesInput = request.input(None)?.typed()?;
     let registry = ctx.world.read();
@@ -198,7 +199,6 @@ pub fn list_packages(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>
                 && input.package_prefix.as_deref().is_none_or(|p| id.name.starts_with(p))
                 && allowed(&input.publish, package.origin.publish)
                 && allowed(&input.upstream, package.origin.upstream)
-                && !package.versions.is_empty()
         })
         .collect();
     let sort_key = |(id, _): &(&PackageId, &Package)| {

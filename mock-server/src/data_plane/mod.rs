@@ -25,7 +25,7 @@ use crate::api::{access, Context};
 use crate::body::MockBody;
 use crate::clock::unix_seconds;
 use crate::endpoint::{Endpoint, Scheme};
-use crate::error::{message_body, ServiceError};
+use crate::error::ServiceError;
 use crate::faults::{FaultAction, FaultEffect, FaultTarget, RepositoryTarget};
 use crate::identity::Identity;
 use crate::packages::{PackageId, RepositoryKey};
@@ -222,23 +222,33 @@ impl Served<'_> {
     }
 
     /// The repository, then its upstreams in the order CodeArtifact searches them (depth
-    /// first, in the order each lists them, each repository once).
-    pub fn chain(&self, registry: &Registry) -> Vec<RepositoryKey> {
-        fn visit(registry: &Registry, key: &RepositoryKey, chain: &mut Vec<RepositoryKey>) {
-            let Some(record) = registry.repository(&key.owner, &key.domain, &key.repository, &key.region)
-            else {
+    /// first, in the order each lists them, each repository once), for `package`: a
+    /// repository whose package blocks upstream versions (its origin configuration) is not
+    /// searched past. `None` reads every package's (the simple index).
+    pub fn chain(&self, registry: &Registry, package: Option<&PackageId>) -> Vec<RepositoryKey> {
+        fn visit(
+            registry: &Registry,
+            key: &RepositoryKey,
+            package: Option<&PackageId>,
+            chain: &mut Vec<RepositoryKey>,
+        ) {
+            let blocked = package
+                .and_then(|id| registry.packages.package(key, id))
+                .is_some_and(|p| !p.origin.upstream);
+            let record = registry.repository(&key.owner, &key.domain, &key.repository, &key.region);
+            let (Some(record), false) = (record, blocked) else {
                 return;
             };
             for upstream in &record.repository.upstreams {
                 let next = RepositoryKey::new(&key.owner, &key.domain, &key.region, upstream);
                 if !chain.contains(&next) {
                     chain.push(next.clone());
-                    visit(registry, &next, chain);
+                    visit(registry, &next, package, chain);
                 }
             }
         }
         let mut chain = vec![self.key.clone()];
-        visit(registry, &self.key, &mut chain);
+        visit(registry, &self.key, package, &mut chain);
         chain
     }
 }
@@ -321,10 +331,10 @@ fn service_error(error: &ServiceError) -> Response<MockBody> {
     text(status, &error.message)
 }
 
-/// A short JSON answer, `{"error": "..."}`, the shape npm prints and pip ignores.
+/// A short JSON answer: `error` is what npm prints of a registry's refusal, `message` what
+/// AWS's answers (and this endpoint's before the registries) carry.
 pub fn text(status: StatusCode, message: &str) -> Response<MockBody> {
-    let _ = message_body;
-    let body = serde_json::json!({ "error": message }).to_string();
+    let body = serde_json::json!({ "error": message, "message": message }).to_string();
     respond(status, "application/json", Bytes::from(body))
 }
 

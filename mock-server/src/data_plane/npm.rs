@@ -151,7 +151,7 @@ fn versions_through<'r>(
 ) -> Option<Resolved<'r>> {
     let mut versions: BTreeMap<String, &PackageVersion> = BTreeMap::new();
     let mut tags: Option<BTreeMap<String, String>> = None;
-    for key in served.chain(registry) {
+    for key in served.chain(registry, Some(id)) {
         let Some(package) = registry.packages.package(&key, id) else {
             continue;
         };
@@ -228,7 +228,7 @@ fn tarball(served: &Served<'_>, name: &str, file: &str) -> Response<MockBody> {
         return text(StatusCode::NOT_FOUND, &format!("'{file}' is not a tarball of {name}"));
     };
     let registry = served.ctx.world.read();
-    for key in served.chain(&registry) {
+    for key in served.chain(&registry, Some(&id)) {
         let asset = registry
             .packages
             .package(&key, &id)

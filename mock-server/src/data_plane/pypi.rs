@@ -104,7 +104,7 @@ fn index(served: &Served<'_>, request: &Request<Bytes>) -> Response<MockBody> {
     };
     let registry = served.ctx.world.read();
     let mut projects: BTreeMap<String, String> = BTreeMap::new();
-    for key in served.chain(&registry) {
+    for key in served.chain(&registry, None) {
         for (id, package) in registry.packages.of(&key).into_iter().flatten() {
             let listed = package.versions.values().find(|v| v.status.is_listed());
             if let (Some(version), "pypi") = (listed, id.format.as_str()) {
@@ -155,7 +155,7 @@ fn project_page(served: &Served<'_>, request: &Request<Bytes>, project: &str) ->
     let registry = served.ctx.world.read();
     let mut versions: BTreeMap<String, Vec<Listed>> = BTreeMap::new();
     let mut found = false;
-    for key in served.chain(&registry) {
+    for key in served.chain(&registry, Some(&id)) {
         let Some(package) = registry.packages.package(&key, &id) else {
             continue;
         };
@@ -241,7 +241,7 @@ fn project_page(served: &Served<'_>, request: &Request<Bytes>, project: &str) ->
 fn download(served: &Served<'_>, project: &str, version: &str, file: &str) -> Response<MockBody> {
     let id = PackageId::pypi(project);
     let registry = served.ctx.world.read();
-    for key in served.chain(&registry) {
+    for key in served.chain(&registry, Some(&id)) {
         let found = registry
             .packages
             .package(&key, &id)

@@ -432,6 +432,36 @@ async fn npm_publish_then_packument_and_tarball_through_an_upstream() {
     )
     .await;
     assert_eq!(refused.status, 400, "{:?}", refused.body);
+    // team blocks upstream versions of the package: reading through team no longer sees
+    // releases' (CodeArtifact would not take them in).
+    api(
+        &service,
+        "POST",
+        "/v1/package?domain=acme&repository=team&format=npm&namespace=acme&package=hello",
+        br#"{"restrictions": {"publish": "ALLOW", "upstream": "BLOCK"}}"#,
+    )
+    .await
+    .assert_ok();
+    let blocked = registry(
+        &service,
+        "GET",
+        &format!("{TEAM_NPM}@acme%2fhello"),
+        &token,
+        &[],
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(blocked.status, 404);
+    let direct = registry(
+        &service,
+        "GET",
+        &format!("{NPM}@acme%2fhello"),
+        &token,
+        &[],
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(direct.status, 200, "releases itself still serves it");
     // npm ping and dist-tags.
     let ping = registry(
         &service,
