@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes every client the tests drive ready: AWS CLI v1 (pip), AWS CLI v2 (Debian package),
-# boto3, twine, the JS SDK client (npm ci) and the Rust SDK client (cargo build --release).
+# boto3, twine and uv, the JS SDK client (npm ci) and the Rust SDK client (cargo build --release).
 # As root (CI, and machines of this project's kind) it installs what is missing; otherwise it
 # stops and prints the exact command to run.
 set -euo pipefail
@@ -18,8 +18,8 @@ need_root() {
 if ! python3 -c 'import awscli, boto3' 2>/dev/null; then
     need_root "AWS CLI v1 and boto3 (pip)" "python3 -m pip install --quiet awscli boto3"
 fi
-if ! command -v twine >/dev/null; then
-    need_root "twine (pip), for the registry tests" "python3 -m pip install --quiet twine && { ! command -v pyenv >/dev/null || pyenv rehash; }"
+if ! command -v twine >/dev/null || ! command -v uv >/dev/null; then
+    need_root "twine and uv (pip), for the registry tests" "python3 -m pip install --quiet twine uv && { ! command -v pyenv >/dev/null || pyenv rehash; }"
 fi
 if [ ! -x /usr/bin/aws ] && [ -z "${AWS_CLI_V2:-}" ]; then
     need_root "AWS CLI v2 (Debian package awscli)" \

@@ -56,9 +56,19 @@ struct SavedRepository {
 }
 
 impl Storage {
-    /// Opens (creating) a data folder.
+    /// Opens (creating) a data folder; temporary files a kill left behind are removed (the
+    /// renamed files they were to become were never acknowledged).
     pub fn open(dir: &Path) -> io::Result<Self> {
         fs::create_dir_all(dir.join("blobs"))?;
+        for folder in [dir.to_owned(), dir.join("blobs")] {
+            for entry in fs::read_dir(&folder)? {
+                let path = entry?.path();
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                if name.starts_with('.') && name.ends_with(".tmp") {
+                    fs::remove_file(&path)?;
+                }
+            }
+        }
         Ok(Self {
             dir: dir.to_owned(),
             writing: Mutex::new(()),
@@ -202,7 +212,9 @@ mod tests {
         assert_eq!(&version.assets[0].content[..], b"PK...");
         assert_eq!(version.published_at, published_at);
         assert_eq!(saved.world.repositories.len(), Fixture::embedded_default().repositories.len());
-        // Nothing temporary is left behind.
+        // Nothing temporary is left behind, and what a kill left is swept at the next open.
+        fs::write(dir.join(".state.json.1.tmp"), b"half").unwrap();
+        Storage::open(&dir).unwrap();
         let leftovers: Vec<_> = fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())

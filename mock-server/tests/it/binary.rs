@@ -530,3 +530,149 @@ fn a_restart_with_the_same_data_dir_and_key_file_serves_what_was_published_to_th
     assert!(stderr.contains("token.key"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn repository_requests_never_log_the_token_in_any_form_even_at_trace() {
+    let server = MockProcess::start_logging(&[], "trace");
+    let token = token_from(&server.url);
+    let npm = "/d/test-domain-111122223333/us-east-1/npm/my-repo/";
+    let basic = base64_simd::STANDARD.encode_to_string(format!("aws:{token}"));
+    let host = server.url.trim_start_matches("http://");
+    for authorization in [
+        format!("Bearer {token}"),
+        format!("Basic {basic}"),
+        token.clone(),
+        format!("Bearer {token}x"),
+    ] {
+        for path in [
+            format!("{npm}mock-hello"),
+            format!("{npm}nope"),
+            "/d/test-domain-111122223333/us-east-1/pypi/my-repo/simple/mock-hello/".to_owned(),
+        ] {
+            let request = format!("GET {path} HTTP/1.1\r\nhost: {host}\r\nauthorization: {authorization}\r\nconnection: close\r\n\r\n");
+            let (status, _) = raw_exchange(&server.url, request.as_bytes());
+            assert!(status > 0);
+        }
+    }
+    // Log lines are written in batches: wait for the last request's line.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while server.logs().matches("repository request").count() < 12
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let logs = server.logs();
+    assert_eq!(logs.matches("repository request").count(), 12, "{logs}");
+    // The token's parts, its Basic form, and its signature-like tail are nowhere.
+    for secret in [
+        token.as_str(),
+        &basic,
+        token.rsplit('.').next().unwrap(),
+        token.split('.').nth(3).unwrap(),
+    ] {
+        assert!(!logs.contains(secret), "a token leaked into the logs");
+    }
+}
+
+#[test]
+fn an_upload_over_the_repository_limit_is_refused_before_its_body() {
+    let server = MockProcess::start(&[]);
+    let host = server.url.trim_start_matches("http://");
+    let request = format!(
+        "PUT /d/test-domain-111122223333/us-east-1/npm/my-repo/big HTTP/1.1\r\nhost: {host}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        200 * 1024 * 1024
+    );
+    let (status, text) = raw_exchange(&server.url, request.as_bytes());
+    assert_eq!(status, 413, "{text}");
+}
+
+#[test]
+fn a_kill_at_any_moment_loses_no_acknowledged_publish_and_leaves_a_readable_state() {
+    let dir = std::env::temp_dir().join(format!(
+        "ca-mock-kill-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    let data = dir.join("data");
+    let key = dir.join("token.key");
+    std::fs::create_dir_all(&dir).unwrap();
+    let args = [
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--token-key-file",
+        key.to_str().unwrap(),
+    ];
+    let server = MockProcess::start(&args);
+    let token = token_from(&server.url);
+    let url = server.url.clone();
+    let npm = "/d/test-domain-111122223333/us-east-1/npm/my-repo/";
+    // Publish one package after another until the server is gone; keep those acknowledged.
+    let publisher = {
+        let (url, token) = (url.clone(), token.clone());
+        std::thread::spawn(move || {
+            let mut acknowledged = Vec::new();
+            for i in 0..10_000 {
+                let name = format!("pkg-{i}");
+                let tarball = base64_simd::STANDARD.encode_to_string(format!("tarball {i}"));
+                let document = serde_json::json!({
+                    "name": name, "versions": { "1.0.0": { "name": name, "version": "1.0.0" } },
+                    "_attachments": { format!("{name}-1.0.0.tgz"): { "data": tarball } },
+                });
+                let host = url.trim_start_matches("http://");
+                let body = document.to_string();
+                let request = format!(
+                    "PUT {npm}{name} HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer {token}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let Ok(mut stream) = std::net::TcpStream::connect(host) else {
+                    break;
+                };
+                use std::io::{Read, Write};
+                if stream.write_all(request.as_bytes()).is_err() {
+                    break;
+                }
+                let mut answer = String::new();
+                let _ = stream.read_to_string(&mut answer);
+                if answer.starts_with("HTTP/1.1 200") {
+                    acknowledged.push(i);
+                } else {
+                    break;
+                }
+            }
+            acknowledged
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let killed = Command::new("kill")
+        .args(["-KILL", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let acknowledged = publisher.join().unwrap();
+    assert!(
+        !acknowledged.is_empty(),
+        "some publishes were acknowledged before the kill"
+    );
+    drop(server);
+    let leftovers: Vec<String> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    let restarted = MockProcess::start(&args);
+    for i in &acknowledged {
+        let (status, body) = repository_call(
+            &restarted.url,
+            "GET",
+            &format!("{npm}pkg-{i}/-/pkg-{i}-1.0.0.tgz"),
+            &token,
+            "",
+        );
+        assert_eq!(
+            (status, body),
+            (200, format!("tarball {i}")),
+            "acknowledged publish {i} of {} was lost (files: {leftovers:?})",
+            acknowledged.len()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -48,6 +48,44 @@ async fn registry(
     call(service, builder.body(body).unwrap()).await
 }
 
+/// A service whose `releases` holds `hello` 1.0's sdist, and a token that may do anything.
+async fn with_an_sdist() -> (codeartifact_mock::MockService, String) {
+    let service = service_at(t0());
+    let token = token_of(&service, &everything()).await;
+    let form = upload_form("hello", "1.0", "hello-1.0.tar.gz", b"sdist", None);
+    assert_eq!(upload(&service, PYPI, &token, form).await.status, 200);
+    (service, token)
+}
+
+/// A service whose `releases` holds npm's `left-pad` 1.3.0, and a token that may do anything.
+async fn with_left_pad() -> (codeartifact_mock::MockService, String) {
+    let service = service_at(t0());
+    let token = token_of(&service, &everything()).await;
+    let document = publish_document("left-pad", "1.3.0", b"tgz");
+    assert_eq!(
+        put(&service, &format!("{NPM}left-pad"), &token, document)
+            .await
+            .status,
+        200
+    );
+    (service, token)
+}
+
+/// A GET of a repository endpoint path with the token.
+async fn get(service: &codeartifact_mock::MockService, path: &str, token: &str) -> Answer {
+    registry(service, "GET", path, token, &[], Bytes::new()).await
+}
+
+/// A PUT of a body (an npm publish) to a repository endpoint path with the token.
+async fn put(
+    service: &codeartifact_mock::MockService,
+    path: &str,
+    token: &str,
+    body: Bytes,
+) -> Answer {
+    registry(service, "PUT", path, token, &[], body).await
+}
+
 /// twine's upload form for a file.
 fn upload_form(
     name: &str,
@@ -168,15 +206,7 @@ async fn a_twine_upload_is_listed_in_both_simple_forms_and_downloads_through_its
     assert_eq!(answer.status, 200, "{:?}", answer.body);
 
     // HTML (no Accept), with the hash and Requires-Python in the link.
-    let page = registry(
-        &service,
-        "GET",
-        &format!("{PYPI}simple/hello-world/"),
-        &token,
-        &[],
-        Bytes::new(),
-    )
-    .await;
+    let page = get(&service, &format!("{PYPI}simple/hello-world/"), &token).await;
     assert_eq!(
         (page.status, page.header("content-type")),
         (200, Some("text/html"))
@@ -218,21 +248,13 @@ async fn a_twine_upload_is_listed_in_both_simple_forms_and_downloads_through_its
         .as_str()
         .unwrap()
         .trim_start_matches("http://127.0.0.1:8080");
-    let download = registry(&service, "GET", url, &token, &[], Bytes::new()).await;
+    let download = get(&service, url, &token).await;
     assert_eq!((download.status, &download.body[..]), (200, WHEEL));
     let bare = call(&service, request("GET", url, b"")).await;
     assert_eq!(bare.status, 401, "files need the token too");
 
     // A name not normalised is redirected (PEP 503); a form nobody serves is 406.
-    let redirect = registry(
-        &service,
-        "GET",
-        &format!("{PYPI}simple/Hello_World/"),
-        &token,
-        &[],
-        Bytes::new(),
-    )
-    .await;
+    let redirect = get(&service, &format!("{PYPI}simple/Hello_World/"), &token).await;
     assert_eq!(redirect.status, 301);
     assert_eq!(
         redirect.header("location"),
@@ -260,15 +282,7 @@ async fn a_twine_upload_is_listed_in_both_simple_forms_and_downloads_through_its
     )
     .await;
     assert_eq!(all.json()["projects"], json!([{ "name": "hello-world" }]));
-    let missing = registry(
-        &service,
-        "GET",
-        &format!("{PYPI}simple/nope/"),
-        &token,
-        &[],
-        Bytes::new(),
-    )
-    .await;
+    let missing = get(&service, &format!("{PYPI}simple/nope/"), &token).await;
     assert_eq!(missing.status, 404);
 }
 
@@ -315,15 +329,7 @@ async fn an_upload_is_refused_twice_or_with_a_wrong_digest_or_without_the_permis
         &Signing::key("AKIAREADEREXAMPLE001", "reader/secret/EXAMPLEKEY", t0()),
     )
     .await;
-    let page = registry(
-        &service,
-        "GET",
-        &format!("{PYPI}simple/hello/"),
-        &reader,
-        &[],
-        Bytes::new(),
-    )
-    .await;
+    let page = get(&service, &format!("{PYPI}simple/hello/"), &reader).await;
     assert_eq!(page.status, 200);
     let refused = upload(
         &service,
@@ -346,15 +352,7 @@ async fn an_upload_is_refused_twice_or_with_a_wrong_digest_or_without_the_permis
         &Signing::key("AKIADEVEXAMPLE000001", "dev/secret/EXAMPLEKEY", t0()),
     )
     .await;
-    let page = registry(
-        &service,
-        "GET",
-        &format!("{PYPI}simple/hello/"),
-        &dev,
-        &[],
-        Bytes::new(),
-    )
-    .await;
+    let page = get(&service, &format!("{PYPI}simple/hello/"), &dev).await;
     assert_eq!(page.status, 403);
     assert!(page.json()["error"]
         .as_str()
@@ -384,7 +382,7 @@ async fn npm_publish_then_packument_and_tarball_through_an_upstream() {
         format!("{TEAM_NPM}@acme%2fhello"),
         format!("{TEAM_NPM}@acme/hello"),
     ] {
-        let packument = registry(&service, "GET", &path, &token, &[], Bytes::new()).await;
+        let packument = get(&service, &path, &token).await;
         assert_eq!(packument.status, 200, "{path}");
         let body = packument.json();
         assert_eq!(body["dist-tags"]["latest"], "1.0.0");
@@ -395,24 +393,19 @@ async fn npm_publish_then_packument_and_tarball_through_an_upstream() {
             tarball_url,
             format!("http://127.0.0.1:8080{TEAM_NPM}@acme/hello/-/hello-1.0.0.tgz")
         );
-        let download = registry(
+        let download = get(
             &service,
-            "GET",
             tarball_url.trim_start_matches("http://127.0.0.1:8080"),
             &token,
-            &[],
-            Bytes::new(),
         )
         .await;
         assert_eq!((download.status, &download.body[..]), (200, &tarball[..]));
     }
     // A second publish of the version, a tarball that is not what its integrity says.
-    let again = registry(
+    let again = put(
         &service,
-        "PUT",
         &format!("{NPM}@acme%2fhello"),
         &token,
-        &[],
         publish_document(name, "1.0.0", tarball),
     )
     .await;
@@ -442,36 +435,12 @@ async fn npm_publish_then_packument_and_tarball_through_an_upstream() {
     )
     .await
     .assert_ok();
-    let blocked = registry(
-        &service,
-        "GET",
-        &format!("{TEAM_NPM}@acme%2fhello"),
-        &token,
-        &[],
-        Bytes::new(),
-    )
-    .await;
+    let blocked = get(&service, &format!("{TEAM_NPM}@acme%2fhello"), &token).await;
     assert_eq!(blocked.status, 404);
-    let direct = registry(
-        &service,
-        "GET",
-        &format!("{NPM}@acme%2fhello"),
-        &token,
-        &[],
-        Bytes::new(),
-    )
-    .await;
+    let direct = get(&service, &format!("{NPM}@acme%2fhello"), &token).await;
     assert_eq!(direct.status, 200, "releases itself still serves it");
     // npm ping and dist-tags.
-    let ping = registry(
-        &service,
-        "GET",
-        &format!("{NPM}-/ping?write=true"),
-        &token,
-        &[],
-        Bytes::new(),
-    )
-    .await;
+    let ping = get(&service, &format!("{NPM}-/ping?write=true"), &token).await;
     assert_eq!((ping.status, ping.json()), (200, json!({})));
     let tagged = registry(
         &service,
@@ -483,13 +452,10 @@ async fn npm_publish_then_packument_and_tarball_through_an_upstream() {
     )
     .await;
     assert_eq!(tagged.status, 200);
-    let tags = registry(
+    let tags = get(
         &service,
-        "GET",
         &format!("{NPM}-/package/@acme%2fhello/dist-tags"),
         &token,
-        &[],
-        Bytes::new(),
     )
     .await;
     assert_eq!(tags.json(), json!({ "beta": "1.0.0", "latest": "1.0.0" }));
@@ -510,12 +476,10 @@ async fn the_package_api_reports_what_was_published_and_its_changes_show_in_the_
         assert_eq!(upload(&service, PYPI, &token, form).await.status, 200);
     }
     let tarball = b"\x1f\x8b npm";
-    registry(
+    put(
         &service,
-        "PUT",
         &format!("{NPM}@acme%2fhello"),
         &token,
-        &[],
         publish_document("@acme/hello", "1.0.0", tarball),
     )
     .await;
@@ -617,22 +581,9 @@ async fn the_package_api_reports_what_was_published_and_its_changes_show_in_the_
     .assert_ok();
     assert_eq!(changed["successfulVersions"]["1.0"]["status"], "Unlisted");
     assert_eq!(changed["failedVersions"]["9.9"]["errorCode"], "NOT_FOUND");
-    let page = registry(
-        &service,
-        "GET",
-        &format!("{PYPI}simple/hello/"),
-        &token,
-        &[],
-        Bytes::new(),
-    )
-    .await;
+    let page = get(&service, &format!("{PYPI}simple/hello/"), &token).await;
     assert!(!String::from_utf8_lossy(&page.body).contains("hello-1.0-py3"));
-    assert_eq!(
-        registry(&service, "GET", &file, &token, &[], Bytes::new())
-            .await
-            .status,
-        200
-    );
+    assert_eq!(get(&service, &file, &token).await.status, 200);
     api(
         &service,
         "POST",
@@ -641,12 +592,7 @@ async fn the_package_api_reports_what_was_published_and_its_changes_show_in_the_
     )
     .await
     .assert_ok();
-    assert_eq!(
-        registry(&service, "GET", &file, &token, &[], Bytes::new())
-            .await
-            .status,
-        404
-    );
+    assert_eq!(get(&service, &file, &token).await.status, 404);
 
     // Disposed: the API still lists it, its files are gone.
     let disposed = api(
@@ -677,12 +623,7 @@ async fn the_package_api_reports_what_was_published_and_its_changes_show_in_the_
     .await
     .assert_ok();
     let file = format!("{PYPI}simple/hello/2.0/hello-2.0-py3-none-any.whl");
-    assert_eq!(
-        registry(&service, "GET", &file, &token, &[], Bytes::new())
-            .await
-            .status,
-        404
-    );
+    assert_eq!(get(&service, &file, &token).await.status, 404);
     api(
         &service,
         "GET",
@@ -701,12 +642,10 @@ async fn the_package_api_reports_what_was_published_and_its_changes_show_in_the_
     )
     .await
     .assert_ok();
-    let blocked = registry(
+    let blocked = put(
         &service,
-        "PUT",
         &format!("{NPM}@acme%2fhello"),
         &token,
-        &[],
         publish_document("@acme/hello", "2.0.0", tarball),
     )
     .await;
@@ -719,29 +658,13 @@ async fn the_package_api_reports_what_was_published_and_its_changes_show_in_the_
     api(&service, "GET", &format!("/v1/package?{npm}"), b"")
         .await
         .assert_error(404, "ResourceNotFoundException");
-    let packument = registry(
-        &service,
-        "GET",
-        &format!("{NPM}@acme%2fhello"),
-        &token,
-        &[],
-        Bytes::new(),
-    )
-    .await;
+    let packument = get(&service, &format!("{NPM}@acme%2fhello"), &token).await;
     assert_eq!(packument.status, 404);
 }
 
 #[tokio::test]
 async fn every_package_answer_is_an_output_of_the_model() {
-    let service = service_at(t0());
-    let token = token_of(&service, &everything()).await;
-    upload(
-        &service,
-        PYPI,
-        &token,
-        upload_form("hello", "1.0", "hello-1.0.tar.gz", b"sdist", None),
-    )
-    .await;
+    let (service, _) = with_an_sdist().await;
     let q = "domain=acme&repository=releases&format=pypi&package=hello";
     let model = codeartifact_mock::model::model();
     for (operation, method, path, body) in [
@@ -819,92 +742,44 @@ async fn every_package_answer_is_an_output_of_the_model() {
 
 #[tokio::test]
 async fn a_fault_can_play_a_registry_that_fails_mid_install() {
-    let service = service_at(t0());
-    let token = token_of(&service, &everything()).await;
-    registry(
-        &service,
-        "PUT",
-        &format!("{NPM}left-pad"),
-        &token,
-        &[],
-        publish_document("left-pad", "1.3.0", b"tgz"),
-    )
-    .await;
+    let (service, token) = with_left_pad().await;
     service
         .faults()
         .add(serde_json::from_str(r#"{"format": "npm", "path_prefix": "/left-pad/-/", "status": 503, "retry_after_seconds": 2}"#).unwrap())
         .unwrap();
     // The packument is served; the tarball fails once, then is served.
-    let packument = registry(
-        &service,
-        "GET",
-        &format!("{NPM}left-pad"),
-        &token,
-        &[],
-        Bytes::new(),
-    )
-    .await;
+    let packument = get(&service, &format!("{NPM}left-pad"), &token).await;
     assert_eq!(packument.status, 200);
     let tarball = format!("{NPM}left-pad/-/left-pad-1.3.0.tgz");
-    let failed = registry(&service, "GET", &tarball, &token, &[], Bytes::new()).await;
+    let failed = get(&service, &tarball, &token).await;
     assert_eq!(
         (failed.status, failed.header("retry-after")),
         (503, None),
         "a bare status has no Retry-After"
     );
-    let served = registry(&service, "GET", &tarball, &token, &[], Bytes::new()).await;
+    let served = get(&service, &tarball, &token).await;
     assert_eq!(served.status, 200);
     // An AWS API rule leaves the registry alone.
     service
         .faults()
         .add(serde_json::from_str(r#"{"status": 500, "times": 0}"#).unwrap())
         .unwrap();
-    assert_eq!(
-        registry(&service, "GET", &tarball, &token, &[], Bytes::new())
-            .await
-            .status,
-        200
-    );
+    assert_eq!(get(&service, &tarball, &token).await.status, 200);
 }
 
 #[tokio::test]
 async fn the_clock_past_the_token_expiry_closes_the_registry() {
-    let service = service_at(t0());
-    let token = token_of(&service, &everything()).await;
-    registry(
-        &service,
-        "PUT",
-        &format!("{NPM}left-pad"),
-        &token,
-        &[],
-        publish_document("left-pad", "1.3.0", b"tgz"),
-    )
-    .await;
+    let (service, token) = with_left_pad().await;
     assert_eq!(
-        registry(
-            &service,
-            "GET",
-            &format!("{NPM}left-pad"),
-            &token,
-            &[],
-            Bytes::new()
-        )
-        .await
-        .status,
+        get(&service, &format!("{NPM}left-pad"), &token)
+            .await
+            .status,
         200
     );
     service.clock().set(codeartifact_mock::ClockMode::Frozen(
         t0() + Duration::from_secs(43_201),
     ));
-    let refused = registry(
-        &service,
-        "GET",
-        &format!("{NPM}left-pad"),
-        &token,
-        &[],
-        Bytes::new(),
-    )
-    .await;
+    let refused = get(&service, &format!("{NPM}left-pad"), &token).await;
     assert_eq!(refused.status, 401);
     assert_eq!(
         refused.header("www-authenticate"),
@@ -914,15 +789,7 @@ async fn the_clock_past_the_token_expiry_closes_the_registry() {
 
 #[tokio::test]
 async fn each_region_of_a_fixture_repository_has_its_own_packages() {
-    let service = service_at(t0());
-    let token = token_of(&service, &everything()).await;
-    upload(
-        &service,
-        PYPI,
-        &token,
-        upload_form("hello", "1.0", "hello-1.0.tar.gz", b"sdist", None),
-    )
-    .await;
+    let (service, token) = with_an_sdist().await;
     let mut eu = request("POST", "/v1/packages?domain=acme&repository=releases", b"");
     sign_request(&mut eu, &everything().region("eu-west-1"));
     assert_eq!(call(&service, eu).await.assert_ok()["packages"], json!([]));
@@ -936,15 +803,7 @@ async fn each_region_of_a_fixture_repository_has_its_own_packages() {
     .await
     .assert_ok();
     assert_eq!(team["packages"], json!([]));
-    let page = registry(
-        &service,
-        "GET",
-        &format!("{TEAM_PYPI}simple/hello/"),
-        &token,
-        &[],
-        Bytes::new(),
-    )
-    .await;
+    let page = get(&service, &format!("{TEAM_PYPI}simple/hello/"), &token).await;
     assert_eq!(page.status, 200);
 }
 
@@ -982,36 +841,27 @@ async fn the_embedded_default_serves_one_tiny_package_per_format_on_a_fresh_star
                 .unwrap()
                 .to_owned()
         };
-        let page = registry(
+        let page = get(
             &service,
-            "GET",
             &format!("{base}/pypi/test-repo/simple/mock-hello/"),
             &token,
-            &[],
-            Bytes::new(),
         )
         .await;
         assert_eq!(page.status, 200, "{region}");
         assert!(String::from_utf8_lossy(&page.body).contains("data-requires-python=\"&gt;=3.8\""));
-        let file = registry(
+        let file = get(
             &service,
-            "GET",
             &format!(
                 "{base}/pypi/test-repo/simple/mock-hello/1.0.0/mock_hello-1.0.0-py3-none-any.whl"
             ),
             &token,
-            &[],
-            Bytes::new(),
         )
         .await;
         assert_eq!(&file.body[..], &wheel[..]);
-        let packument = registry(
+        let packument = get(
             &service,
-            "GET",
             &format!("{base}/npm/test-repo/mock-hello"),
             &token,
-            &[],
-            Bytes::new(),
         )
         .await
         .json();
@@ -1023,13 +873,10 @@ async fn the_embedded_default_serves_one_tiny_package_per_format_on_a_fresh_star
             packument["versions"]["1.0.0"]["dist"]["integrity"],
             integrity.as_str()
         );
-        let tgz = registry(
+        let tgz = get(
             &service,
-            "GET",
             &format!("{base}/npm/test-repo/mock-hello/-/mock-hello-1.0.0.tgz"),
             &token,
-            &[],
-            Bytes::new(),
         )
         .await;
         assert_eq!(&tgz.body[..], &tarball[..]);

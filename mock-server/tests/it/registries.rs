@@ -1,6 +1,6 @@
 //! The package registries with the real package managers, in a throwaway HOME, as the issue
 //! that built them says a user would: `aws codeartifact login --tool twine`, `twine upload`
-//! of a wheel, `login --tool pip`, `pip install` of it; `login --tool npm`, `npm publish`,
+//! of a wheel, `login --tool pip`, `pip install` of it (and `uv pip install`); `login --tool npm`, `npm publish`,
 //! `npm install` in another folder; the package API lists both; the clock moved past the
 //! token's expiry makes the next install fail with 401 and the challenge; a token of another
 //! domain is refused; a restart with the same `--data-dir` and `--token-key-file` serves both
@@ -95,11 +95,27 @@ fn ok(output: Output, what: &str) -> Output {
     output
 }
 
+/// `program args` as the example identity, which must succeed: its output.
+fn must(home: &Path, dir: &Path, program: &str, args: &[&str]) -> Output {
+    ok(
+        run(home, dir, EXAMPLE, program, args),
+        &format!("{program} {args:?}"),
+    )
+}
+
 /// `aws codeartifact ARGS` (AWS CLI v1) against `url`.
 fn aws(home: &Path, url: &str, who: (&str, &str), args: &[&str]) -> Output {
     let mut all = vec!["-m", "awscli", "--endpoint-url", url, "codeartifact"];
     all.extend_from_slice(args);
     run(home, home, who, "python3", &all)
+}
+
+/// `aws codeartifact ARGS` as the example identity, which must succeed: its output.
+fn aws_ok(home: &Path, url: &str, args: &[&str]) -> Output {
+    ok(
+        aws(home, url, EXAMPLE, args),
+        &format!("aws codeartifact {args:?}"),
+    )
 }
 
 /// A tiny pure-Python wheel of `hello-mock` `1.0.0`, built with the standard library.
@@ -161,117 +177,80 @@ fn pip_twine_and_npm_publish_install_and_survive_a_restart_through_the_mocks_tok
     // Python: twine uploads a wheel, pip installs it.
     let dist = home.join("dist/.keep");
     let dist = dist.parent().unwrap();
-    let wheel = ok(
-        run(
-            h,
-            h,
-            EXAMPLE,
-            "python3",
-            &[
-                "-c",
-                MAKE_WHEEL,
-                "hello-mock",
-                "1.0.0",
-                dist.to_str().unwrap(),
-            ],
-        ),
-        "make the wheel",
+    let wheel = must(
+        h,
+        h,
+        "python3",
+        &[
+            "-c",
+            MAKE_WHEEL,
+            "hello-mock",
+            "1.0.0",
+            dist.to_str().unwrap(),
+        ],
     );
     let wheel = String::from_utf8_lossy(&wheel.stdout).trim().to_owned();
-    ok(
-        aws(
-            h,
-            &url,
-            EXAMPLE,
-            &[
-                "login",
-                "--tool",
-                "twine",
-                "--domain",
-                "test-domain",
-                "--repository",
-                "my-repo",
-            ],
-        ),
-        "login twine",
-    );
-    let uploaded = ok(
-        run(
-            h,
-            h,
-            EXAMPLE,
+    aws_ok(
+        h,
+        &url,
+        &[
+            "login",
+            "--tool",
             "twine",
-            &[
-                "upload",
-                "--non-interactive",
-                "--disable-progress-bar",
-                "--repository",
-                "codeartifact",
-                &wheel,
-            ],
-        ),
-        "twine upload",
+            "--domain",
+            "test-domain",
+            "--repository",
+            "my-repo",
+        ],
     );
+    let twine_upload = [
+        "upload",
+        "--non-interactive",
+        "--disable-progress-bar",
+        "--repository",
+        "codeartifact",
+        &wheel,
+    ];
+    let uploaded = must(h, h, "twine", &twine_upload);
     assert!(
         text(&uploaded).contains("hello_mock-1.0.0-py3-none-any.whl"),
         "{}",
         text(&uploaded)
     );
-    let again = run(
-        h,
-        h,
-        EXAMPLE,
-        "twine",
-        &[
-            "upload",
-            "--non-interactive",
-            "--disable-progress-bar",
-            "--repository",
-            "codeartifact",
-            &wheel,
-        ],
-    );
+    let again = run(h, h, EXAMPLE, "twine", &twine_upload);
     assert!(
         !again.status.success(),
         "the same file twice: {}",
         text(&again)
     );
     assert!(text(&again).contains("409"), "{}", text(&again));
-    ok(
-        aws(
-            h,
-            &url,
-            EXAMPLE,
-            &[
-                "login",
-                "--tool",
-                "pip",
-                "--domain",
-                "test-domain",
-                "--repository",
-                "test-repo",
-            ],
-        ),
-        "login pip",
+    aws_ok(
+        h,
+        &url,
+        &[
+            "login",
+            "--tool",
+            "pip",
+            "--domain",
+            "test-domain",
+            "--repository",
+            "test-repo",
+        ],
     );
     let target = home.join("site/.keep");
     let target = target.parent().unwrap().to_str().unwrap().to_owned();
     // Through test-repo, whose upstream is my-repo.
-    ok(
-        run(
-            h,
-            h,
-            EXAMPLE,
-            "pip",
-            &[
-                "install",
-                "--no-deps",
-                "--target",
-                &target,
-                "hello-mock==1.0.0",
-            ],
-        ),
-        "pip install",
+    must(
+        h,
+        h,
+        "pip",
+        &[
+            "install",
+            "--no-deps",
+            "--target",
+            &target,
+            "hello-mock==1.0.0",
+        ],
     );
     let imported = ok(
         Command::new("python3")
@@ -282,26 +261,45 @@ fn pip_twine_and_npm_publish_install_and_survive_a_restart_through_the_mocks_tok
         "import",
     );
     assert_eq!(String::from_utf8_lossy(&imported.stdout).trim(), "1.0.0");
+    // uv, with the same index URL (it asks for the JSON form of the simple API).
+    let uv_target = home.join("uv/.keep");
+    let uv_target = uv_target.parent().unwrap().to_str().unwrap().to_owned();
+    let index = pip_index_url(h);
+    must(
+        h,
+        h,
+        "uv",
+        &[
+            "pip",
+            "install",
+            "--no-cache",
+            "--no-deps",
+            "--target",
+            &uv_target,
+            "--index-url",
+            &index,
+            "hello-mock==1.0.0",
+        ],
+    );
+    assert!(Path::new(&uv_target)
+        .join("hello_mock/__init__.py")
+        .exists());
 
     // npm: publish a scoped package, install it in another folder.
-    ok(
-        aws(
-            h,
-            &url,
-            EXAMPLE,
-            &[
-                "login",
-                "--tool",
-                "npm",
-                "--domain",
-                "test-domain",
-                "--repository",
-                "my-repo",
-                "--namespace",
-                "acme",
-            ],
-        ),
-        "login npm",
+    aws_ok(
+        h,
+        &url,
+        &[
+            "login",
+            "--tool",
+            "npm",
+            "--domain",
+            "test-domain",
+            "--repository",
+            "my-repo",
+            "--namespace",
+            "acme",
+        ],
     );
     let lib = home.join("lib/package.json");
     std::fs::write(
@@ -315,7 +313,7 @@ fn pip_twine_and_npm_publish_install_and_survive_a_restart_through_the_mocks_tok
         "module.exports = 'hello from the mock';\n",
     )
     .unwrap();
-    ok(run(h, lib, EXAMPLE, "npm", &["publish"]), "npm publish");
+    must(h, lib, "npm", &["publish"]);
     let app = home.join("app/package.json");
     std::fs::write(
         &app,
@@ -323,57 +321,31 @@ fn pip_twine_and_npm_publish_install_and_survive_a_restart_through_the_mocks_tok
     )
     .unwrap();
     let app = app.parent().unwrap();
-    ok(
-        run(
-            h,
-            app,
-            EXAMPLE,
-            "npm",
-            &["install", "@acme/hello-mock@1.0.0"],
-        ),
-        "npm install",
-    );
-    let required = ok(
-        run(
-            h,
-            app,
-            EXAMPLE,
-            "node",
-            &["-e", "console.log(require('@acme/hello-mock'))"],
-        ),
-        "require",
+    must(h, app, "npm", &["install", "@acme/hello-mock@1.0.0"]);
+    let required = must(
+        h,
+        app,
+        "node",
+        &["-e", "console.log(require('@acme/hello-mock'))"],
     );
     assert_eq!(
         String::from_utf8_lossy(&required.stdout).trim(),
         "hello from the mock"
     );
-    let viewed = ok(
-        run(
-            h,
-            app,
-            EXAMPLE,
-            "npm",
-            &["view", "@acme/hello-mock", "version"],
-        ),
-        "npm view",
-    );
+    let viewed = must(h, app, "npm", &["view", "@acme/hello-mock", "version"]);
     assert_eq!(String::from_utf8_lossy(&viewed.stdout).trim(), "1.0.0");
 
     // The package API lists both, with their versions and files.
-    let listed = ok(
-        aws(
-            h,
-            &url,
-            EXAMPLE,
-            &[
-                "list-packages",
-                "--domain",
-                "test-domain",
-                "--repository",
-                "my-repo",
-            ],
-        ),
-        "list-packages",
+    let listed = aws_ok(
+        h,
+        &url,
+        &[
+            "list-packages",
+            "--domain",
+            "test-domain",
+            "--repository",
+            "my-repo",
+        ],
     );
     let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     let names: Vec<(String, String)> = listed["packages"]
@@ -394,28 +366,24 @@ fn pip_twine_and_npm_publish_install_and_survive_a_restart_through_the_mocks_tok
             ("pypi".to_owned(), "hello-mock".to_owned())
         ]
     );
-    let assets = ok(
-        aws(
-            h,
-            &url,
-            EXAMPLE,
-            &[
-                "list-package-version-assets",
-                "--domain",
-                "test-domain",
-                "--repository",
-                "my-repo",
-                "--format",
-                "npm",
-                "--namespace",
-                "acme",
-                "--package",
-                "hello-mock",
-                "--package-version",
-                "1.0.0",
-            ],
-        ),
-        "list-package-version-assets",
+    let assets = aws_ok(
+        h,
+        &url,
+        &[
+            "list-package-version-assets",
+            "--domain",
+            "test-domain",
+            "--repository",
+            "my-repo",
+            "--format",
+            "npm",
+            "--namespace",
+            "acme",
+            "--package",
+            "hello-mock",
+            "--package-version",
+            "1.0.0",
+        ],
     );
     let assets: serde_json::Value = serde_json::from_slice(&assets.stdout).unwrap();
     assert_eq!(assets["assets"][0]["name"], "package.tgz");
@@ -514,24 +482,20 @@ fn pip_twine_and_npm_publish_install_and_survive_a_restart_through_the_mocks_tok
     );
     let fetched = home.join("again/.keep");
     let fetched = fetched.parent().unwrap().to_str().unwrap().to_owned();
-    ok(
-        run(
-            h,
-            h,
-            EXAMPLE,
-            "pip",
-            &[
-                "download",
-                "--no-deps",
-                "--no-cache-dir",
-                "-d",
-                &fetched,
-                "--index-url",
-                &new_index,
-                "hello-mock==1.0.0",
-            ],
-        ),
-        "pip after the restart",
+    must(
+        h,
+        h,
+        "pip",
+        &[
+            "download",
+            "--no-deps",
+            "--no-cache-dir",
+            "-d",
+            &fetched,
+            "--index-url",
+            &new_index,
+            "hello-mock==1.0.0",
+        ],
     );
     assert!(Path::new(&fetched)
         .join("hello_mock-1.0.0-py3-none-any.whl")
@@ -551,22 +515,18 @@ fn pip_twine_and_npm_publish_install_and_survive_a_restart_through_the_mocks_tok
     )
     .unwrap();
     let fresh = fresh.parent().unwrap();
-    ok(
-        run(
-            h,
-            fresh,
-            EXAMPLE,
-            "npm",
-            &[
-                "install",
-                "--no-package-lock",
-                "--prefer-online",
-                &format!("--@acme:registry={registry}"),
-                &auth,
-                "@acme/hello-mock@1.0.0",
-            ],
-        ),
-        "npm after the restart",
+    must(
+        h,
+        fresh,
+        "npm",
+        &[
+            "install",
+            "--no-package-lock",
+            "--prefer-online",
+            &format!("--@acme:registry={registry}"),
+            &auth,
+            "@acme/hello-mock@1.0.0",
+        ],
     );
     assert!(fresh
         .join("node_modules/@acme/hello-mock/index.js")
