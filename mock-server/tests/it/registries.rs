@@ -359,13 +359,13 @@ fn pip_twine_and_npm_publish_install_and_survive_a_restart_through_the_mocks_tok
             )
         })
         .collect();
-    assert_eq!(
-        names,
-        [
-            ("npm".to_owned(), "hello-mock".to_owned()),
-            ("pypi".to_owned(), "hello-mock".to_owned())
-        ]
+    // Both published packages, beside the fixture's seeded mock-hello of each format.
+    let has = |format: &str, name: &str| names.iter().any(|(f, n)| f == format && n == name);
+    assert!(
+        has("npm", "hello-mock") && has("pypi", "hello-mock"),
+        "{names:?}"
     );
+    assert_eq!(names.len(), 4, "{names:?}");
     let assets = aws_ok(
         h,
         &url,
