@@ -27,7 +27,8 @@ const FORMAT: u32 = 1;
 #[derive(Debug)]
 pub struct Storage {
     dir: PathBuf,
-    /// One writer at a time: two requests that change the world save in turn.
+    /// One saver at a time, from the question "has it changed?" to the rename: a request
+    /// that finds the world saved by another waits until that save is on disk.
     writing: Mutex<()>,
 }
 
@@ -120,9 +121,23 @@ impl Storage {
         Ok(Some(Saved { world, packages }))
     }
 
-    /// Saves the world: new files first, then the state that names them.
-    pub fn save(&self, world: &World) -> io::Result<()> {
+    /// Saves the world if `changed` says it changed since the last save (asked in this
+    /// saver's turn, so an answer of "no" means the change is on disk already).
+    pub fn save_if(&self, world: &World, changed: impl FnOnce() -> bool) -> io::Result<()> {
         let _turn = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        if changed() {
+            self.write_world(world)?;
+        }
+        Ok(())
+    }
+
+    /// Saves the world now.
+    pub fn save(&self, world: &World) -> io::Result<()> {
+        self.save_if(world, || true)
+    }
+
+    /// New files first, then the state that names them.
+    fn write_world(&self, world: &World) -> io::Result<()> {
         let mut fixture = world.snapshot().to_document();
         // Identities come from the served fixture at start: their secrets are never written.
         fixture.insert("identities".into(), toml::Value::Array(Vec::new()));

@@ -240,12 +240,12 @@ impl MockService {
     /// Saves the world if it may have changed and a data folder is attached: called after
     /// each request that can change it. A failed save is logged (the request was answered).
     pub fn persist(&self) {
-        if self.shared.storage.get().is_none() {
+        let Some(storage) = self.shared.storage.get() else {
             return;
-        }
+        };
         let world = self.world();
-        if world.take_changed() {
-            self.save(&world);
+        if let Err(error) = storage.save_if(&world, || world.take_changed()) {
+            tracing::error!(%error, "cannot save the world to the data folder");
         }
     }
 

@@ -606,14 +606,15 @@ fn a_kill_at_any_moment_loses_no_acknowledged_publish_and_leaves_a_readable_stat
     let token = token_from(&server.url);
     let url = server.url.clone();
     let npm = "/d/test-domain-111122223333/us-east-1/npm/my-repo/";
-    // Publish one package after another until the server is gone; keep those acknowledged.
-    let publisher = {
+    // Two clients publish one package after another until the server is gone (a save of
+    // one's change may carry the other's); each keeps those acknowledged.
+    let publishers: Vec<_> = (0..2).map(|client| {
         let (url, token) = (url.clone(), token.clone());
         std::thread::spawn(move || {
             let mut acknowledged = Vec::new();
             for i in 0..10_000 {
-                let name = format!("pkg-{i}");
-                let tarball = base64_simd::STANDARD.encode_to_string(format!("tarball {i}"));
+                let name = format!("pkg-{client}-{i}");
+                let tarball = base64_simd::STANDARD.encode_to_string(format!("tarball {client} {i}"));
                 let document = serde_json::json!({
                     "name": name, "versions": { "1.0.0": { "name": name, "version": "1.0.0" } },
                     "_attachments": { format!("{name}-1.0.0.tgz"): { "data": tarball } },
@@ -634,21 +635,24 @@ fn a_kill_at_any_moment_loses_no_acknowledged_publish_and_leaves_a_readable_stat
                 let mut answer = String::new();
                 let _ = stream.read_to_string(&mut answer);
                 if answer.starts_with("HTTP/1.1 200") {
-                    acknowledged.push(i);
+                    acknowledged.push((client, i));
                 } else {
                     break;
                 }
             }
             acknowledged
         })
-    };
+    }).collect();
     std::thread::sleep(std::time::Duration::from_millis(400));
     let killed = Command::new("kill")
         .args(["-KILL", &server.pid().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let acknowledged = publisher.join().unwrap();
+    let acknowledged: Vec<(u32, u32)> = publishers
+        .into_iter()
+        .flat_map(|p| p.join().unwrap())
+        .collect();
     assert!(
         !acknowledged.is_empty(),
         "some publishes were acknowledged before the kill"
@@ -659,18 +663,14 @@ fn a_kill_at_any_moment_loses_no_acknowledged_publish_and_leaves_a_readable_stat
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     let restarted = MockProcess::start(&args);
-    for i in &acknowledged {
-        let (status, body) = repository_call(
-            &restarted.url,
-            "GET",
-            &format!("{npm}pkg-{i}/-/pkg-{i}-1.0.0.tgz"),
-            &token,
-            "",
-        );
+    for (client, i) in &acknowledged {
+        let name = format!("pkg-{client}-{i}");
+        let path = format!("{npm}{name}/-/{name}-1.0.0.tgz");
+        let (status, body) = repository_call(&restarted.url, "GET", &path, &token, "");
         assert_eq!(
             (status, body),
-            (200, format!("tarball {i}")),
-            "acknowledged publish {i} of {} was lost (files: {leftovers:?})",
+            (200, format!("tarball {client} {i}")),
+            "acknowledged publish {name} of {} was lost (files: {leftovers:?})",
             acknowledged.len()
         );
     }
