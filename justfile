@@ -63,10 +63,19 @@ prepare-clients:
 
 # The container image codeartifact-mock:latest (see Containerfile and docs/ci.md): the release
 # binary, linked statically and installed as `cargo install --path mock-server` does, then
-# stripped, alone in a docker-format image (which keeps its HEALTHCHECK). Needs podman.
+# stripped, alone in a docker-format image (which keeps its HEALTHCHECK). Needs podman
+# (installed as root when missing).
 image:
     #!/usr/bin/env bash
     set -euo pipefail
+    if ! command -v podman >/dev/null; then
+        if [ "$(id -u)" -ne 0 ]; then
+            echo "just image needs podman: sudo apt-get install podman runc" >&2
+            exit 2
+        fi
+        echo "installing podman and runc (Debian packages)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc >/dev/null
+    fi
     target=$(rustc -vV | sed -n 's/^host: //p')
     RUSTFLAGS="-C target-feature=+crt-static" cargo install --locked --force --quiet \
         --path mock-server --root target/image/install --target "$target" --target-dir target/image/build
