@@ -5,7 +5,8 @@ usage: client.py [--endpoint-url URL] [--region R] [--output json] codeartifact 
 
 Any operation of the service model, with its members as the AWS CLI spells them
 (`--domain-owner` for `domainOwner`); numbers, booleans and JSON (lists, structures) are
-read by the member's type in botocore's model, as the AWS CLI reads them.
+read by the member's type in botocore's model, as the AWS CLI reads them (a list also as
+one word: `--versions 1.0.0`).
 """
 
 import datetime
@@ -29,7 +30,14 @@ def read_value(shape, text: str):
         return int(text)
     if shape.type_name == "boolean":
         return text.lower() == "true"
-    if shape.type_name in ("list", "structure", "map"):
+    if shape.type_name == "list":
+        # JSON, or one word: the AWS CLI reads `--versions 1.0.0` as a list of one.
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = None
+        return value if isinstance(value, list) else [text]
+    if shape.type_name in ("structure", "map"):
         return json.loads(text)
     if shape.type_name == "blob":
         with open(text.removeprefix("fileb://"), "rb") as file:

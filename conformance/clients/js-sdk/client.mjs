@@ -45,7 +45,8 @@ for (const [option, text] of options) {
   const type = model.shapes[members[name].shape].type;
   if (type === "integer" || type === "long") input[name] = Number(text);
   else if (type === "boolean") input[name] = text.toLowerCase() === "true";
-  else if (type === "list" || type === "structure" || type === "map") input[name] = JSON.parse(text);
+  else if (type === "list") input[name] = listOf(text);
+  else if (type === "structure" || type === "map") input[name] = JSON.parse(text);
   else if (type === "blob") input[name] = readFileSync(text.replace(/^fileb:\/\//, ""));
   else input[name] = text;
 }
@@ -87,4 +88,15 @@ try {
   }
   console.error(`\n${error.name}: ${error.message}`);
   process.exit(255);
+}
+
+// A list member: JSON, or one word, as the AWS CLI reads `--versions 1.0.0` (a list of one).
+function listOf(text) {
+  try {
+    const value = JSON.parse(text);
+    if (Array.isArray(value)) return value;
+  } catch {
+    // not JSON: one word
+  }
+  return [text];
 }
