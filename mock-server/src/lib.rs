@@ -4,8 +4,9 @@
 //! Signature Version 4 with AWS's checks, error codes and texts, routes every operation of
 //! CodeArtifact's service model and validates its input against the model, enforces
 //! identities, permissions and domain ownership from a fixture, and mints tokens shaped like
-//! real ones that it can later verify (`GetAuthorizationToken`). Point any AWS client at it
-//! with `--endpoint-url`. Which operations are implemented, and every choice made where AWS's
+//! real ones that it can later verify (`GetAuthorizationToken`). Its repository endpoints are
+//! Python and npm registries (pip, twine, uv, npm) opened by those tokens, with the package
+//! API over what they store. Point any AWS client at it with `--endpoint-url`. Which operations are implemented, and every choice made where AWS's
 //! behaviour is unknown, is in `docs/fidelity.md`.
 //!
 //! # Use it as a process
