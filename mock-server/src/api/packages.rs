@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::repositories::RepositoryInput;
 use super::{access, paginate, Blob, Context, Request};
 use crate::error::{ErrorCode, ServiceError, ValidationReason};
 use crate::identity::Identity;
@@ -26,15 +27,6 @@ use crate::packages::{
 };
 use crate::registry::Registry;
 use crate::repository::repository_arn;
-
-/// The repository a package operation names.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RepositoryInput {
-    domain: String,
-    domain_owner: Option<String>,
-    repository: String,
-}
 
 /// The package a package operation names.
 #[derive(Debug, Deserialize)]

@@ -114,12 +114,13 @@ struct UpstreamInput {
     repository_name: String,
 }
 
+/// The repository an operation names (its domain, the domain's owner, its name).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RepositoryInput {
-    domain: String,
-    domain_owner: Option<String>,
-    repository: String,
+pub(super) struct RepositoryInput {
+    pub(super) domain: String,
+    pub(super) domain_owner: Option<String>,
+    pub(super) repository: String,
 }
 
 /// The upstreams a request names, checked: at most ten, each a repository of the domain,

@@ -76,6 +76,24 @@ async fn get(service: &codeartifact_mock::MockService, path: &str, token: &str) 
     registry(service, "GET", path, token, &[], Bytes::new()).await
 }
 
+/// A GET with an `Accept` header (the Simple API's forms).
+async fn get_accepting(
+    service: &codeartifact_mock::MockService,
+    path: &str,
+    token: &str,
+    accept: &str,
+) -> Answer {
+    registry(
+        service,
+        "GET",
+        path,
+        token,
+        &[("accept", accept)],
+        Bytes::new(),
+    )
+    .await
+}
+
 /// A PUT of a body (an npm publish) to a repository endpoint path with the token.
 async fn put(
     service: &codeartifact_mock::MockService,
@@ -220,13 +238,11 @@ async fn a_twine_upload_is_listed_in_both_simple_forms_and_downloads_through_its
 
     // JSON, as pip asks for it.
     let accept = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01";
-    let page = registry(
+    let page = get_accepting(
         &service,
-        "GET",
         &format!("{PYPI}simple/hello-world/"),
         &token,
-        &[("accept", accept)],
-        Bytes::new(),
+        accept,
     )
     .await;
     assert_eq!(
@@ -260,25 +276,21 @@ async fn a_twine_upload_is_listed_in_both_simple_forms_and_downloads_through_its
         redirect.header("location"),
         Some(&*format!("http://127.0.0.1:8080{PYPI}simple/hello-world/"))
     );
-    let refused = registry(
+    let refused = get_accepting(
         &service,
-        "GET",
         &format!("{PYPI}simple/hello-world/"),
         &token,
-        &[("accept", "application/xml")],
-        Bytes::new(),
+        "application/xml",
     )
     .await;
     assert_eq!(refused.status, 406);
 
     // The project index lists it; an unknown project is 404.
-    let all = registry(
+    let all = get_accepting(
         &service,
-        "GET",
         &format!("{PYPI}simple/"),
         &token,
-        &[("accept", "application/vnd.pypi.simple.v1+json")],
-        Bytes::new(),
+        "application/vnd.pypi.simple.v1+json",
     )
     .await;
     assert_eq!(all.json()["projects"], json!([{ "name": "hello-world" }]));
