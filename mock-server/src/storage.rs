@@ -131,11 +131,6 @@ impl Storage {
         Ok(())
     }
 
-    /// Saves the world now.
-    pub fn save(&self, world: &World) -> io::Result<()> {
-        self.save_if(world, || true)
-    }
-
     /// New files first, then the state that names them.
     fn write_world(&self, world: &World) -> io::Result<()> {
         let mut fixture = world.snapshot().to_document();
@@ -219,7 +214,7 @@ mod tests {
                 metadata: serde_json::json!({}),
             },
         );
-        storage.save(&world).unwrap();
+        storage.save_if(&world, || true).unwrap();
         let state = fs::read_to_string(dir.join("state.json")).unwrap();
         assert!(!state.contains("wJalrXUtnFEMI"), "no secret key is written");
         let saved = Storage::open(&dir).unwrap().load().unwrap().unwrap();

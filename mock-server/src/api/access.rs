@@ -76,6 +76,24 @@ pub fn repository<'r>(
     record
 }
 
+/// [`repository`] after [`require`]: the caller's own permission for `action` on `resource`
+/// first, then the domain, the repository and their policies: what every operation on a
+/// repository (and every request to its endpoint) asks.
+#[allow(clippy::too_many_arguments)]
+pub fn permitted_repository<'r>(
+    registry: &'r Registry,
+    ctx: &Context<'_>,
+    caller: &Identity,
+    action: &str,
+    owner: &str,
+    domain: &str,
+    name: &str,
+    resource: impl Fn() -> String,
+) -> Result<&'r RepositoryRecord, ServiceError> {
+    require(caller, action, &resource)?;
+    repository(registry, ctx, caller, action, owner, domain, name, resource)
+}
+
 /// The verdict of the policies on a caller: an explicit `Deny` in any refuses; a caller of
 /// the owning account needs nothing more (its identity's permission was checked); one of
 /// another account needs an `Allow`. Policies are read only when there are any, so the

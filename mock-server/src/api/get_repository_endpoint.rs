@@ -44,9 +44,8 @@ pub fn handle_request(
     let input: Input = request.input(None)?.typed()?;
     let owner = input.domain_owner.as_deref().unwrap_or(&caller.account);
     let resource = || repository_arn(ctx.region, owner, &input.domain, &input.repository);
-    access::require(caller, ACTION, resource)?;
     let registry = ctx.world.read();
-    let repository = &access::repository(
+    let repository = &access::permitted_repository(
         &registry,
         ctx,
         caller,

@@ -63,8 +63,7 @@ fn repository_key(
     resource: &dyn Fn() -> String,
 ) -> Result<RepositoryKey, ServiceError> {
     let owner = input.domain_owner.as_deref().unwrap_or(&caller.account);
-    access::require(caller, action, resource)?;
-    access::repository(registry, ctx, caller, action, owner, &input.domain, &input.repository, resource)?;
+    access::permitted_repository(registry, ctx, caller, action, owner, &input.domain, &input.repository, resource)?;
     Ok(RepositoryKey::new(owner, &input.domain, ctx.region, &input.repository))
 }
 

@@ -240,9 +240,8 @@ pub fn describe_repository(ctx: &Context<'_>, caller: &Identity, request: &Reque
     let owner = input.domain_owner.as_deref().unwrap_or(&caller.account);
     const ACTION: &str = "codeartifact:DescribeRepository";
     let resource = || repository_arn(ctx.region, owner, &input.domain, &input.repository);
-    access::require(caller, ACTION, resource)?;
     let registry = ctx.world.read();
-    let record = access::repository(
+    let record = access::permitted_repository(
         &registry,
         ctx,
         caller,
@@ -272,9 +271,8 @@ pub fn update(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Re
     let owner = input.domain_owner.as_deref().unwrap_or(&caller.account);
     const ACTION: &str = "codeartifact:UpdateRepository";
     let resource = || repository_arn(ctx.region, owner, &input.domain, &input.repository);
-    access::require(caller, ACTION, resource)?;
     let mut registry = ctx.world.write();
-    access::repository(
+    access::permitted_repository(
         &registry,
         ctx,
         caller,
@@ -385,9 +383,8 @@ pub fn delete(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Re
     let owner = input.domain_owner.as_deref().unwrap_or(&caller.account);
     const ACTION: &str = "codeartifact:DeleteRepository";
     let resource = || repository_arn(ctx.region, owner, &input.domain, &input.repository);
-    access::require(caller, ACTION, resource)?;
     let mut registry = ctx.world.write();
-    let record = access::repository(
+    let record = access::permitted_repository(
         &registry,
         ctx,
         caller,
@@ -446,9 +443,8 @@ fn change_connection(
         "codeartifact:DisassociateExternalConnection"
     };
     let resource = || repository_arn(ctx.region, owner, &input.domain, &input.repository);
-    access::require(caller, action, resource)?;
     let mut registry = ctx.world.write();
-    access::repository(
+    access::permitted_repository(
         &registry,
         ctx,
         caller,

@@ -48,7 +48,9 @@ pub async fn serve(service: &MockService, request: Request<Bytes>) -> Reply {
     let path = request.uri().path();
     let endpoint = Endpoint::parse(path)
         .or_else(|| Endpoint::from_host(host, path, &service.config().repository_host_suffix));
-    let fault = endpoint.as_ref().and_then(|e| {
+    // Most requests meet no rule: the rule target is only built when there are rules.
+    let rules = !service.faults().is_empty();
+    let fault = endpoint.as_ref().filter(|_| rules).and_then(|e| {
         let rest = format!("/{}", e.rest);
         service.faults().fire(&FaultTarget {
             operation: None,
@@ -62,7 +64,7 @@ pub async fn serve(service: &MockService, request: Request<Bytes>) -> Reply {
         })
     });
     let scripted = fault.as_ref().and_then(fault_response);
-    let mut response = scripted.unwrap_or_else(|| answer(service, &request));
+    let mut response = scripted.unwrap_or_else(|| answer(service, &request, endpoint.as_ref(), host));
     tracing::info!(
         method = %request.method(),
         path = %path,
@@ -106,22 +108,20 @@ fn fault_response(fault: &FaultEffect) -> Option<Response<MockBody>> {
     Some(text(status, status.canonical_reason().unwrap_or("Injected fault")))
 }
 
-/// The registry's answer to a request.
-pub fn answer(service: &MockService, request: &Request<Bytes>) -> Response<MockBody> {
-    let host = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    let suffix = &service.config().repository_host_suffix;
+/// The registry's answer to a request for `endpoint` (the one its path or `host` names).
+fn answer(
+    service: &MockService,
+    request: &Request<Bytes>,
+    endpoint: Option<&Endpoint<'_>>,
+    host: &str,
+) -> Response<MockBody> {
     let path = request.uri().path();
-    let Some(endpoint) = Endpoint::parse(path).or_else(|| Endpoint::from_host(host, path, suffix))
-    else {
+    let Some(endpoint) = endpoint else {
         return text(StatusCode::NOT_FOUND, "Not a repository endpoint: expected /d/DOMAIN-OWNER/REGION/FORMAT/REPOSITORY/");
     };
     let now = service.clock().now();
     let world = service.world();
-    let Some(caller) = token_principal(service, &endpoint, request.headers(), now)
+    let Some(caller) = token_principal(service, endpoint, request.headers(), now)
         .and_then(|arn| world.directory.identity_by_arn(&arn))
     else {
         let realm = endpoint.realm();
@@ -264,6 +264,28 @@ impl Refusal {
     }
 }
 
+impl Served<'_> {
+    /// The content of the first asset `pick` chooses of a served version (not archived or
+    /// disposed) of `package`, from the repository or the first upstream that has it.
+    pub fn served_asset(
+        &self,
+        package: &PackageId,
+        version: &str,
+        pick: impl Fn(&crate::packages::Asset) -> bool,
+    ) -> Option<Bytes> {
+        let registry = self.ctx.world.read();
+        self.chain(&registry, Some(package)).iter().find_map(|key| {
+            registry
+                .packages
+                .package(key, package)
+                .and_then(|p| p.versions.get(version))
+                .filter(|v| v.status.is_served())
+                .and_then(|v| v.assets.iter().find(|a| pick(a)))
+                .map(|asset| asset.content.clone())
+        })
+    }
+}
+
 /// `arn:aws:codeartifact:REGION:OWNER:package/DOMAIN/REPO/FORMAT/NAMESPACE/NAME`.
 pub fn package_arn(key: &RepositoryKey, package: &PackageId) -> String {
     format!(
@@ -288,8 +310,7 @@ fn authorize(
     action: &str,
     resource: impl Fn() -> String,
 ) -> Result<(), ServiceError> {
-    access::require(caller, action, &resource)?;
-    access::repository(registry, ctx, caller, action, &key.owner, &key.domain, &key.repository, resource)?;
+    access::permitted_repository(registry, ctx, caller, action, &key.owner, &key.domain, &key.repository, resource)?;
     Ok(())
 }
 

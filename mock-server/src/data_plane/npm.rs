@@ -227,17 +227,8 @@ fn tarball(served: &Served<'_>, name: &str, file: &str) -> Response<MockBody> {
     let Some(version) = version else {
         return text(StatusCode::NOT_FOUND, &format!("'{file}' is not a tarball of {name}"));
     };
-    let registry = served.ctx.world.read();
-    for key in served.chain(&registry, Some(&id)) {
-        let asset = registry
-            .packages
-            .package(&key, &id)
-            .and_then(|p| p.versions.get(version))
-            .filter(|v| v.status.is_served())
-            .and_then(|v| v.assets.first());
-        if let Some(asset) = asset {
-            return respond(StatusCode::OK, "application/octet-stream", asset.content.clone());
-        }
+    if let Some(content) = served.served_asset(&id, version, |_| true) {
+        return respond(StatusCode::OK, "application/octet-stream", content);
     }
     text(StatusCode::NOT_FOUND, &format!("Version {version} of {name} was not found"))
 }

@@ -240,17 +240,8 @@ fn project_page(served: &Served<'_>, request: &Request<Bytes>, project: &str) ->
 /// disposed), from the repository or the first upstream that has it.
 fn download(served: &Served<'_>, project: &str, version: &str, file: &str) -> Response<MockBody> {
     let id = PackageId::pypi(project);
-    let registry = served.ctx.world.read();
-    for key in served.chain(&registry, Some(&id)) {
-        let found = registry
-            .packages
-            .package(&key, &id)
-            .and_then(|p| p.versions.get(version))
-            .filter(|v| v.status.is_served())
-            .and_then(|v| v.assets.iter().find(|a| a.name == file));
-        if let Some(asset) = found {
-            return respond(StatusCode::OK, "application/octet-stream", asset.content.clone());
-        }
+    if let Some(content) = served.served_asset(&id, version, |a| a.name == file) {
+        return respond(StatusCode::OK, "application/octet-stream", content);
     }
     text(StatusCode::NOT_FOUND, &format!("File '{file}' of {project} {version} was not found"))
 }

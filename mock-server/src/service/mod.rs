@@ -231,9 +231,9 @@ impl MockService {
             .storage
             .set(storage)
             .map_err(|_| "a data folder is attached already".to_owned())?;
-        self.world().take_changed();
-        let world = self.world();
-        self.save(&world);
+        // A fresh world is a changed one, so a first start saves the fixture's; a restored
+        // one is what the folder holds already.
+        self.persist();
         Ok(())
     }
 
@@ -246,14 +246,6 @@ impl MockService {
         let world = self.world();
         if let Err(error) = storage.save_if(&world, || world.take_changed()) {
             tracing::error!(%error, "cannot save the world to the data folder");
-        }
-    }
-
-    fn save(&self, world: &World) {
-        if let Some(storage) = self.shared.storage.get() {
-            if let Err(error) = storage.save(world) {
-                tracing::error!(%error, "cannot save the world to the data folder");
-            }
         }
     }
 }
