@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes every client the tests drive ready: AWS CLI v1 (pip), AWS CLI v2 (Debian package),
-# boto3, twine and uv, the JS SDK client (npm ci) and the Rust SDK client (cargo build --release).
+# boto3, twine and uv, Maven with Debian's plugins, the JS SDK client (npm ci) and the Rust SDK
+# client (cargo build --release). cargo is this project's own; npm comes with Node.js.
 # As root (CI, and machines of this project's kind) it installs what is missing; otherwise it
 # stops and prints the exact command to run.
 set -euo pipefail
@@ -24,6 +25,11 @@ fi
 if [ ! -x /usr/bin/aws ] && [ -z "${AWS_CLI_V2:-}" ]; then
     need_root "AWS CLI v2 (Debian package awscli)" \
         "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli >/dev/null"
+fi
+if ! command -v mvn >/dev/null || ! command -v javac >/dev/null \
+    || [ ! -d /usr/share/maven-repo/org/apache/maven/plugins/maven-deploy-plugin ]; then
+    need_root "Maven, a JDK and Debian's Maven plugins, for the Maven registry test" \
+        "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jdk-headless maven libmaven-deploy-plugin-java libmaven-install-plugin-java libmaven-jar-plugin-java libmaven-resources-plugin-java libmaven-compiler-plugin-java libsurefire-java junit4 junit5 >/dev/null"
 fi
 if [ ! -d js-sdk/node_modules/@aws-sdk/client-codeartifact ]; then
     echo "preparing the JS SDK client: npm ci"

@@ -266,11 +266,29 @@ fn check_output(expect: &Expectation, obs: &Observation, problems: &mut Problems
 
 /// The member at a dotted path (`repository.upstreams.0.repositoryName`).
 fn member_at<'a>(json: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
-    path.split('.').try_fold(json, |value, key| match value {
-        serde_json::Value::Array(items) => items.get(key.parse::<usize>().ok()?),
-        serde_json::Value::Object(members) => members.get(key),
+    let segments: Vec<&str> = path.split('.').collect();
+    member_at_segments(json, &segments)
+}
+
+/// The member at `segments`; a member whose name has dots (a version, `1.0.0`) is found by
+/// trying the shortest name first.
+fn member_at_segments<'a>(
+    json: &'a serde_json::Value,
+    segments: &[&str],
+) -> Option<&'a serde_json::Value> {
+    let Some(first) = segments.first() else {
+        return Some(json);
+    };
+    match json {
+        serde_json::Value::Array(items) => {
+            member_at_segments(items.get(first.parse::<usize>().ok()?)?, &segments[1..])
+        }
+        serde_json::Value::Object(members) => (1..=segments.len()).find_map(|taken| {
+            let member = members.get(&segments[..taken].join("."))?;
+            member_at_segments(member, &segments[taken..])
+        }),
         _ => None,
-    })
+    }
 }
 
 /// Why the member at `path` breaks its expectation, if it does.
@@ -629,6 +647,24 @@ mod tests {
             Some(("AccessDeniedException".into(), "User: x".into()))
         );
         assert_eq!(reported_error("Read timeout on endpoint URL"), None);
+    }
+
+    #[test]
+    fn member_paths_reach_into_arrays_and_names_with_dots() {
+        let json = serde_json::json!({
+            "successfulVersions": { "1.0.0": { "status": "Published" } },
+            "versions": [{ "version": "1.0" }],
+        });
+        assert_eq!(
+            member_at(&json, "successfulVersions.1.0.0.status"),
+            Some(&serde_json::json!("Published"))
+        );
+        assert_eq!(
+            member_at(&json, "versions.0.version"),
+            Some(&serde_json::json!("1.0"))
+        );
+        assert_eq!(member_at(&json, "successfulVersions.1.0.status"), None);
+        assert_eq!(member_at(&json, "versions.1"), None);
     }
 
     #[test]

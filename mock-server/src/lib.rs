@@ -128,6 +128,8 @@ internal_modules! {
     mock_server,
     /// CodeArtifact's service model.
     model,
+    /// Package groups and their origin controls.
+    package_groups,
     /// The packages of each repository.
     packages,
     /// The domains and repositories being served.
@@ -146,6 +148,8 @@ internal_modules! {
     sigv4,
     /// `--data-dir`.
     storage,
+    /// Resource tags.
+    tag,
     /// HTTPS.
     tls,
     /// Tokens.

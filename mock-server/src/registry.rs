@@ -11,8 +11,10 @@ use std::time::SystemTime;
 
 use crate::domain::Domain;
 use crate::fixture::Fixture;
-use crate::packages::{PackageStore, RepositoryKey};
+use crate::package_groups::{DomainKey, PackageGroupStore, RestrictionType};
+use crate::packages::{PackageId, PackageStore, RepositoryKey};
 use crate::repository::Repository;
+pub use crate::tag::Tag;
 
 /// A domain with what the API reports of it.
 #[derive(Debug, Clone)]
@@ -27,15 +29,6 @@ pub struct DomainRecord {
     pub tags: Vec<Tag>,
     /// How many times its permissions policy was set or deleted (the policy's revision).
     pub policy_revision: u64,
-}
-
-/// A resource tag.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Tag {
-    /// Key.
-    pub key: String,
-    /// Value.
-    pub value: String,
 }
 
 /// A repository with what the API reports of it.
@@ -60,6 +53,8 @@ pub struct Registry {
     repositories: HashMap<String, HashMap<String, Vec<RepositoryRecord>>>,
     /// The repositories' packages.
     pub packages: PackageStore,
+    /// The domains' package groups.
+    pub package_groups: PackageGroupStore,
 }
 
 impl Registry {
@@ -69,6 +64,7 @@ impl Registry {
             domains: HashMap::with_capacity(fixture.domains.len()),
             repositories: HashMap::new(),
             packages: PackageStore::default(),
+            package_groups: PackageGroupStore::default(),
         };
         for spec in &fixture.domains {
             registry.add_domain(DomainRecord {
@@ -175,6 +171,68 @@ impl Registry {
         (domains, repositories)
     }
 
+    /// Why publishing `id` to the repository directly is refused, if it is: the package's
+    /// own origin configuration, then its package group's `PUBLISH` restriction.
+    pub fn publish_refusal(&self, key: &RepositoryKey, id: &PackageId) -> Option<String> {
+        if self.packages.package(key, id).is_some_and(|p| !p.origin.publish) {
+            return Some(format!(
+                "Package {} is configured to block publishing in repository {}",
+                id.full_name(),
+                key.repository
+            ));
+        }
+        let domain = DomainKey::new(&key.owner, &key.domain, &key.region);
+        if !self.package_groups.allows(&domain, id, RestrictionType::Publish, &key.repository) {
+            let group = self
+                .package_groups
+                .of(&domain)
+                .map_or_else(|| "/*".to_owned(), |g| g.associated(id).pattern.clone());
+            return Some(format!(
+                "Package {} cannot be published to repository {}: its package group {group} does not allow publishing there",
+                id.full_name(),
+                key.repository
+            ));
+        }
+        None
+    }
+
+    /// Whether the repository may take versions of `id` from its upstreams: the package's
+    /// own origin configuration, then its package group's `INTERNAL_UPSTREAM` restriction.
+    pub fn upstream_blocked(&self, key: &RepositoryKey, id: &PackageId) -> bool {
+        self.packages.package(key, id).is_some_and(|p| !p.origin.upstream)
+            || !self.package_groups.allows(
+                &DomainKey::new(&key.owner, &key.domain, &key.region),
+                id,
+                RestrictionType::InternalUpstream,
+                &key.repository,
+            )
+    }
+
+    /// The repository, then its upstreams in the order CodeArtifact searches them (depth
+    /// first, in the order each lists them, each repository once), for `package`: a
+    /// repository that may not take `package` from its upstreams
+    /// ([`Registry::upstream_blocked`]) is not searched past. `None` searches for every
+    /// package (the simple index).
+    pub fn search_order(&self, key: &RepositoryKey, package: Option<&PackageId>) -> Vec<RepositoryKey> {
+        fn visit(registry: &Registry, key: &RepositoryKey, package: Option<&PackageId>, chain: &mut Vec<RepositoryKey>) {
+            let blocked = package.is_some_and(|id| registry.upstream_blocked(key, id));
+            let record = registry.repository(&key.owner, &key.domain, &key.repository, &key.region);
+            let (Some(record), false) = (record, blocked) else {
+                return;
+            };
+            for upstream in &record.repository.upstreams {
+                let next = RepositoryKey::new(&key.owner, &key.domain, &key.region, upstream);
+                if !chain.contains(&next) {
+                    chain.push(next.clone());
+                    visit(registry, &next, package, chain);
+                }
+            }
+        }
+        let mut chain = vec![key.clone()];
+        visit(self, key, package, &mut chain);
+        chain
+    }
+
     /// Adds a domain (the caller has checked it does not exist).
     pub fn add_domain(&mut self, record: DomainRecord) {
         self.domains
@@ -188,6 +246,8 @@ impl Registry {
     /// Removes the domain `name` of `owner` from `region`; a fixture domain of every region
     /// stays in the others.
     pub fn remove_domain(&mut self, owner: &str, name: &str, region: &str, all_regions: &[String]) {
+        self.package_groups
+            .remove_domain(&DomainKey::new(owner, name, region));
         let Some(records) = self.domains.get_mut(owner).and_then(|d| d.get_mut(name)) else {
             return;
         };

@@ -30,7 +30,13 @@ pub enum Route {
     Repository,
     /// CodeArtifact's AWS API.
     Aws,
+    /// PublishPackageVersion, the one AWS operation whose body is a file (a generic
+    /// package's asset): the AWS API with a repository's body limit and patience.
+    AssetUpload,
 }
+
+/// PublishPackageVersion's path.
+const ASSET_UPLOAD_PATH: &str = "/v1/package/version/publish";
 
 impl Route {
     /// The route of a request for `path` at `host` (its `Host` header) on `service`.
@@ -45,6 +51,8 @@ impl Route {
             Self::Control
         } else if path.starts_with(crate::endpoint::PREFIX) || by_name() {
             Self::Repository
+        } else if path == ASSET_UPLOAD_PATH {
+            Self::AssetUpload
         } else {
             Self::Aws
         }
@@ -63,7 +71,7 @@ impl Route {
     /// a package gets minutes, everything else seconds.
     pub fn body_read_timeout(self) -> std::time::Duration {
         match self {
-            Self::Repository => std::time::Duration::from_secs(300),
+            Self::Repository | Self::AssetUpload => std::time::Duration::from_secs(300),
             Self::Control | Self::Aws => std::time::Duration::from_secs(10),
         }
     }
@@ -72,7 +80,7 @@ impl Route {
     pub fn body_limit(self) -> usize {
         match self {
             Self::Control => CONTROL_MAX_BODY_BYTES,
-            Self::Repository => REPOSITORY_MAX_BODY_BYTES,
+            Self::Repository | Self::AssetUpload => REPOSITORY_MAX_BODY_BYTES,
             Self::Aws => AWS_MAX_BODY_BYTES,
         }
     }
@@ -85,7 +93,7 @@ impl MockService {
         match Route::of_request(self, &request) {
             Route::Control => Reply::Respond(crate::control::handle(self, request)),
             Route::Repository => crate::data_plane::serve(self, request).await,
-            Route::Aws => self.serve_aws(request).await,
+            Route::Aws | Route::AssetUpload => self.serve_aws(request).await,
         }
     }
 }

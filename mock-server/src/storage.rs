@@ -17,6 +17,7 @@ use std::sync::Mutex;
 use bytes::Bytes;
 
 use crate::fixture::Fixture;
+use crate::package_groups::{DomainGroups, DomainKey, PackageGroupStore};
 use crate::packages::{Package, PackageId, PackageStore, RepositoryKey};
 use crate::world::World;
 
@@ -40,6 +41,8 @@ pub struct Saved {
     pub world: Fixture,
     /// The packages, their files read back.
     pub packages: PackageStore,
+    /// The package groups.
+    pub package_groups: PackageGroupStore,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -48,6 +51,10 @@ struct StateFile {
     /// The fixture text of the domains and repositories.
     world: String,
     repositories: Vec<SavedRepository>,
+    /// Package groups of domains that have more than the root's defaults (absent in files
+    /// written before package groups were served).
+    #[serde(default)]
+    package_groups: Vec<(DomainKey, DomainGroups)>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -118,7 +125,15 @@ impl Storage {
             }
             packages.insert_repository(saved.repository, by_id);
         }
-        Ok(Some(Saved { world, packages }))
+        let mut package_groups = PackageGroupStore::default();
+        for (domain, groups) in state.package_groups {
+            package_groups.insert(domain, groups);
+        }
+        Ok(Some(Saved {
+            world,
+            packages,
+            package_groups,
+        }))
     }
 
     /// Saves the world if `changed` says it changed since the last save (asked in this
@@ -153,12 +168,19 @@ impl Storage {
                 packages: packages.iter().map(|(id, p)| (id.clone(), p.clone())).collect(),
             });
         }
+        let mut package_groups: Vec<(DomainKey, DomainGroups)> = registry
+            .package_groups
+            .all()
+            .map(|(domain, groups)| (domain.clone(), groups.clone()))
+            .collect();
         drop(registry);
         repositories.sort_by(|a, b| a.repository.cmp(&b.repository));
+        package_groups.sort_by(|a, b| a.0.cmp(&b.0));
         let state = StateFile {
             format: FORMAT,
             world: text,
             repositories,
+            package_groups,
         };
         let json = serde_json::to_vec(&state).map_err(io::Error::other)?;
         write_atomically(&self.state_path(), &json)

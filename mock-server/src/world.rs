@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use crate::directory::Directory;
 use crate::fixture::{DomainSpec, Fixture, RepositorySpec};
+use crate::package_groups::PackageGroupStore;
 use crate::packages::PackageStore;
 use crate::registry::Registry;
 
@@ -45,13 +46,18 @@ impl World {
         fixture: &Fixture,
         saved: Fixture,
         packages: PackageStore,
+        package_groups: PackageGroupStore,
         loaded_at: SystemTime,
     ) -> Self {
         let mut merged = fixture.clone();
         merged.domains = saved.domains;
         merged.repositories = saved.repositories;
         let world = Self::new(Arc::new(merged), loaded_at);
-        world.write().packages = packages;
+        {
+            let mut registry = world.write();
+            registry.packages = packages;
+            registry.package_groups = package_groups;
+        }
         world.changed.store(false, Ordering::Release);
         world
     }

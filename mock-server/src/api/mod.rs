@@ -9,11 +9,14 @@
 //! `docs/fidelity.md`'s table follow from the model and that line.
 
 pub mod access;
+pub mod copy;
 pub mod domains;
 pub mod get_authorization_token;
 pub mod get_repository_endpoint;
+pub mod package_groups;
 pub mod packages;
 pub mod policies;
+pub mod publish;
 pub mod repositories;
 pub mod tags;
 
@@ -326,6 +329,54 @@ pub static HANDLERS: &[Handler] = &[
         name: "UpdatePackageVersionsStatus",
         handle: Handle::Json(packages::update_status),
     },
+    Handler {
+        name: "PublishPackageVersion",
+        handle: Handle::Json(publish::handle_request),
+    },
+    Handler {
+        name: "CopyPackageVersions",
+        handle: Handle::Json(copy::handle_request),
+    },
+    Handler {
+        name: "CreatePackageGroup",
+        handle: Handle::Json(package_groups::create),
+    },
+    Handler {
+        name: "DescribePackageGroup",
+        handle: Handle::Json(package_groups::describe_group),
+    },
+    Handler {
+        name: "UpdatePackageGroup",
+        handle: Handle::Json(package_groups::update),
+    },
+    Handler {
+        name: "DeletePackageGroup",
+        handle: Handle::Json(package_groups::delete),
+    },
+    Handler {
+        name: "ListPackageGroups",
+        handle: Handle::Json(package_groups::list),
+    },
+    Handler {
+        name: "ListSubPackageGroups",
+        handle: Handle::Json(package_groups::list_sub_groups),
+    },
+    Handler {
+        name: "UpdatePackageGroupOriginConfiguration",
+        handle: Handle::Json(package_groups::update_origin_configuration),
+    },
+    Handler {
+        name: "GetAssociatedPackageGroup",
+        handle: Handle::Json(package_groups::get_associated),
+    },
+    Handler {
+        name: "ListAllowedRepositoriesForGroup",
+        handle: Handle::Json(package_groups::list_allowed_repositories),
+    },
+    Handler {
+        name: "ListAssociatedPackages",
+        handle: Handle::Json(package_groups::list_associated_packages),
+    },
 ];
 
 /// Results in a page when there are more than `max_results` (default 100): the page that
@@ -412,6 +463,19 @@ mod tests {
             Operation::route(&Method::GET, "/v1/repository/endpoint").map(Operation::name),
             Some("GetRepositoryEndpoint")
         );
+    }
+
+    #[test]
+    fn every_modeled_operation_is_implemented() {
+        let missing: Vec<&str> = Operation::all().filter(|op| !op.is_implemented()).map(Operation::name).collect();
+        assert!(missing.is_empty(), "not implemented: {missing:?}");
+    }
+
+    #[test]
+    fn an_operation_a_newer_model_adds_is_named_in_the_501() {
+        let error = not_implemented("ListWidgets");
+        assert_eq!(error.status(), 501);
+        assert!(error.message.contains("does not implement ListWidgets yet"), "{}", error.message);
     }
 
     #[test]

@@ -31,16 +31,16 @@ use crate::repository::repository_arn;
 /// The package a package operation names.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PackageInput {
+pub(super) struct PackageInput {
     #[serde(flatten)]
-    repository: RepositoryInput,
-    format: String,
-    namespace: Option<String>,
-    package: String,
+    pub(super) repository: RepositoryInput,
+    pub(super) format: String,
+    pub(super) namespace: Option<String>,
+    pub(super) package: String,
 }
 
 impl PackageInput {
-    fn id(&self) -> PackageId {
+    pub(super) fn id(&self) -> PackageId {
         PackageId {
             format: self.format.clone(),
             namespace: self.namespace.clone().filter(|n| !n.is_empty()),
@@ -54,7 +54,7 @@ impl PackageInput {
 }
 
 /// The repository's key once the caller may do `action` on `resource` there.
-fn repository_key(
+pub(super) fn repository_key(
     registry: &Registry,
     ctx: &Context<'_>,
     caller: &Identity,
@@ -68,7 +68,7 @@ fn repository_key(
 }
 
 /// `arn:aws:codeartifact:REGION:OWNER:package/DOMAIN/REPO/FORMAT/NAMESPACE/NAME`.
-fn package_resource(ctx: &Context<'_>, caller: &Identity, input: &PackageInput) -> String {
+pub(super) fn package_resource(ctx: &Context<'_>, caller: &Identity, input: &PackageInput) -> String {
     let repository = &input.repository;
     format!(
         "arn:aws:codeartifact:{}:{}:package/{}/{}/{}/{}/{}",
@@ -82,7 +82,7 @@ fn package_resource(ctx: &Context<'_>, caller: &Identity, input: &PackageInput) 
     )
 }
 
-fn package_not_found(id: &PackageId, key: &RepositoryKey) -> ServiceError {
+pub(super) fn package_not_found(id: &PackageId, key: &RepositoryKey) -> ServiceError {
     ServiceError::new(
         ErrorCode::ResourceNotFoundException,
         format!(
@@ -98,7 +98,7 @@ fn package_not_found(id: &PackageId, key: &RepositoryKey) -> ServiceError {
     .with_member("resourceType", "package")
 }
 
-fn version_not_found(id: &PackageId, version: &str) -> ServiceError {
+pub(super) fn version_not_found(id: &PackageId, version: &str) -> ServiceError {
     ServiceError::new(
         ErrorCode::ResourceNotFoundException,
         format!(
@@ -262,7 +262,7 @@ pub fn put_origin_configuration(ctx: &Context<'_>, caller: &Identity, request: &
     Ok(value_body(json!({ "originConfiguration": origin_configuration(origin) })))
 }
 
-fn origin_of(key: &RepositoryKey) -> Value {
+pub(super) fn origin_of(key: &RepositoryKey) -> Value {
     json!({ "domainEntryPoint": { "repositoryName": key.repository }, "originType": "INTERNAL" })
 }
 
@@ -372,7 +372,10 @@ pub fn list_assets(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) 
     let input: VersionInput = request.input(None)?.typed()?;
     let registry = ctx.world.read();
     let (_, id, version) = read_version(&registry, ctx, caller, "codeartifact:ListPackageVersionAssets", &input)?;
-    let (page, next_token) = paginate(&version.assets, |a| a.name.clone(), input.max_results, input.next_token.as_deref())?;
+    // By name: pages follow the key order.
+    let mut assets: Vec<&crate::packages::Asset> = version.assets.iter().collect();
+    assets.sort_by(|a, b| a.name.cmp(&b.name));
+    let (page, next_token) = paginate(&assets, |a| a.name.clone(), input.max_results, input.next_token.as_deref())?;
     let assets: Vec<Value> = page
         .iter()
         .map(|a| json!({ "name": a.name, "size": a.size, "hashes": a.hashes }))

@@ -1,15 +1,17 @@
-//! TagResource, UntagResource, ListTagsForResource: tags of a domain or a repository, named
-//! by its ARN (`arn:aws:codeartifact:REGION:OWNER:domain/NAME`,
-//! `...:repository/DOMAIN/NAME`). A tag key is unique on a resource (tagging it again
+//! TagResource, UntagResource, ListTagsForResource: tags of a domain, a repository or a
+//! package group, named by its ARN (`arn:aws:codeartifact:REGION:OWNER:domain/NAME`,
+//! `...:repository/DOMAIN/NAME`, `...:package-group/DOMAIN/PATTERN`). A tag key is unique on a resource (tagging it again
 //! replaces its value); at most 50 tags per resource, as CodeArtifact allows.
 
 use serde::{Deserialize, Serialize};
 
 use super::get_repository_endpoint::repository_not_found;
+use super::package_groups::{group_not_found, groups_mut};
 use super::{access, Context, Request};
 use crate::error::{ErrorCode, ServiceError, ValidationReason};
 use crate::identity::Identity;
 use crate::model::output::json_body;
+use crate::package_groups::{DomainKey, Pattern};
 use crate::registry::{Registry, Tag};
 
 /// Most tags a resource may carry.
@@ -19,6 +21,7 @@ const MAX_TAGS: usize = 50;
 enum Resource {
     Domain { owner: String, name: String },
     Repository { owner: String, domain: String, name: String },
+    PackageGroup { owner: String, domain: String, pattern: String },
 }
 
 /// The resource of an ARN of the request's region.
@@ -26,7 +29,7 @@ fn resource_of(arn: &str, region: &str) -> Result<Resource, ServiceError> {
     let invalid = || {
         ServiceError::validation(
             ValidationReason::FieldValidationFailed,
-            format!("Invalid ARN '{arn}': expected arn:aws:codeartifact:{region}:ACCOUNT:domain/NAME or arn:aws:codeartifact:{region}:ACCOUNT:repository/DOMAIN/NAME"),
+            format!("Invalid ARN '{arn}': expected arn:aws:codeartifact:{region}:ACCOUNT:domain/NAME, arn:aws:codeartifact:{region}:ACCOUNT:repository/DOMAIN/NAME or arn:aws:codeartifact:{region}:ACCOUNT:package-group/DOMAIN/PATTERN"),
         )
     };
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
@@ -35,6 +38,13 @@ fn resource_of(arn: &str, region: &str) -> Result<Resource, ServiceError> {
     };
     if arn_region != region || !crate::fixture::is_account_id(owner) {
         return Err(invalid());
+    }
+    if let Some((domain, pattern)) = path.strip_prefix("package-group/").and_then(|rest| rest.split_once('/')) {
+        return Ok(Resource::PackageGroup {
+            owner: owner.to_owned(),
+            domain: domain.to_owned(),
+            pattern: format!("/{pattern}"),
+        });
     }
     match path.split('/').collect::<Vec<_>>()[..] {
         ["domain", name] => Ok(Resource::Domain {
@@ -62,7 +72,9 @@ fn tags_of<'r>(
     access::require(caller, action, || arn.to_owned())?;
     let (owner, domain) = match &resource {
         Resource::Domain { owner, name } => (owner.clone(), name.clone()),
-        Resource::Repository { owner, domain, .. } => (owner.clone(), domain.clone()),
+        Resource::Repository { owner, domain, .. } | Resource::PackageGroup { owner, domain, .. } => {
+            (owner.clone(), domain.clone())
+        }
     };
     access::domain(registry, ctx, caller, action, &owner, &domain, || arn.to_owned())?;
     match resource {
@@ -78,6 +90,19 @@ fn tags_of<'r>(
             .repository_mut(&owner, &domain, &name, ctx.region)
             .ok_or_else(|| repository_not_found(&name, &domain, &owner))?
             .tags),
+        Resource::PackageGroup { owner, domain, pattern } => {
+            let key = DomainKey::new(&owner, &domain, ctx.region);
+            let pattern = Pattern::parse(&pattern).map(|p| p.text()).unwrap_or(pattern);
+            let exists = registry.package_groups.of(&key).map_or(pattern == "/*", |g| g.groups.contains_key(&pattern));
+            if !exists {
+                return Err(group_not_found(&pattern, &key));
+            }
+            Ok(&mut groups_mut(registry, &key)
+                .groups
+                .get_mut(&pattern)
+                .ok_or_else(|| group_not_found(&pattern, &key))?
+                .tags)
+        }
     }
 }
 

@@ -12,8 +12,12 @@
 //! `codeartifact:PublishPackageVersion` to publish, by its own permissions and the domain's
 //! and repository's policies (403 otherwise). Tokens never reach a log.
 
+pub mod cargo;
+pub mod maven;
 pub mod multipart;
 pub mod npm;
+pub mod nuget;
+pub mod nupkg;
 pub mod pypi;
 
 use std::time::{Instant, SystemTime};
@@ -34,7 +38,7 @@ use crate::repository::repository_arn;
 use crate::service::{MockService, Reply};
 
 /// The formats whose registries are served.
-pub const SERVED_FORMATS: &[&str] = &["pypi", "npm"];
+pub const SERVED_FORMATS: &[&str] = &["pypi", "npm", "cargo", "maven", "nuget"];
 
 /// Answers a request to a repository endpoint, logs it (never its token) and applies the
 /// fault rules that target repository requests.
@@ -124,14 +128,14 @@ fn answer(
     let Some(caller) = token_principal(service, endpoint, request.headers(), now)
         .and_then(|arn| world.directory.identity_by_arn(&arn))
     else {
-        let realm = endpoint.realm();
-        let challenge = format!("Bearer realm=\"{realm}\", Basic realm=\"{realm}\"");
         let mut response = text(
             StatusCode::UNAUTHORIZED,
             "Unauthorized: a CodeArtifact authorization token for this domain is required",
         );
-        if let Ok(value) = HeaderValue::try_from(challenge) {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        for challenge in challenges(endpoint) {
+            if let Ok(value) = HeaderValue::try_from(challenge) {
+                response.headers_mut().append(header::WWW_AUTHENTICATE, value);
+            }
         }
         return response;
     };
@@ -167,13 +171,37 @@ fn answer(
     match endpoint.format {
         "pypi" => pypi::serve(&served, request, endpoint.rest),
         "npm" => npm::serve(&served, request, endpoint.rest),
-        format => text(
-            StatusCode::NOT_IMPLEMENTED,
-            &format!(
-                "codeartifact-mock does not serve {format} packages yet: the token was accepted; it serves {}; see docs/fidelity.md",
-                SERVED_FORMATS.join(" and ")
-            ),
+        "cargo" => cargo::serve(&served, request, endpoint.rest),
+        "maven" => maven::serve(&served, request, endpoint.rest),
+        "nuget" => nuget::serve(&served, request, endpoint.rest),
+        "generic" => text(
+            StatusCode::NOT_FOUND,
+            "Generic packages have no package-manager endpoint: publish with PublishPackageVersion and download with GetPackageVersionAsset",
         ),
+        format => {
+            let (last, rest) = SERVED_FORMATS.split_last().unwrap_or((&"", &[]));
+            text(
+                StatusCode::NOT_IMPLEMENTED,
+                &format!(
+                    "codeartifact-mock does not serve {format} packages: the token was accepted; it serves {} and {last}; see docs/registries.md",
+                    rest.join(", ")
+                ),
+            )
+        }
+    }
+}
+
+/// The `WWW-Authenticate` values of a 401: Bearer and Basic, for the endpoint's realm
+/// (`DOMAIN/REPO`). npm and Python endpoints send both in one header, as CodeArtifact's
+/// captured answers do (npm prints it whole); Maven and NuGet endpoints send one header each,
+/// because Apache HttpClient (Maven's transport) and NuGet read one scheme per header and
+/// would otherwise see no Basic challenge and never send the token.
+fn challenges(endpoint: &Endpoint<'_>) -> Vec<String> {
+    let realm = endpoint.realm();
+    let (bearer, basic) = (format!("Bearer realm=\"{realm}\""), format!("Basic realm=\"{realm}\""));
+    match endpoint.format {
+        "maven" | "nuget" => vec![bearer, basic],
+        _ => vec![format!("{bearer}, {basic}")],
     }
 }
 
@@ -198,58 +226,31 @@ impl Served<'_> {
         self.ctx.now
     }
 
-    /// Refuses publishing `package` unless the caller may (`PublishPackageVersion` on the
-    /// package's ARN) and the package's origin restrictions let it be published to directly.
-    pub fn authorize_publish(&self, registry: &Registry, package: &PackageId) -> Result<(), Refusal> {
+    /// Refuses `action` on `package` unless the caller may, by its own permissions and the
+    /// domain's and repository's policies.
+    pub fn permit(&self, registry: &Registry, action: &str, package: &PackageId) -> Result<(), Refusal> {
         let arn = package_arn(&self.key, package);
-        authorize(registry, &self.ctx, self.caller, &self.key, "codeartifact:PublishPackageVersion", || arn.clone())
-            .map_err(|e| Refusal(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN), e.message))?;
-        let blocked = registry
-            .packages
-            .package(&self.key, package)
-            .is_some_and(|p| !p.origin.publish);
-        if blocked {
-            return Err(Refusal(
-                StatusCode::FORBIDDEN,
-                format!(
-                    "Package {} is configured to block publishing in repository {}",
-                    package.full_name(),
-                    self.key.repository
-                ),
-            ));
+        authorize(registry, &self.ctx, self.caller, &self.key, action, || arn.clone())
+            .map_err(|e| Refusal(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN), e.message))
+    }
+
+    /// Refuses publishing `package` unless the caller may (`PublishPackageVersion` on the
+    /// package's ARN) and the package's origin configuration and package group let it be
+    /// published to directly.
+    pub fn authorize_publish(&self, registry: &Registry, package: &PackageId) -> Result<(), Refusal> {
+        self.permit(registry, "codeartifact:PublishPackageVersion", package)?;
+        if let Some(why) = registry.publish_refusal(&self.key, package) {
+            return Err(Refusal(StatusCode::FORBIDDEN, why));
         }
         Ok(())
     }
 
     /// The repository, then its upstreams in the order CodeArtifact searches them (depth
     /// first, in the order each lists them, each repository once), for `package`: a
-    /// repository whose package blocks upstream versions (its origin configuration) is not
-    /// searched past. `None` reads every package's (the simple index).
+    /// repository whose package blocks upstream versions (its origin configuration or its
+    /// package group's `INTERNAL_UPSTREAM`) is not searched past. `None` reads every package's (the simple index).
     pub fn chain(&self, registry: &Registry, package: Option<&PackageId>) -> Vec<RepositoryKey> {
-        fn visit(
-            registry: &Registry,
-            key: &RepositoryKey,
-            package: Option<&PackageId>,
-            chain: &mut Vec<RepositoryKey>,
-        ) {
-            let blocked = package
-                .and_then(|id| registry.packages.package(key, id))
-                .is_some_and(|p| !p.origin.upstream);
-            let record = registry.repository(&key.owner, &key.domain, &key.repository, &key.region);
-            let (Some(record), false) = (record, blocked) else {
-                return;
-            };
-            for upstream in &record.repository.upstreams {
-                let next = RepositoryKey::new(&key.owner, &key.domain, &key.region, upstream);
-                if !chain.contains(&next) {
-                    chain.push(next.clone());
-                    visit(registry, &next, package, chain);
-                }
-            }
-        }
-        let mut chain = vec![self.key.clone()];
-        visit(registry, &self.key, package, &mut chain);
-        chain
+        registry.search_order(&self.key, package)
     }
 }
 

@@ -224,7 +224,13 @@ impl MockService {
     /// saved before its request is answered.
     pub fn attach_storage(&self, storage: Storage) -> Result<(), String> {
         if let Some(saved) = storage.load()? {
-            let world = World::restored(&self.shared.start_fixture, saved.world, saved.packages, self.shared.clock.now());
+            let world = World::restored(
+                &self.shared.start_fixture,
+                saved.world,
+                saved.packages,
+                saved.package_groups,
+                self.shared.clock.now(),
+            );
             *self.shared.world.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(world);
         }
         self.shared

@@ -2,9 +2,7 @@
 //! the end), update, delete in the wrong and the right order, across accounts. Every success
 //! body is checked against the model's output shape.
 
-use bytes::Bytes;
-use http::Request;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::util::*;
 
@@ -17,33 +15,6 @@ fn admin() -> Signing {
 /// An identity of account 999999999999, allowed everything in its own account.
 fn outsider() -> Signing {
     Signing::key("AKIAOUTSIDEREXAMPLE1", "outsider/secret/EXAMPLEKEY", t0())
-}
-
-/// Calls `operation` at its method and path with `query` and a JSON `body`, signed; checks a
-/// success body against the model.
-async fn op(
-    service: &codeartifact_mock::MockService,
-    signing: &Signing,
-    operation: &str,
-    query: &str,
-    body: Option<Value>,
-) -> Answer {
-    let model = codeartifact_mock::model::model();
-    let spec = model.operation(operation).unwrap();
-    let body = body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string()));
-    let mut req = Request::builder()
-        .method(spec.method.clone())
-        .uri(format!("{}?{query}", spec.path))
-        .header("host", "127.0.0.1:8080")
-        .body(body)
-        .unwrap();
-    sign_request(&mut req, signing);
-    let answer = call(service, req).await;
-    if answer.status == 200 {
-        codeartifact_mock::model::output::check(model, spec, &answer.json())
-            .unwrap_or_else(|e| panic!("{operation}: {e}"));
-    }
-    answer
 }
 
 #[tokio::test]

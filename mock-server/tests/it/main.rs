@@ -21,6 +21,15 @@ mod repositories;
 /// The package registries (pip, twine, npm) and the package operations of the API.
 mod packages;
 
+/// The Cargo, Maven and NuGet registries at the protocol level.
+mod formats;
+
+/// Package groups: patterns, inheritance, and the publishes and upstream reads they decide.
+mod package_groups;
+
+/// Generic packages (PublishPackageVersion) and CopyPackageVersions.
+mod generic;
+
 /// Domains and repositories through the API: their life, lists, accounts, reset.
 mod control_plane;
 

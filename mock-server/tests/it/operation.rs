@@ -438,23 +438,6 @@ async fn every_modeled_operation_is_routed_validated_and_journaled() {
 }
 
 #[tokio::test]
-async fn a_valid_request_for_an_operation_not_implemented_yet_names_it() {
-    let service = service_at(t0());
-    let mut req = request(
-        "POST",
-        "/v1/package/versions/copy?domain=acme&source-repository=releases&destination-repository=staging&format=npm&package=left-pad",
-        br#"{"versions": ["1.0.0"]}"#,
-    );
-    sign_request(&mut req, &Signing::dev(t0()));
-    let answer = call(&service, req).await;
-    answer.assert_error(501, "NotImplementedException");
-    assert_eq!(
-        answer.message(),
-        "codeartifact-mock does not implement CopyPackageVersions yet; see docs/fidelity.md for the operations it implements"
-    );
-}
-
-#[tokio::test]
 async fn the_date_header_follows_the_server_clock() {
     let later = t0() + Duration::from_secs(86_400);
     let answer = call(

@@ -4,13 +4,21 @@
 //! `npm install` in another folder; the package API lists both; the clock moved past the
 //! token's expiry makes the next install fail with 401 and the challenge; a token of another
 //! domain is refused; a restart with the same `--data-dir` and `--token-key-file` serves both
-//! packages to the same token. Real clients: `#[ignore]`d in a plain `cargo test`, run by
+//! packages to the same token. cargo (`registries/cargo.rs`) and Maven (`registries/maven.rs`)
+//! publish and build the same way. Real clients: `#[ignore]`d in a plain `cargo test`, run by
 //! `just test` (the `registries::` cases of `just clients`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crate::util::*;
+
+/// cargo with the user guide's credential provider.
+mod cargo;
+/// Generic packages with both AWS CLIs.
+mod generic;
+/// Maven with the user guide's settings.xml.
+mod maven;
 
 /// A folder of its own, removed when dropped.
 struct Scratch(PathBuf);

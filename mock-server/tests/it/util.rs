@@ -419,3 +419,44 @@ pub(crate) fn control_http(url: &str, method: &str, path: &str, body: &str) -> (
     let json = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
     (status, serde_json::from_str(json).unwrap_or(Value::Null))
 }
+
+/// Calls `operation` at its method and path with `query` and a JSON `body`, signed; checks a
+/// success body against the model's output shape.
+pub(crate) async fn op(
+    service: &MockService,
+    signing: &Signing,
+    operation: &str,
+    query: &str,
+    body: Option<Value>,
+) -> Answer {
+    let body = body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string()));
+    op_with(service, signing, operation, query, &[], body).await
+}
+
+/// [`op`] with headers and a raw body (PublishPackageVersion's asset).
+pub(crate) async fn op_with(
+    service: &MockService,
+    signing: &Signing,
+    operation: &str,
+    query: &str,
+    headers: &[(&str, &str)],
+    body: Bytes,
+) -> Answer {
+    let model = codeartifact_mock::model::model();
+    let spec = model.operation(operation).unwrap();
+    let mut builder = Request::builder()
+        .method(spec.method.clone())
+        .uri(format!("{}?{query}", spec.path))
+        .header("host", "127.0.0.1:8080");
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let mut req = builder.body(body).unwrap();
+    sign_request(&mut req, signing);
+    let answer = call(service, req).await;
+    if answer.status == 200 && answer.header("content-type") == Some("application/json") {
+        codeartifact_mock::model::output::check(model, spec, &answer.json())
+            .unwrap_or_else(|e| panic!("{operation}: {e}"));
+    }
+    answer
+}

@@ -1,0 +1,129 @@
+//! PublishPackageVersion: a generic package's version, one asset per call, the asset's bytes
+//! as the request's body and its SHA-256 in `x-amz-content-sha256`.
+//!
+//! With `unfinished` the version stays `Unfinished` and takes more assets; a call without it
+//! adds its asset and publishes the version. A published version takes no more assets
+//! (ConflictException), nor does a version that already has an asset of that name. Only the
+//! `generic` format is published this way, and a generic package has a namespace, as the
+//! API reference says. Publishing is checked as `codeartifact:PublishPackageVersion` on the
+//! package's ARN, then against the package's origin configuration and its package group.
+
+use serde::Deserialize;
+use serde_json::json;
+use sha2::Digest;
+
+use super::packages::{package_resource, repository_key, PackageInput};
+use super::{Context, Request};
+use crate::error::{ErrorCode, ServiceError, ValidationReason};
+use crate::identity::Identity;
+use crate::model::output::value_body;
+use crate::packages::{new_revision, Asset, PackageVersion, VersionStatus};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PublishInput {
+    #[serde(flatten)]
+    package: PackageInput,
+    package_version: String,
+    asset_name: String,
+    #[serde(rename = "assetSHA256")]
+    asset_sha256: String,
+    unfinished: Option<bool>,
+}
+
+fn invalid(message: impl Into<String>) -> ServiceError {
+    ServiceError::validation(ValidationReason::FieldValidationFailed, message)
+}
+
+fn conflict(message: String, resource: &str, kind: &str) -> ServiceError {
+    ServiceError::new(ErrorCode::ConflictException, message)
+        .with_member("resourceId", resource)
+        .with_member("resourceType", kind)
+}
+
+/// `PublishPackageVersion`.
+pub fn handle_request(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Result<Vec<u8>, ServiceError> {
+    let decoded = request.input(None)?;
+    let input: PublishInput = decoded.typed()?;
+    let content = decoded.payload.clone().unwrap_or_default();
+    if input.package.format != "generic" {
+        return Err(invalid(format!(
+            "Only generic packages can be published with PublishPackageVersion, not {} packages",
+            input.package.format
+        )));
+    }
+    if input.package.namespace.as_deref().unwrap_or("").is_empty() {
+        return Err(invalid("A generic package must have a namespace"));
+    }
+    if hex::encode(sha2::Sha256::digest(&content)) != input.asset_sha256 {
+        return Err(invalid(format!(
+            "The SHA256 hash of asset '{}' does not match the assetSHA256 given",
+            input.asset_name
+        )));
+    }
+    let mut registry = ctx.world.write();
+    let resource = || package_resource(ctx, caller, &input.package);
+    let key = repository_key(
+        &registry,
+        ctx,
+        caller,
+        "codeartifact:PublishPackageVersion",
+        &input.package.repository,
+        &resource,
+    )?;
+    let id = input.package.id();
+    if let Some(why) = registry.publish_refusal(&key, &id) {
+        return Err(ServiceError::new(ErrorCode::AccessDeniedException, why));
+    }
+    let package = registry.packages.package_entry(&key, &id);
+    let number = &input.package_version;
+    let version = package.versions.entry(number.clone()).or_insert_with(|| PackageVersion {
+        version: number.clone(),
+        display_name: id.name.clone(),
+        status: VersionStatus::Unfinished,
+        published_at: ctx.now,
+        revision: new_revision(),
+        summary: None,
+        home_page: None,
+        licenses: Vec::new(),
+        readme: None,
+        dependencies: Vec::new(),
+        assets: Vec::new(),
+        metadata: json!({}),
+    });
+    if version.status != VersionStatus::Unfinished {
+        return Err(conflict(
+            format!(
+                "Package version '{number}' of package '{}' already exists and is {}; only an Unfinished version takes more assets",
+                id.name,
+                version.status.as_str()
+            ),
+            number,
+            "package-version",
+        ));
+    }
+    if version.assets.iter().any(|a| a.name == input.asset_name) {
+        return Err(conflict(
+            format!("Asset '{}' already exists in version '{number}' of package '{}'", input.asset_name, id.name),
+            &input.asset_name,
+            "asset",
+        ));
+    }
+    let asset = Asset::new(&input.asset_name, content);
+    let summary = json!({ "name": asset.name, "size": asset.size, "hashes": asset.hashes });
+    version.assets.push(asset);
+    version.revision = new_revision();
+    if input.unfinished != Some(true) {
+        version.status = VersionStatus::Published;
+        version.published_at = ctx.now;
+    }
+    Ok(value_body(json!({
+        "format": id.format,
+        "namespace": id.namespace,
+        "package": id.name,
+        "version": version.version,
+        "versionRevision": version.revision,
+        "status": version.status.as_str(),
+        "asset": summary,
+    })))
+}

@@ -1,0 +1,307 @@
+//! The Maven repository: artifact files by path, `maven-metadata.xml`, checksums and
+//! snapshots, as `mvn deploy` writes them and Maven (or Gradle) reads them.
+//!
+//! Paths, after `/maven/REPO/`: `GROUP/AS/PATH/ARTIFACT/VERSION/FILE` for a version's files,
+//! `GROUP/AS/PATH/ARTIFACT/maven-metadata.xml` for the artifact's metadata, and
+//! `.../VERSION-SNAPSHOT/maven-metadata.xml` for a snapshot's. Each name may carry a checksum
+//! suffix (`.md5`, `.sha1`, `.sha256`, `.sha512`): a GET answers the file's digest in hex, a
+//! PUT of one is accepted and not stored (the digests are computed from the file).
+//!
+//! A package is the group id (its namespace) and artifact id (its name); each file is an
+//! asset of its version. As in CodeArtifact, a version whose files were put is `Unfinished`
+//! until a `maven-metadata.xml` listing it is put; then it is `Published` and served. The
+//! artifact's `maven-metadata.xml` is written by the repository from the versions it serves
+//! (through its upstreams), so it is current after every deploy; a snapshot's is the one
+//! Maven put, kept as an asset of the snapshot version. A release version's file cannot be
+//! put twice (409); a snapshot's metadata can.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+
+use super::{respond, text, Served};
+use crate::body::MockBody;
+use crate::packages::{new_revision, Asset, PackageId, PackageVersion, VersionStatus};
+use crate::registry::Registry;
+
+/// The metadata file's name.
+const METADATA: &str = "maven-metadata.xml";
+
+/// Checksum suffixes and the digest each names.
+const CHECKSUMS: &[(&str, &str)] = &[(".md5", "MD5"), (".sha1", "SHA-1"), (".sha256", "SHA-256"), (".sha512", "SHA-512")];
+
+/// What a path names.
+#[derive(Debug, PartialEq, Eq)]
+enum Target {
+    /// A version's file.
+    File { id: PackageId, version: String, file: String },
+    /// The artifact's metadata.
+    ArtifactMetadata { id: PackageId },
+    /// A snapshot version's metadata.
+    SnapshotMetadata { id: PackageId, version: String },
+}
+
+fn maven_id(group: &[String], artifact: &str) -> PackageId {
+    PackageId {
+        format: "maven".to_owned(),
+        namespace: Some(group.join(".")),
+        name: artifact.to_owned(),
+    }
+}
+
+/// A path segment as Maven coordinates and file names spell them: ASCII letters, digits and
+/// `-_.+~`, not `.` or `..` alone.
+fn valid_segment(segment: &str) -> bool {
+    !segment.is_empty()
+        && segment != "."
+        && segment != ".."
+        && segment.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.+~".contains(&b))
+}
+
+/// The target of a path (without its checksum suffix), each segment percent-decoded.
+fn parse(path: &str) -> Option<Target> {
+    let parts: Vec<String> = path
+        .split('/')
+        .map(|p| percent_encoding::percent_decode_str(p).decode_utf8().ok().map(|s| s.into_owned()))
+        .collect::<Option<_>>()?;
+    if !parts.iter().all(|p| valid_segment(p)) {
+        return None;
+    }
+    let n = parts.len();
+    let file = &parts[n - 1];
+    if file == METADATA {
+        if n >= 4 && parts[n - 2].ends_with("-SNAPSHOT") {
+            return Some(Target::SnapshotMetadata {
+                id: maven_id(&parts[..n - 3], &parts[n - 3]),
+                version: parts[n - 2].clone(),
+            });
+        }
+        return (n >= 3).then(|| Target::ArtifactMetadata {
+            id: maven_id(&parts[..n - 2], &parts[n - 2]),
+        });
+    }
+    (n >= 4).then(|| Target::File {
+        id: maven_id(&parts[..n - 3], &parts[n - 3]),
+        version: parts[n - 2].clone(),
+        file: file.clone(),
+    })
+}
+
+/// Answers a request to a Maven repository endpoint.
+pub fn serve(served: &Served<'_>, request: &Request<Bytes>, rest: &str) -> Response<MockBody> {
+    let path = rest.trim_matches('/');
+    let (path, checksum) = CHECKSUMS
+        .iter()
+        .find_map(|(suffix, algorithm)| path.strip_suffix(suffix).map(|p| (p, Some(*algorithm))))
+        .unwrap_or((path, None));
+    let Some(target) = parse(path) else {
+        return text(StatusCode::NOT_FOUND, &format!("'{rest}' is not a Maven artifact path"));
+    };
+    match (request.method().clone(), checksum) {
+        (Method::GET | Method::HEAD, None) => match read(served, &target) {
+            Some(content) => respond(StatusCode::OK, content_type(path), content),
+            None => text(StatusCode::NOT_FOUND, &format!("'{path}' was not found")),
+        },
+        (Method::GET | Method::HEAD, Some(algorithm)) => match read(served, &target) {
+            Some(content) => respond(StatusCode::OK, "text/plain", Bytes::from(Asset::new("", content).hash(algorithm).to_owned())),
+            None => text(StatusCode::NOT_FOUND, &format!("'{path}' was not found")),
+        },
+        // A checksum of a file put before: the repository computes its own.
+        (Method::PUT, Some(_)) => put_checksum(served, &target),
+        (Method::PUT, None) => put(served, target, request.body()),
+        (method, _) => text(StatusCode::METHOD_NOT_ALLOWED, &format!("{method} is not allowed here")),
+    }
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next() {
+        Some("pom" | "xml") => "text/xml",
+        Some("jar") => "application/java-archive",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The content a GET of the target answers.
+fn read(served: &Served<'_>, target: &Target) -> Option<Bytes> {
+    match target {
+        Target::File { id, version, file } => served.served_asset(id, version, |a| a.name == *file),
+        Target::SnapshotMetadata { id, version } => served.served_asset(id, version, |a| a.name == METADATA),
+        Target::ArtifactMetadata { id } => artifact_metadata(served, &served.ctx.world.read(), id).map(Bytes::from),
+    }
+}
+
+/// The artifact's `maven-metadata.xml`, from the versions served through the repository and
+/// its upstreams, oldest first.
+fn artifact_metadata(served: &Served<'_>, registry: &Registry, id: &PackageId) -> Option<String> {
+    let mut versions: BTreeMap<String, &PackageVersion> = BTreeMap::new();
+    for key in served.chain(registry, Some(id)) {
+        for version in registry
+            .packages
+            .package(&key, id)
+            .into_iter()
+            .flat_map(|p| p.versions.values())
+            .filter(|v| v.status.is_listed())
+        {
+            versions.entry(version.version.clone()).or_insert(version);
+        }
+    }
+    let mut ordered: Vec<&PackageVersion> = versions.into_values().collect();
+    ordered.sort_by(|a, b| a.published_at.cmp(&b.published_at).then(a.version.cmp(&b.version)));
+    let latest = ordered.last()?;
+    let release = ordered.iter().rev().find(|v| !v.version.ends_with("-SNAPSHOT"));
+    let updated = humantime::format_rfc3339_seconds(latest.published_at)
+        .to_string()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<metadata>\n");
+    xml.push_str(&format!("  <groupId>{}</groupId>\n", escape(id.namespace.as_deref().unwrap_or(""))));
+    xml.push_str(&format!("  <artifactId>{}</artifactId>\n  <versioning>\n", escape(&id.name)));
+    xml.push_str(&format!("    <latest>{}</latest>\n", escape(&latest.version)));
+    if let Some(release) = release {
+        xml.push_str(&format!("    <release>{}</release>\n", escape(&release.version)));
+    }
+    xml.push_str("    <versions>\n");
+    for version in &ordered {
+        xml.push_str(&format!("      <version>{}</version>\n", escape(&version.version)));
+    }
+    xml.push_str(&format!("    </versions>\n    <lastUpdated>{updated}</lastUpdated>\n  </versioning>\n</metadata>\n"));
+    Some(xml)
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// The versions a `maven-metadata.xml` lists (`<version>` elements).
+fn listed_versions(xml: &str) -> Vec<String> {
+    xml.split("<version>")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</version>").map(|(v, _)| v.trim().to_owned()))
+        .collect()
+}
+
+/// A PUT of a checksum: accepted when the file it sums was put; the repository keeps its own.
+fn put_checksum(served: &Served<'_>, target: &Target) -> Response<MockBody> {
+    let id = match target {
+        Target::File { id, .. } | Target::ArtifactMetadata { id } | Target::SnapshotMetadata { id, .. } => id,
+    };
+    let registry = served.ctx.world.read();
+    if let Err(refusal) = served.authorize_publish(&registry, id) {
+        return refusal.response();
+    }
+    respond(StatusCode::CREATED, "text/plain", Bytes::new())
+}
+
+/// A PUT of a file or a metadata file.
+fn put(served: &Served<'_>, target: Target, body: &Bytes) -> Response<MockBody> {
+    let (id, version, name) = match &target {
+        Target::File { id, version, file } => (id, Some(version.as_str()), file.as_str()),
+        Target::SnapshotMetadata { id, version } => (id, Some(version.as_str()), METADATA),
+        Target::ArtifactMetadata { id } => (id, None, METADATA),
+    };
+    let mut registry = served.ctx.world.write();
+    if let Err(refusal) = served.authorize_publish(&registry, id) {
+        return refusal.response();
+    }
+    let now = served.now();
+    let Some(number) = version else {
+        // The artifact's metadata: the versions it lists that were being deployed are done.
+        let listed = listed_versions(&String::from_utf8_lossy(body));
+        let Some(package) = registry.packages.package_mut(&served.key, id) else {
+            return text(StatusCode::NOT_FOUND, &format!("No version of {}:{} was deployed here", id.namespace.as_deref().unwrap_or(""), id.name));
+        };
+        for number in listed {
+            if let Some(version) = package.versions.get_mut(&number).filter(|v| v.status == VersionStatus::Unfinished) {
+                version.status = VersionStatus::Published;
+                version.published_at = now;
+                version.revision = new_revision();
+            }
+        }
+        drop(registry);
+        served.service.persist();
+        return respond(StatusCode::CREATED, "text/plain", Bytes::new());
+    };
+    let package = registry.packages.package_entry(&served.key, id);
+    let version = package.versions.entry(number.to_owned()).or_insert_with(|| PackageVersion {
+        version: number.to_owned(),
+        display_name: id.name.clone(),
+        status: VersionStatus::Unfinished,
+        published_at: now,
+        revision: new_revision(),
+        summary: None,
+        home_page: None,
+        licenses: Vec::new(),
+        readme: None,
+        dependencies: Vec::new(),
+        assets: Vec::new(),
+        metadata: serde_json::json!({}),
+    });
+    let snapshot = number.ends_with("-SNAPSHOT");
+    if let Some(index) = version.assets.iter().position(|a| a.name == name) {
+        if !snapshot && version.status != VersionStatus::Unfinished {
+            return text(
+                StatusCode::CONFLICT,
+                &format!("'{name}' of version {number} of {}:{} exists: a published file cannot be overwritten", id.namespace.as_deref().unwrap_or(""), id.name),
+            );
+        }
+        version.assets.remove(index);
+    }
+    if name.ends_with(".pom") {
+        let pom = String::from_utf8_lossy(body);
+        version.summary = element(&pom, "description").or_else(|| element(&pom, "name"));
+        version.home_page = element(&pom, "url");
+    }
+    version.assets.push(Asset::new(name, body.clone()));
+    version.revision = new_revision();
+    drop(registry);
+    served.service.persist();
+    respond(StatusCode::CREATED, "text/plain", Bytes::new())
+}
+
+/// The text of the first top-level-looking `<name>` element of a POM (before any
+/// `<dependencies>` or `<build>`, where nested elements reuse the names).
+fn element(pom: &str, name: &str) -> Option<String> {
+    let head = pom.split("<dependencies>").next()?.split("<build>").next()?;
+    let head = head.split("</parent>").last()?;
+    let start = head.find(&format!("<{name}>"))? + name.len() + 2;
+    let end = head[start..].find(&format!("</{name}>"))? + start;
+    Some(head[start..end].trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_name_files_and_metadata() {
+        let acme = ["com".to_owned(), "acme".to_owned()];
+        assert_eq!(
+            parse("com/acme/tiny/1.0/tiny-1.0.jar"),
+            Some(Target::File { id: maven_id(&acme, "tiny"), version: "1.0".into(), file: "tiny-1.0.jar".into() })
+        );
+        assert_eq!(
+            parse("com/acme/tiny/maven-metadata.xml"),
+            Some(Target::ArtifactMetadata { id: maven_id(&acme, "tiny") })
+        );
+        assert_eq!(
+            parse("com/acme/tiny/1.0-SNAPSHOT/maven-metadata.xml"),
+            Some(Target::SnapshotMetadata { id: maven_id(&acme, "tiny"), version: "1.0-SNAPSHOT".into() })
+        );
+        assert_eq!(parse("com/acme/tiny/1.0/tiny%2D1.0.jar").map(|_| ()), Some(()));
+        for bad in ["tiny-1.0.jar", "com/../tiny/1.0/x.jar", "com//tiny/1.0/x.jar", "com/%2f/tiny/1.0/x.jar", "com/a%20b/tiny/1.0/x.jar", "com/ä/tiny/1.0/x.jar"] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn metadata_lists_are_read_and_pom_fields_found_outside_dependencies() {
+        let xml = "<metadata><versioning><versions><version>1.0</version><version> 1.1 </version></versions></versioning></metadata>";
+        assert_eq!(listed_versions(xml), ["1.0", "1.1"]);
+        let pom = "<project><parent><name>p</name></parent><name>tiny</name><url>https://x</url><dependencies><dependency><name>d</name></dependency></dependencies></project>";
+        assert_eq!(element(pom, "name").as_deref(), Some("tiny"));
+        assert_eq!(element(pom, "url").as_deref(), Some("https://x"));
+        assert_eq!(element(pom, "description"), None);
+    }
+}

@@ -1,0 +1,263 @@
+//! What a `.nupkg` says of itself: the `.nuspec` at the root of the zip archive, and the
+//! id, version, description, authors and dependencies in it.
+//!
+//! The archive is read through its central directory (entries stored or deflated, as NuGet
+//! writes them); an entry is inflated with a size limit, so no upload can make the server
+//! allocate more than that. The nuspec is read as NuGet's schema lays it out, without a
+//! general XML parser: the elements it needs are never nested in themselves.
+
+use miniz_oxide::inflate::decompress_to_vec_with_limit;
+
+/// The largest nuspec read (real ones are a few kilobytes).
+const NUSPEC_LIMIT: usize = 1024 * 1024;
+
+/// A nuspec's fields.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Nuspec {
+    /// The whole document, served as `ID.nuspec`.
+    pub text: String,
+    /// `<id>`.
+    pub id: String,
+    /// `<version>`, as written.
+    pub version: String,
+    /// `<description>`.
+    pub description: Option<String>,
+    /// `<authors>`.
+    pub authors: Option<String>,
+    /// `<projectUrl>`.
+    pub project_url: Option<String>,
+    /// `<license>` or `<licenseUrl>`.
+    pub license: Option<String>,
+    /// Dependencies: (target framework, id, version range).
+    pub dependencies: Vec<(String, String, String)>,
+}
+
+fn u16_at(bytes: &[u8], at: usize) -> Option<usize> {
+    Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?) as usize)
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> Option<usize> {
+    Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize)
+}
+
+/// The content of the first root entry of the zip `archive` whose name ends in `suffix`.
+pub fn root_entry(archive: &[u8], suffix: &str, limit: usize) -> Option<Vec<u8>> {
+    // The end-of-central-directory record: within the last 64 KiB + 22 bytes.
+    let floor = archive.len().saturating_sub(65_557);
+    let end = (floor..archive.len().saturating_sub(21))
+        .rev()
+        .find(|&i| archive.get(i..i + 4) == Some(&[0x50, 0x4b, 0x05, 0x06]))?;
+    let entries = u16_at(archive, end + 10)?;
+    let mut at = u32_at(archive, end + 16)?;
+    for _ in 0..entries {
+        if archive.get(at..at + 4)? != [0x50, 0x4b, 0x01, 0x02] {
+            return None;
+        }
+        let method = u16_at(archive, at + 10)?;
+        let compressed = u32_at(archive, at + 20)?;
+        let name_length = u16_at(archive, at + 28)?;
+        let skip = name_length + u16_at(archive, at + 30)? + u16_at(archive, at + 32)?;
+        let local = u32_at(archive, at + 42)?;
+        let name = std::str::from_utf8(archive.get(at + 46..at + 46 + name_length)?).ok()?;
+        at += 46 + skip;
+        if name.contains('/') || !name.to_ascii_lowercase().ends_with(suffix) {
+            continue;
+        }
+        if archive.get(local..local + 4)? != [0x50, 0x4b, 0x03, 0x04] {
+            return None;
+        }
+        let data = local + 30 + u16_at(archive, local + 26)? + u16_at(archive, local + 28)?;
+        let raw = archive.get(data..data.checked_add(compressed)?)?;
+        return match method {
+            0 => (raw.len() <= limit).then(|| raw.to_vec()),
+            8 => decompress_to_vec_with_limit(raw, limit).ok(),
+            _ => None,
+        };
+    }
+    None
+}
+
+/// The text of the first `<name>` element (attributes allowed) of `xml`.
+fn element(xml: &str, name: &str) -> Option<String> {
+    let open = format!("<{name}");
+    let mut from = 0;
+    while let Some(found) = xml[from..].find(&open) {
+        let start = from + found;
+        let after = xml[start + open.len()..].chars().next()?;
+        if after == '>' || after.is_whitespace() {
+            let content = start + xml[start..].find('>')? + 1;
+            let end = content + xml[content..].find(&format!("</{name}>"))?;
+            return Some(unescape(xml[content..end].trim())).filter(|s| !s.is_empty());
+        }
+        from = start + open.len();
+    }
+    None
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+}
+
+/// The value of `attribute` in a start tag's text.
+fn attribute(tag: &str, attribute: &str) -> Option<String> {
+    let at = tag.find(&format!("{attribute}=\""))? + attribute.len() + 2;
+    let end = tag[at..].find('"')? + at;
+    Some(unescape(&tag[at..end]))
+}
+
+/// The nuspec of a `.nupkg`, if it has one with an id and a version.
+pub fn read(nupkg: &[u8]) -> Option<Nuspec> {
+    let bytes = root_entry(nupkg, ".nuspec", NUSPEC_LIMIT)?;
+    let text = String::from_utf8(bytes).ok()?;
+    let text = text.trim_start_matches('\u{feff}').to_owned();
+    let metadata = element(&text, "metadata").unwrap_or_default();
+    let mut dependencies = Vec::new();
+    if let Some(block) = metadata.split("<dependencies").nth(1) {
+        let block = block.split("</dependencies>").next().unwrap_or_default();
+        let mut framework = String::new();
+        for tag in block.split('<').skip(1) {
+            if tag.starts_with("group") {
+                framework = attribute(tag, "targetFramework").unwrap_or_default();
+            } else if tag.starts_with("dependency") {
+                if let Some(id) = attribute(tag, "id") {
+                    dependencies.push((framework.clone(), id, attribute(tag, "version").unwrap_or_default()));
+                }
+            }
+        }
+    }
+    Some(Nuspec {
+        id: element(&metadata, "id")?,
+        version: element(&metadata, "version")?,
+        description: element(&metadata, "description"),
+        authors: element(&metadata, "authors"),
+        project_url: element(&metadata, "projectUrl"),
+        license: element(&metadata, "license").or_else(|| element(&metadata, "licenseUrl")),
+        dependencies,
+        text,
+    })
+}
+
+/// NuGet's normalised version: lowercase, without build metadata, at least three numbers
+/// (`1.0` is `1.0.0`), a fourth number kept only when it is not zero.
+pub fn normalize_version(version: &str) -> String {
+    let version = version.split('+').next().unwrap_or(version).to_ascii_lowercase();
+    let (numbers, label) = match version.split_once('-') {
+        Some((numbers, label)) => (numbers.to_owned(), Some(label.to_owned())),
+        None => (version.clone(), None),
+    };
+    let mut parts: Vec<String> = numbers
+        .split('.')
+        .map(|n| n.trim_start_matches('0').to_owned())
+        .map(|n| if n.is_empty() { "0".to_owned() } else { n })
+        .collect();
+    while parts.len() < 3 {
+        parts.push("0".to_owned());
+    }
+    if parts.len() == 4 && parts[3] == "0" {
+        parts.pop();
+    }
+    let mut out = parts.join(".");
+    if let Some(label) = label {
+        out.push('-');
+        out.push_str(&label);
+    }
+    out
+}
+
+/// A zip archive of `entries` (stored, or deflated when `deflate`): a `.nupkg` for tests, as
+/// NuGet lays one out.
+#[cfg(any(test, feature = "internals"))]
+/// A zip of `entries` (stored, or deflated when `deflate`), as a test `.nupkg`.
+pub fn zip(entries: &[(&str, &[u8])], deflate: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, content) in entries {
+        let data = if deflate { miniz_oxide::deflate::compress_to_vec(content, 6) } else { content.to_vec() };
+        let offset = out.len() as u32;
+        let method: u16 = if deflate { 8 } else { 0 };
+        let mut header = Vec::new();
+        header.extend_from_slice(&[0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0]);
+        header.extend_from_slice(&method.to_le_bytes());
+        header.extend_from_slice(&[0; 8]);
+        header.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        header.extend_from_slice(&(content.len() as u32).to_le_bytes());
+        header.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        header.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(&header);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(&data);
+        central.extend_from_slice(&[0x50, 0x4b, 0x01, 0x02, 20, 0, 20, 0, 0, 0]);
+        central.extend_from_slice(&method.to_le_bytes());
+        central.extend_from_slice(&[0; 8]);
+        central.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        central.extend_from_slice(&(content.len() as u32).to_le_bytes());
+        central.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        central.extend_from_slice(&[0; 12]);
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let start = out.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(&[0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0]);
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&start.to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const NUSPEC: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd">
+  <metadata>
+    <id>Acme.Tiny</id>
+    <version>1.0</version>
+    <authors>Acme</authors>
+    <description>A tiny &amp; test package</description>
+    <dependencies>
+      <group targetFramework="net8.0">
+        <dependency id="Newtonsoft.Json" version="13.0.1" exclude="Build,Analyzers" />
+      </group>
+    </dependencies>
+  </metadata>
+</package>"#;
+
+    #[test]
+    fn the_nuspec_is_read_from_a_stored_or_deflated_archive() {
+        for deflate in [false, true] {
+            let archive = zip(&[("_rels/.rels", b"x"), ("Acme.Tiny.nuspec", NUSPEC.as_bytes()), ("lib/net8.0/a.dll", b"MZ")], deflate);
+            let nuspec = read(&archive).expect("a nuspec");
+            assert_eq!((nuspec.id.as_str(), nuspec.version.as_str()), ("Acme.Tiny", "1.0"));
+            assert_eq!(nuspec.description.as_deref(), Some("A tiny & test package"));
+            assert_eq!(nuspec.dependencies, [("net8.0".to_owned(), "Newtonsoft.Json".to_owned(), "13.0.1".to_owned())]);
+        }
+    }
+
+    #[test]
+    fn what_is_not_a_nupkg_has_no_nuspec() {
+        assert_eq!(read(b"not a zip"), None);
+        assert_eq!(read(&zip(&[("lib/a.nuspec", NUSPEC.as_bytes())], false)), None);
+        let mut cut = zip(&[("a.nuspec", NUSPEC.as_bytes())], true);
+        cut.drain(40..60);
+        assert_eq!(read(&cut), None);
+    }
+
+    #[test]
+    fn versions_are_normalised_as_nuget_does() {
+        for (given, normal) in [("1.0", "1.0.0"), ("1.0.0.0", "1.0.0"), ("1.0.0.1", "1.0.0.1"), ("01.2.3-Beta+build", "1.2.3-beta")] {
+            assert_eq!(normalize_version(given), normal, "{given}");
+        }
+    }
+
+    proptest::proptest! {
+        /// No byte string makes the reader panic or read past the archive.
+        #[test]
+        fn any_bytes_are_read_without_a_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
+            let _ = read(&bytes);
+        }
+    }
+}

@@ -1,0 +1,705 @@
+//! The Cargo, Maven and NuGet registries at the protocol level, with requests shaped as the
+//! clients send them (cargo's bare token and publish body, Maven's PUTs and checksums after a
+//! Basic challenge, NuGet's service index, flat container and multipart push), and the
+//! package API reporting what each published. The real clients run in `registries.rs`.
+
+use bytes::Bytes;
+use http::Request;
+use serde_json::{json, Value};
+use sha2::Digest;
+
+use crate::util::*;
+
+fn admin() -> Signing {
+    Signing::key("ASIASESSIONEXAMPLE01", "session/secret/EXAMPLEKEY", t0())
+        .session("session-token-EXAMPLE-1")
+}
+
+fn endpoint(format: &str) -> String {
+    format!("/d/acme-111122223333/us-east-1/{format}/releases/")
+}
+
+async fn token(service: &codeartifact_mock::MockService) -> String {
+    call(service, signed("domain=acme", &admin()))
+        .await
+        .assert_ok()["authorizationToken"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A request with `authorization` as given (or none).
+async fn send(
+    service: &codeartifact_mock::MockService,
+    method: &str,
+    path: &str,
+    authorization: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Bytes,
+) -> Answer {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "127.0.0.1:8080");
+    if let Some(value) = authorization {
+        builder = builder.header("authorization", value);
+    }
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    call(service, builder.body(body).unwrap()).await
+}
+
+fn basic(token: &str) -> String {
+    format!(
+        "Basic {}",
+        base64_simd::STANDARD.encode_to_string(format!("aws:{token}"))
+    )
+}
+
+/// cargo's publish body: the metadata and the `.crate`, each after its length.
+fn cargo_publish_body(name: &str, version: &str, file: &[u8]) -> Bytes {
+    let metadata = json!({
+        "name": name, "vers": version, "description": "A tiny crate", "license": "MIT",
+        "deps": [{ "name": "serde", "version_req": "^1", "features": [], "optional": false,
+                   "default_features": true, "target": null, "kind": "normal", "registry": null }],
+        "features": {},
+    })
+    .to_string();
+    let mut body = Vec::new();
+    body.extend_from_slice(&(metadata.len() as u32).to_le_bytes());
+    body.extend_from_slice(metadata.as_bytes());
+    body.extend_from_slice(&(file.len() as u32).to_le_bytes());
+    body.extend_from_slice(file);
+    Bytes::from(body)
+}
+
+#[tokio::test]
+async fn cargo_finds_the_sparse_index_publishes_yanks_and_downloads_with_its_bare_token() {
+    let service = service_at(t0());
+    let token = token(&service).await;
+    let base = endpoint("cargo");
+    // cargo asks for config.json without a token first: the 401 makes it use its provider.
+    let first = send(
+        &service,
+        "GET",
+        &format!("{base}config.json"),
+        None,
+        &[],
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(first.status, 401);
+    let config = send(
+        &service,
+        "GET",
+        &format!("{base}config.json"),
+        Some(&token),
+        &[],
+        Bytes::new(),
+    )
+    .await
+    .assert_ok();
+    assert_eq!(config["auth-required"], true);
+    assert_eq!(
+        config["api"],
+        format!("http://127.0.0.1:8080{}", base.trim_end_matches('/'))
+    );
+    assert_eq!(
+        config["dl"],
+        format!("http://127.0.0.1:8080{base}api/v1/crates")
+    );
+
+    let crate_file = b"a .crate is a gzipped tar";
+    let published = send(
+        &service,
+        "PUT",
+        &format!("{base}api/v1/crates/new"),
+        Some(&token),
+        &[],
+        cargo_publish_body("Tiny-Mock", "0.1.0", crate_file),
+    )
+    .await;
+    assert_eq!(published.status, 200, "{:?}", published.body);
+    let again = send(
+        &service,
+        "PUT",
+        &format!("{base}api/v1/crates/new"),
+        Some(&token),
+        &[],
+        cargo_publish_body("tiny-mock", "0.1.0", crate_file),
+    )
+    .await;
+    assert_eq!(again.status, 409);
+    assert!(again.json()["errors"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("already uploaded"));
+
+    let index = send(
+        &service,
+        "GET",
+        &format!("{base}ti/ny/tiny-mock"),
+        Some(&token),
+        &[],
+        Bytes::new(),
+    )
+    .await;
+    let line: Value = serde_json::from_slice(&index.body).unwrap();
+    assert_eq!(
+        (
+            line["name"].as_str(),
+            line["vers"].as_str(),
+            line["yanked"].as_bool()
+        ),
+        (Some("Tiny-Mock"), Some("0.1.0"), Some(false))
+    );
+    assert_eq!(line["cksum"], hex::encode(sha2::Sha256::digest(crate_file)));
+    assert_eq!(line["deps"][0]["req"], "^1");
+    let download = send(
+        &service,
+        "GET",
+        &format!("{base}api/v1/crates/tiny-mock/0.1.0/download"),
+        Some(&token),
+        &[],
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(&download.body[..], crate_file);
+
+    let yank = send(
+        &service,
+        "DELETE",
+        &format!("{base}api/v1/crates/tiny-mock/0.1.0/yank"),
+        Some(&token),
+        &[],
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(yank.assert_ok()["ok"], true);
+    let index = send(
+        &service,
+        "GET",
+        &format!("{base}ti/ny/tiny-mock"),
+        Some(&token),
+        &[],
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(
+        serde_json::from_slice::<Value>(&index.body).unwrap()["yanked"],
+        true
+    );
+    let status = op(
+        &service,
+        &admin(),
+        "DescribePackageVersion",
+        "domain=acme&repository=releases&format=cargo&package=tiny-mock&version=0.1.0",
+        None,
+    )
+    .await
+    .assert_ok();
+    assert_eq!(status["packageVersion"]["status"], "Unlisted");
+    let still = send(
+        &service,
+        "GET",
+        &format!("{base}api/v1/crates/tiny-mock/0.1.0/download"),
+        Some(&token),
+        &[],
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(still.status, 200, "a yanked version stays downloadable");
+    send(
+        &service,
+        "PUT",
+        &format!("{base}api/v1/crates/tiny-mock/0.1.0/unyank"),
+        Some(&token),
+        &[],
+        Bytes::new(),
+    )
+    .await
+    .assert_ok();
+
+    // A group that blocks publishing refuses the next cargo publish, in cargo's error shape.
+    op(
+        &service,
+        &admin(),
+        "CreatePackageGroup",
+        "domain=acme",
+        Some(json!({ "packageGroup": "/cargo/*" })),
+    )
+    .await
+    .assert_ok();
+    op(
+        &service,
+        &admin(),
+        "UpdatePackageGroupOriginConfiguration",
+        "domain=acme&package-group=%2Fcargo%2F%2A",
+        Some(json!({ "restrictions": { "PUBLISH": "BLOCK" } })),
+    )
+    .await
+    .assert_ok();
+    let blocked = send(
+        &service,
+        "PUT",
+        &format!("{base}api/v1/crates/new"),
+        Some(&token),
+        &[],
+        cargo_publish_body("tiny-mock", "0.2.0", crate_file),
+    )
+    .await;
+    assert_eq!(blocked.status, 403);
+    assert!(
+        blocked.json()["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("/cargo/*"),
+        "{:?}",
+        blocked.body
+    );
+    let garbage = send(
+        &service,
+        "PUT",
+        &format!("{base}api/v1/crates/new"),
+        Some(&token),
+        &[],
+        Bytes::from_static(b"\xff\xff\xff\xff{}"),
+    )
+    .await;
+    assert_eq!(garbage.status, 400);
+}
+
+#[tokio::test]
+async fn maven_gets_a_basic_challenge_and_a_version_is_published_by_its_metadata() {
+    let service = service_at(t0());
+    let token = token(&service).await;
+    let auth = basic(&token);
+    let base = endpoint("maven");
+    let jar = format!("{base}com/acme/tiny/1.0.0/tiny-1.0.0.jar");
+    let challenge = send(&service, "GET", &jar, None, &[], Bytes::new()).await;
+    assert_eq!(challenge.status, 401);
+    let schemes: Vec<&str> = challenge
+        .headers
+        .get_all("www-authenticate")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(
+        schemes,
+        [
+            r#"Bearer realm="acme/releases""#,
+            r#"Basic realm="acme/releases""#
+        ]
+    );
+
+    assert_eq!(
+        send(
+            &service,
+            "PUT",
+            &jar,
+            Some(&auth),
+            &[],
+            Bytes::from_static(b"PK jar")
+        )
+        .await
+        .status,
+        201
+    );
+    let pom = "<project><groupId>com.acme</groupId><artifactId>tiny</artifactId><version>1.0.0</version><description>A tiny artifact</description></project>";
+    assert_eq!(
+        send(
+            &service,
+            "PUT",
+            &format!("{base}com/acme/tiny/1.0.0/tiny-1.0.0.pom"),
+            Some(&auth),
+            &[],
+            Bytes::from(pom)
+        )
+        .await
+        .status,
+        201
+    );
+    assert_eq!(
+        send(
+            &service,
+            "PUT",
+            &format!("{jar}.sha1"),
+            Some(&auth),
+            &[],
+            Bytes::from_static(b"ignored")
+        )
+        .await
+        .status,
+        201
+    );
+    // Unfinished until the metadata names it.
+    assert_eq!(
+        send(&service, "GET", &jar, Some(&auth), &[], Bytes::new())
+            .await
+            .status,
+        404
+    );
+    let described = op(&service, &admin(), "DescribePackageVersion", "domain=acme&repository=releases&format=maven&namespace=com.acme&package=tiny&version=1.0.0", None).await.assert_ok();
+    assert_eq!(described["packageVersion"]["status"], "Unfinished");
+    let metadata = "<metadata><groupId>com.acme</groupId><artifactId>tiny</artifactId><versioning><versions><version>1.0.0</version></versions></versioning></metadata>";
+    assert_eq!(
+        send(
+            &service,
+            "PUT",
+            &format!("{base}com/acme/tiny/maven-metadata.xml"),
+            Some(&auth),
+            &[],
+            Bytes::from(metadata)
+        )
+        .await
+        .status,
+        201
+    );
+
+    let got = send(&service, "GET", &jar, Some(&auth), &[], Bytes::new()).await;
+    assert_eq!((got.status, &got.body[..]), (200, &b"PK jar"[..]));
+    let sha1 = send(
+        &service,
+        "GET",
+        &format!("{jar}.sha1"),
+        Some(&auth),
+        &[],
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(
+        std::str::from_utf8(&sha1.body).unwrap(),
+        hex::encode(ring::digest::digest(
+            &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+            b"PK jar"
+        ))
+    );
+    let served = send(
+        &service,
+        "GET",
+        &format!("{base}com/acme/tiny/maven-metadata.xml"),
+        Some(&auth),
+        &[],
+        Bytes::new(),
+    )
+    .await;
+    let xml = String::from_utf8(served.body.to_vec()).unwrap();
+    assert!(
+        xml.contains("<release>1.0.0</release>") && xml.contains("<version>1.0.0</version>"),
+        "{xml}"
+    );
+    let described = op(&service, &admin(), "DescribePackageVersion", "domain=acme&repository=releases&format=maven&namespace=com.acme&package=tiny&version=1.0.0", None).await.assert_ok();
+    assert_eq!(
+        (
+            described["packageVersion"]["status"].as_str(),
+            described["packageVersion"]["summary"].as_str()
+        ),
+        (Some("Published"), Some("A tiny artifact"))
+    );
+    assert_eq!(
+        send(
+            &service,
+            "PUT",
+            &jar,
+            Some(&auth),
+            &[],
+            Bytes::from_static(b"other")
+        )
+        .await
+        .status,
+        409
+    );
+    assert_eq!(
+        send(
+            &service,
+            "GET",
+            &format!("{base}tiny-1.0.0.jar"),
+            Some(&auth),
+            &[],
+            Bytes::new()
+        )
+        .await
+        .status,
+        404
+    );
+}
+
+fn nupkg(id: &str, version: &str) -> Vec<u8> {
+    let nuspec = format!(
+        r#"<?xml version="1.0"?><package><metadata><id>{id}</id><version>{version}</version><authors>Acme</authors><description>Tiny</description></metadata></package>"#
+    );
+    codeartifact_mock::data_plane::nupkg::zip(
+        &[
+            (&format!("{id}.nuspec"), nuspec.as_bytes()),
+            ("lib/net8.0/Tiny.dll", b"MZ"),
+        ],
+        true,
+    )
+}
+
+/// `dotnet nuget push`'s form: one file part holding the package.
+fn push_form(package: &[u8]) -> (String, Bytes) {
+    let boundary = "8d7c2e0e-5c34-4d68-9f6a-1b7c0f3a2b11";
+    let mut body = format!("--{boundary}\r\nContent-Type: application/octet-stream\r\nContent-Disposition: form-data; name=package; filename=package.nupkg; filename*=utf-8''package.nupkg\r\n\r\n").into_bytes();
+    body.extend_from_slice(package);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (
+        format!("multipart/form-data; boundary=\"{boundary}\""),
+        Bytes::from(body),
+    )
+}
+
+#[tokio::test]
+async fn nuget_reads_the_service_index_pushes_and_restores_through_the_flat_container() {
+    let service = service_at(t0());
+    let token = token(&service).await;
+    let auth = basic(&token);
+    let base = endpoint("nuget");
+    let index_url = format!("{base}v3/index.json");
+    assert_eq!(
+        send(&service, "GET", &index_url, None, &[], Bytes::new())
+            .await
+            .status,
+        401
+    );
+    let index = send(&service, "GET", &index_url, Some(&auth), &[], Bytes::new())
+        .await
+        .assert_ok();
+    let resource = |kind: &str| {
+        index["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["@type"] == kind)
+            .map(|r| r["@id"].as_str().unwrap().to_owned())
+    };
+    let flat = resource("PackageBaseAddress/3.0.0").unwrap();
+    let publish = resource("PackagePublish/2.0.0").unwrap();
+    assert!(
+        resource("RegistrationsBaseUrl/3.6.0").is_some()
+            && resource("SearchQueryService/3.5.0").is_some()
+    );
+    let path = |url: &str| url.trim_start_matches("http://127.0.0.1:8080").to_owned();
+
+    let (content_type, body) = push_form(&nupkg("Acme.Tiny", "1.0"));
+    let pushed = send(
+        &service,
+        "PUT",
+        &path(&publish),
+        Some(&auth),
+        &[
+            ("content-type", &content_type),
+            ("x-nuget-apikey", "anything"),
+        ],
+        body.clone(),
+    )
+    .await;
+    assert_eq!(pushed.status, 201, "{:?}", pushed.body);
+    assert_eq!(
+        send(
+            &service,
+            "PUT",
+            &path(&publish),
+            Some(&auth),
+            &[("content-type", &content_type)],
+            body
+        )
+        .await
+        .status,
+        409
+    );
+
+    let versions = send(
+        &service,
+        "GET",
+        &format!("{}acme.tiny/index.json", path(&flat)),
+        Some(&auth),
+        &[],
+        Bytes::new(),
+    )
+    .await
+    .assert_ok();
+    assert_eq!(versions["versions"], json!(["1.0.0"]));
+    let package = send(
+        &service,
+        "GET",
+        &format!("{}acme.tiny/1.0.0/acme.tiny.1.0.0.nupkg", path(&flat)),
+        Some(&auth),
+        &[],
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(&package.body[..], &nupkg("Acme.Tiny", "1.0")[..]);
+    let nuspec = send(
+        &service,
+        "GET",
+        &format!("{}acme.tiny/1.0.0/acme.tiny.nuspec", path(&flat)),
+        Some(&auth),
+        &[],
+        Bytes::new(),
+    )
+    .await;
+    assert!(String::from_utf8_lossy(&nuspec.body).contains("<id>Acme.Tiny</id>"));
+    let registration = send(
+        &service,
+        "GET",
+        &format!("{base}v3/registration/acme.tiny/index.json"),
+        Some(&auth),
+        &[],
+        Bytes::new(),
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        registration["items"][0]["items"][0]["catalogEntry"]["id"],
+        "Acme.Tiny"
+    );
+    let search = send(
+        &service,
+        "GET",
+        &format!("{base}v3/search?q=tiny&take=5"),
+        Some(&auth),
+        &[],
+        Bytes::new(),
+    )
+    .await
+    .assert_ok();
+    assert_eq!(search["totalHits"], 1);
+
+    // nuget delete unlists: still restorable, no longer listed.
+    assert_eq!(
+        send(
+            &service,
+            "DELETE",
+            &format!("{}acme.tiny/1.0.0", path(&publish)),
+            Some(&auth),
+            &[],
+            Bytes::new()
+        )
+        .await
+        .status,
+        204
+    );
+    let registration = send(
+        &service,
+        "GET",
+        &format!("{base}v3/registration/acme.tiny/index.json"),
+        Some(&auth),
+        &[],
+        Bytes::new(),
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        registration["items"][0]["items"][0]["catalogEntry"]["listed"],
+        false
+    );
+
+    let (content_type, body) = push_form(b"not a zip");
+    assert_eq!(
+        send(
+            &service,
+            "PUT",
+            &path(&publish),
+            Some(&auth),
+            &[("content-type", &content_type)],
+            body
+        )
+        .await
+        .status,
+        400
+    );
+}
+
+#[tokio::test]
+async fn the_package_api_reports_what_each_format_published_and_unserved_formats_say_so() {
+    let service = service_at(t0());
+    let token = token(&service).await;
+    let (content_type, body) = push_form(&nupkg("Acme.Tiny", "1.0"));
+    send(
+        &service,
+        "PUT",
+        &format!("{}v2/package", endpoint("nuget")),
+        Some(&basic(&token)),
+        &[("content-type", &content_type)],
+        body,
+    )
+    .await;
+    send(
+        &service,
+        "PUT",
+        &format!("{}api/v1/crates/new", endpoint("cargo")),
+        Some(&token),
+        &[],
+        cargo_publish_body("tiny", "1.0.0", b"c"),
+    )
+    .await;
+    let listed = op(
+        &service,
+        &admin(),
+        "ListPackages",
+        "domain=acme&repository=releases",
+        None,
+    )
+    .await
+    .assert_ok();
+    let formats: Vec<&str> = listed["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["format"].as_str().unwrap())
+        .collect();
+    assert!(
+        formats.contains(&"nuget") && formats.contains(&"cargo"),
+        "{formats:?}"
+    );
+    let assets = op(
+        &service,
+        &admin(),
+        "ListPackageVersionAssets",
+        "domain=acme&repository=releases&format=nuget&package=acme.tiny&version=1.0.0",
+        None,
+    )
+    .await
+    .assert_ok();
+    assert_eq!(assets["assets"][0]["name"], "acme.tiny.1.0.0.nupkg");
+
+    let ruby = send(
+        &service,
+        "GET",
+        &format!("{}api/v1/dependencies", endpoint("ruby")),
+        Some(&token),
+        &[],
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(ruby.status, 501);
+    assert!(ruby.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("does not serve ruby packages"));
+    let generic = send(
+        &service,
+        "GET",
+        &format!("{}anything", endpoint("generic")),
+        Some(&token),
+        &[],
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(generic.status, 404);
+    let endpoint = op(
+        &service,
+        &admin(),
+        "GetRepositoryEndpoint",
+        "domain=acme&repository=releases&format=swift",
+        None,
+    )
+    .await
+    .assert_ok();
+    assert!(endpoint["repositoryEndpoint"]
+        .as_str()
+        .unwrap()
+        .ends_with("/swift/releases/"));
+}

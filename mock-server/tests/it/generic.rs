@@ -1,0 +1,256 @@
+//! Generic packages through PublishPackageVersion (assets, `unfinished`, conflicts), then the
+//! package API that reads them, and CopyPackageVersions between repositories.
+
+use bytes::Bytes;
+use serde_json::{json, Value};
+use sha2::Digest;
+
+use crate::util::*;
+
+fn admin() -> Signing {
+    Signing::key("ASIASESSIONEXAMPLE01", "session/secret/EXAMPLEKEY", t0())
+        .session("session-token-EXAMPLE-1")
+}
+
+/// Publishes `asset` of my-ns/tool `version` to `releases`.
+async fn publish(
+    service: &codeartifact_mock::MockService,
+    version: &str,
+    asset: &str,
+    content: &[u8],
+    unfinished: bool,
+) -> Answer {
+    let sha = hex::encode(sha2::Sha256::digest(content));
+    let query = format!(
+        "domain=acme&repository=releases&format=generic&namespace=my-ns&package=tool&version={version}&asset={asset}{}",
+        if unfinished { "&unfinished=true" } else { "" }
+    );
+    op_with(
+        service,
+        &admin(),
+        "PublishPackageVersion",
+        &query,
+        &[("x-amz-content-sha256", &sha)],
+        Bytes::copy_from_slice(content),
+    )
+    .await
+}
+
+async fn api(
+    service: &codeartifact_mock::MockService,
+    operation: &str,
+    query: &str,
+    body: Option<Value>,
+) -> Answer {
+    op(
+        service,
+        &admin(),
+        operation,
+        &format!("domain=acme&{query}"),
+        body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_generic_version_takes_assets_while_unfinished_and_is_published_by_the_last() {
+    let service = service_at(t0());
+    let first = publish(&service, "1.0.0", "tool.tar.gz", b"archive", true)
+        .await
+        .assert_ok();
+    assert_eq!(
+        (first["status"].as_str(), first["namespace"].as_str()),
+        (Some("Unfinished"), Some("my-ns"))
+    );
+    assert_eq!(
+        first["asset"]["hashes"]["SHA-256"],
+        hex::encode(sha2::Sha256::digest(b"archive"))
+    );
+    let last = publish(&service, "1.0.0", "tool.sig", b"signature", false)
+        .await
+        .assert_ok();
+    assert_eq!(last["status"], "Published");
+    assert_ne!(first["versionRevision"], last["versionRevision"]);
+
+    publish(&service, "1.0.0", "more.txt", b"x", false)
+        .await
+        .assert_error(409, "ConflictException");
+    let assets = api(
+        &service,
+        "ListPackageVersionAssets",
+        "repository=releases&format=generic&namespace=my-ns&package=tool&version=1.0.0",
+        None,
+    )
+    .await
+    .assert_ok();
+    let names: Vec<&str> = assets["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["tool.sig", "tool.tar.gz"]);
+    let blob = api(
+        &service,
+        "GetPackageVersionAsset",
+        "repository=releases&format=generic&namespace=my-ns&package=tool&version=1.0.0&asset=tool.tar.gz",
+        None,
+    )
+    .await;
+    assert_eq!((blob.status, &blob.body[..]), (200, &b"archive"[..]));
+
+    // A second asset of the same name in an unfinished version is a conflict too.
+    publish(&service, "2.0.0", "a.bin", b"1", true)
+        .await
+        .assert_ok();
+    publish(&service, "2.0.0", "a.bin", b"2", true)
+        .await
+        .assert_error(409, "ConflictException");
+}
+
+#[tokio::test]
+async fn only_generic_packages_with_a_namespace_and_the_right_hash_are_published() {
+    let service = service_at(t0());
+    let sha = hex::encode(sha2::Sha256::digest(b"x"));
+    let npm = op_with(
+        &service,
+        &admin(),
+        "PublishPackageVersion",
+        "domain=acme&repository=releases&format=npm&package=tool&version=1.0.0&asset=a",
+        &[("x-amz-content-sha256", &sha)],
+        Bytes::from_static(b"x"),
+    )
+    .await;
+    npm.assert_error(400, "ValidationException");
+    assert!(
+        npm.message().contains("Only generic packages"),
+        "{}",
+        npm.message()
+    );
+    let bare = op_with(
+        &service,
+        &admin(),
+        "PublishPackageVersion",
+        "domain=acme&repository=releases&format=generic&package=tool&version=1.0.0&asset=a",
+        &[("x-amz-content-sha256", &sha)],
+        Bytes::from_static(b"x"),
+    )
+    .await;
+    bare.assert_error(400, "ValidationException");
+    let missing = api(
+        &service,
+        "DescribePackage",
+        "repository=releases&format=generic&namespace=my-ns&package=tool",
+        None,
+    )
+    .await;
+    missing.assert_error(404, "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn copies_report_each_version_and_respect_overwrite_and_upstreams() {
+    let service = service_at(t0());
+    publish(&service, "1.0.0", "a.bin", b"one", false)
+        .await
+        .assert_ok();
+    publish(&service, "2.0.0", "a.bin", b"two", true)
+        .await
+        .assert_ok();
+    let copy = |body: Value, query: &'static str| {
+        let service = &service;
+        async move {
+            api(
+                service,
+                "CopyPackageVersions",
+                &format!("format=generic&namespace=my-ns&package=tool&{query}"),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let first = copy(
+        json!({ "versions": ["1.0.0", "2.0.0", "9.9.9"] }),
+        "source-repository=releases&destination-repository=team",
+    )
+    .await
+    .assert_ok();
+    assert_eq!(first["successfulVersions"]["1.0.0"]["status"], "Published");
+    assert_eq!(first["failedVersions"]["2.0.0"]["errorCode"], "SKIPPED");
+    assert_eq!(first["failedVersions"]["9.9.9"]["errorCode"], "NOT_FOUND");
+    let again = copy(
+        json!({ "versions": ["1.0.0"] }),
+        "source-repository=releases&destination-repository=team",
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        again["failedVersions"]["1.0.0"]["errorCode"],
+        "ALREADY_EXISTS"
+    );
+    let overwrite = copy(
+        json!({ "versions": ["1.0.0"], "allowOverwrite": true }),
+        "source-repository=releases&destination-repository=team",
+    )
+    .await
+    .assert_ok();
+    assert!(overwrite["successfulVersions"].get("1.0.0").is_some());
+    let stale = copy(
+        json!({ "versionRevisions": { "1.0.0": "not-the-revision" } }),
+        "source-repository=releases&destination-repository=team",
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        stale["failedVersions"]["1.0.0"]["errorCode"],
+        "MISMATCHED_REVISION"
+    );
+    copy(
+        json!({ "versions": ["1.0.0"], "versionRevisions": {} }),
+        "source-repository=releases&destination-repository=team",
+    )
+    .await
+    .assert_error(400, "ValidationException");
+
+    let blob = api(
+        &service,
+        "GetPackageVersionAsset",
+        "repository=team&format=generic&namespace=my-ns&package=tool&version=1.0.0&asset=a.bin",
+        None,
+    )
+    .await;
+    assert_eq!(&blob.body[..], b"one");
+
+    // team reads through releases: a copy from team with includeFromUpstream finds it there.
+    api(
+        &service,
+        "DeletePackage",
+        "repository=team&format=generic&namespace=my-ns&package=tool",
+        None,
+    )
+    .await
+    .assert_ok();
+    api(
+        &service,
+        "CreateRepository",
+        "repository=staging",
+        Some(json!({ "upstreams": [{ "repositoryName": "team" }] })),
+    )
+    .await
+    .assert_ok();
+    copy(
+        json!({ "versions": ["1.0.0"] }),
+        "source-repository=team&destination-repository=staging",
+    )
+    .await
+    .assert_error(404, "ResourceNotFoundException");
+    let upstream = copy(
+        json!({ "versions": ["1.0.0"], "includeFromUpstream": true }),
+        "source-repository=team&destination-repository=staging",
+    )
+    .await
+    .assert_ok();
+    assert!(
+        upstream["successfulVersions"].get("1.0.0").is_some(),
+        "{upstream}"
+    );
+}

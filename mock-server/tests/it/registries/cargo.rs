@@ -1,0 +1,264 @@
+//! cargo against the mock's Cargo registry, set up as the AWS user guide says: a sparse
+//! index at the repository endpoint and `cargo:token-from-stdout` running
+//! `aws codeartifact get-authorization-token` (AWS CLI v1, at the mock) as the credential
+//! provider, so every cargo run mints its token through the mock's control plane.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use super::{aws, aws_ok, ok, text, Scratch, EXAMPLE, LOCALSTACK};
+use crate::util::*;
+
+/// `cargo ARGS` in `dir` with `cargo_home` as CARGO_HOME, the example identity's keys for the
+/// credential provider, and `extra` variables; nothing of this machine's cargo configuration.
+fn cargo(cargo_home: &Path, dir: &Path, args: &[&str], extra: &[(&str, &str)]) -> Output {
+    let mut command = Command::new("cargo");
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", cargo_home.parent().unwrap())
+        .env("CARGO_HOME", cargo_home)
+        .env("CARGO_TERM_COLOR", "never")
+        .env("TZ", "UTC")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", EXAMPLE.0)
+        .env("AWS_SECRET_ACCESS_KEY", EXAMPLE.1)
+        .env("AWS_DEFAULT_REGION", "us-east-1");
+    // The toolchain this test runs under, wherever rustup keeps it.
+    let rustup_home = std::env::var("RUSTUP_HOME")
+        .ok()
+        .or_else(|| std::env::var("HOME").ok().map(|h| format!("{h}/.rustup")));
+    for (name, value) in [
+        ("RUSTUP_HOME", rustup_home),
+        ("RUSTUP_TOOLCHAIN", std::env::var("RUSTUP_TOOLCHAIN").ok()),
+    ] {
+        if let Some(value) = value {
+            command.env(name, value);
+        }
+    }
+    command.envs(extra.iter().copied());
+    command.output().expect("cargo runs")
+}
+
+fn cargo_ok(cargo_home: &Path, dir: &Path, args: &[&str]) -> Output {
+    ok(
+        cargo(cargo_home, dir, args, &[]),
+        &format!("cargo {args:?}"),
+    )
+}
+
+/// A library crate `name` at `version` in `dir`, publishable to the `codeartifact` registry.
+fn write_crate(dir: &Path, name: &str, version: &str) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\ndescription = \"A tiny test crate\"\nlicense = \"MIT\"\npublish = [\"codeartifact\"]\n\n[dependencies]\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        "pub fn add(a: u32, b: u32) -> u32 { a + b }\n",
+    )
+    .unwrap();
+}
+
+#[test]
+#[ignore = "real clients: run by `just test` (just clients)"]
+fn cargo_publishes_and_builds_through_the_credential_provider_and_a_blocking_group_stops_it() {
+    let mock = MockProcess::start(&[]);
+    let url = mock.url.clone();
+    let home = Scratch::new("cargo");
+    let h = home.0.as_path();
+    let cargo_home = home.join(".cargo/.keep");
+    let cargo_home = cargo_home.parent().unwrap().to_owned();
+    let endpoint = aws_ok(
+        h,
+        &url,
+        &[
+            "get-repository-endpoint",
+            "--domain",
+            "test-domain",
+            "--domain-owner",
+            "111122223333",
+            "--repository",
+            "my-repo",
+            "--format",
+            "cargo",
+            "--query",
+            "repositoryEndpoint",
+            "--output",
+            "text",
+        ],
+    );
+    let endpoint = String::from_utf8_lossy(&endpoint.stdout).trim().to_owned();
+    // The user guide's configuration, the CLI pointed at the mock.
+    std::fs::write(
+        cargo_home.join("config.toml"),
+        format!(
+            "[registries.codeartifact]\nindex = \"sparse+{endpoint}\"\ncredential-provider = [\"cargo:token-from-stdout\", \"python3\", \"-m\", \"awscli\", \"--endpoint-url\", \"{url}\", \"codeartifact\", \"get-authorization-token\", \"--domain\", \"test-domain\", \"--domain-owner\", \"111122223333\", \"--region\", \"us-east-1\", \"--query\", \"authorizationToken\", \"--output\", \"text\"]\n\n[registry]\ndefault = \"codeartifact\"\n"
+        ),
+    )
+    .unwrap();
+
+    let lib = home.join("tiny-mock-crate/.keep");
+    let lib = lib.parent().unwrap();
+    write_crate(lib, "tiny-mock-crate", "0.1.0");
+    let published = cargo_ok(
+        &cargo_home,
+        lib,
+        &["publish", "--registry", "codeartifact", "--allow-dirty"],
+    );
+    assert!(
+        text(&published).contains("Published tiny-mock-crate v0.1.0"),
+        "{}",
+        text(&published)
+    );
+
+    let app = home.join("app/.keep");
+    let app = app.parent().unwrap();
+    std::fs::create_dir_all(app.join("src")).unwrap();
+    std::fs::write(
+        app.join("Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\ntiny-mock-crate = { version = \"0.1\", registry = \"codeartifact\" }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("src/main.rs"),
+        "fn main() { println!(\"{}\", tiny_mock_crate::add(2, 2)); }\n",
+    )
+    .unwrap();
+    let ran = cargo_ok(&cargo_home, app, &["run", "--quiet"]);
+    assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), "4");
+
+    // The package API reports it.
+    let versions = aws_ok(
+        h,
+        &url,
+        &[
+            "list-package-versions",
+            "--domain",
+            "test-domain",
+            "--repository",
+            "my-repo",
+            "--format",
+            "cargo",
+            "--package",
+            "tiny-mock-crate",
+        ],
+    );
+    let versions: serde_json::Value = serde_json::from_slice(&versions.stdout).unwrap();
+    assert_eq!(versions["versions"][0]["version"], "0.1.0");
+    assert_eq!(versions["versions"][0]["status"], "Published");
+
+    // A package group that blocks direct publishing makes the next publish fail, as AWS would.
+    aws_ok(
+        h,
+        &url,
+        &[
+            "create-package-group",
+            "--domain",
+            "test-domain",
+            "--package-group",
+            "/cargo/*",
+        ],
+    );
+    aws_ok(
+        h,
+        &url,
+        &[
+            "update-package-group-origin-configuration",
+            "--domain",
+            "test-domain",
+            "--package-group",
+            "/cargo/*",
+            "--restrictions",
+            "PUBLISH=BLOCK",
+        ],
+    );
+    write_crate(lib, "tiny-mock-crate", "0.2.0");
+    let blocked = cargo(
+        &cargo_home,
+        lib,
+        &[
+            "publish",
+            "--registry",
+            "codeartifact",
+            "--allow-dirty",
+            "--no-verify",
+        ],
+        &[],
+    );
+    assert!(!blocked.status.success(), "{}", text(&blocked));
+    assert!(
+        text(&blocked).contains("403") && text(&blocked).contains("/cargo/*"),
+        "{}",
+        text(&blocked)
+    );
+
+    // A fixed token (cargo:token) stops working once the server's clock passes its expiry,
+    // and a token of another domain never works.
+    let token = aws_ok(
+        h,
+        &url,
+        &[
+            "get-authorization-token",
+            "--domain",
+            "test-domain",
+            "--query",
+            "authorizationToken",
+            "--output",
+            "text",
+        ],
+    );
+    let token = String::from_utf8_lossy(&token.stdout).trim().to_owned();
+    let fixed = |token: &str| {
+        cargo(
+            &cargo_home,
+            app,
+            &["update", "--quiet"],
+            &[
+                (
+                    "CARGO_REGISTRIES_CODEARTIFACT_CREDENTIAL_PROVIDER",
+                    "cargo:token",
+                ),
+                ("CARGO_REGISTRIES_CODEARTIFACT_TOKEN", token),
+            ],
+        )
+    };
+    ok(fixed(&token), "cargo update with a fresh token");
+    let foreign = ok(
+        aws(
+            h,
+            &url,
+            LOCALSTACK,
+            &[
+                "get-authorization-token",
+                "--domain",
+                "test-domain",
+                "--query",
+                "authorizationToken",
+                "--output",
+                "text",
+            ],
+        ),
+        "the other domain's token",
+    );
+    let refused = fixed(String::from_utf8_lossy(&foreign.stdout).trim());
+    assert!(
+        !refused.status.success() && text(&refused).contains("401"),
+        "{}",
+        text(&refused)
+    );
+    let (status, _) = control_http(&url, "PUT", "/_mock/clock", r#"{"offset_seconds": 46800}"#);
+    assert_eq!(status, 200, "13 hours ahead");
+    let expired = fixed(&token);
+    assert!(
+        !expired.status.success() && text(&expired).contains("401"),
+        "{}",
+        text(&expired)
+    );
+}

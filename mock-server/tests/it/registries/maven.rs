@@ -1,0 +1,235 @@
+//! Maven against the mock's Maven repository with the settings.xml the AWS user guide shows
+//! (server `codeartifact`, user `aws`, the token from `CODEARTIFACT_AUTH_TOKEN`), a mirror
+//! sending every download to the mock, and Debian's plugins from `/usr/share/maven-repo` so
+//! nothing comes from Maven Central: `mvn deploy` of a release and a snapshot (twice), and a
+//! build that depends on each.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use super::{aws, aws_ok, ok, text, Scratch, LOCALSTACK};
+use crate::util::*;
+
+/// `mvn ARGS` in `dir`, offline from everything but the mock, with `token` as the password.
+fn mvn(
+    home: &Path,
+    dir: &Path,
+    settings: &Path,
+    local: &str,
+    token: &str,
+    args: &[&str],
+) -> Output {
+    Command::new("mvn")
+        .args([
+            "-B",
+            "-s",
+            settings.to_str().unwrap(),
+            &format!("-Dmaven.repo.local={}", home.join(local).display()),
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("TZ", "UTC")
+        .env("CODEARTIFACT_AUTH_TOKEN", token)
+        .output()
+        .expect("mvn runs")
+}
+
+fn project(dir: &Path, artifact: &str, version: &str, body: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("pom.xml"),
+        format!(
+            "<project xmlns=\"http://maven.apache.org/POM/4.0.0\"><modelVersion>4.0.0</modelVersion>\n<groupId>com.acme</groupId><artifactId>{artifact}</artifactId><version>{version}</version><packaging>jar</packaging>\n<description>A tiny test artifact</description>\n<properties><maven.compiler.source>11</maven.compiler.source><maven.compiler.target>11</maven.compiler.target><project.build.sourceEncoding>UTF-8</project.build.sourceEncoding></properties>\n{body}\n</project>\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+#[ignore = "real clients: run by `just test` (just clients)"]
+fn maven_deploys_a_release_and_a_snapshot_and_builds_against_them_with_the_users_guide_settings() {
+    let mock = MockProcess::start(&[]);
+    let url = mock.url.clone();
+    let home = Scratch::new("maven");
+    let h = home.0.as_path();
+    let endpoint = aws_ok(
+        h,
+        &url,
+        &[
+            "get-repository-endpoint",
+            "--domain",
+            "test-domain",
+            "--repository",
+            "my-repo",
+            "--format",
+            "maven",
+            "--query",
+            "repositoryEndpoint",
+            "--output",
+            "text",
+        ],
+    );
+    let endpoint = String::from_utf8_lossy(&endpoint.stdout).trim().to_owned();
+    let token = aws_ok(
+        h,
+        &url,
+        &[
+            "get-authorization-token",
+            "--domain",
+            "test-domain",
+            "--domain-owner",
+            "111122223333",
+            "--query",
+            "authorizationToken",
+            "--output",
+            "text",
+        ],
+    );
+    let token = String::from_utf8_lossy(&token.stdout).trim().to_owned();
+    let settings = home.join("settings.xml");
+    std::fs::write(
+        &settings,
+        format!(
+            "<settings>\n  <servers><server><id>codeartifact</id><username>aws</username><password>${{env.CODEARTIFACT_AUTH_TOKEN}}</password></server></servers>\n  <profiles><profile><id>codeartifact</id>\n    <repositories><repository><id>codeartifact</id><url>{endpoint}</url></repository></repositories>\n    <pluginRepositories><pluginRepository><id>debian</id><url>file:///usr/share/maven-repo</url></pluginRepository></pluginRepositories>\n  </profile></profiles>\n  <activeProfiles><activeProfile>codeartifact</activeProfile></activeProfiles>\n  <mirrors><mirror><id>codeartifact</id><url>{endpoint}</url><mirrorOf>*,!debian</mirrorOf></mirror></mirrors>\n</settings>\n"
+        ),
+    )
+    .unwrap();
+    let distribution = format!(
+        "<distributionManagement><repository><id>codeartifact</id><url>{endpoint}</url></repository><snapshotRepository><id>codeartifact</id><url>{endpoint}</url></snapshotRepository></distributionManagement>"
+    );
+    let lib = home.join("lib/.keep");
+    let lib = lib.parent().unwrap();
+    std::fs::create_dir_all(lib.join("src/main/java/com/acme")).unwrap();
+    std::fs::write(lib.join("src/main/java/com/acme/Tiny.java"), "package com.acme; public class Tiny { public static int add(int a, int b) { return a + b; } }\n").unwrap();
+    project(lib, "tiny", "1.0.0", &distribution);
+    ok(
+        mvn(h, lib, &settings, "m2-lib", &token, &["deploy"]),
+        "mvn deploy 1.0.0",
+    );
+    project(lib, "tiny", "1.1-SNAPSHOT", &distribution);
+    ok(
+        mvn(h, lib, &settings, "m2-lib", &token, &["deploy"]),
+        "mvn deploy 1.1-SNAPSHOT",
+    );
+    ok(
+        mvn(h, lib, &settings, "m2-lib", &token, &["deploy"]),
+        "mvn deploy 1.1-SNAPSHOT again",
+    );
+
+    let versions = aws_ok(
+        h,
+        &url,
+        &[
+            "list-package-versions",
+            "--domain",
+            "test-domain",
+            "--repository",
+            "my-repo",
+            "--format",
+            "maven",
+            "--namespace",
+            "com.acme",
+            "--package",
+            "tiny",
+        ],
+    );
+    let versions: serde_json::Value = serde_json::from_slice(&versions.stdout).unwrap();
+    let mut listed: Vec<(String, String)> = versions["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_str().unwrap().to_owned(),
+                v["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    listed.sort();
+    assert_eq!(
+        listed,
+        [
+            ("1.0.0".into(), "Published".into()),
+            ("1.1-SNAPSHOT".into(), "Published".into())
+        ]
+    );
+    let assets = aws_ok(
+        h,
+        &url,
+        &[
+            "list-package-version-assets",
+            "--domain",
+            "test-domain",
+            "--repository",
+            "my-repo",
+            "--format",
+            "maven",
+            "--namespace",
+            "com.acme",
+            "--package",
+            "tiny",
+            "--package-version",
+            "1.1-SNAPSHOT",
+        ],
+    );
+    let jars = String::from_utf8_lossy(&assets.stdout)
+        .matches(".jar\"")
+        .count();
+    assert_eq!(jars, 2, "two timestamped snapshot jars: {}", text(&assets));
+
+    let app = home.join("app/.keep");
+    let app = app.parent().unwrap();
+    std::fs::create_dir_all(app.join("src/main/java/app")).unwrap();
+    std::fs::write(app.join("src/main/java/app/App.java"), "package app; public class App { public static void main(String[] a) { System.out.println(com.acme.Tiny.add(2, 2)); } }\n").unwrap();
+    for version in ["[1.0,2.0)", "1.1-SNAPSHOT"] {
+        project(app, "app", "1.0.0", &format!("<dependencies><dependency><groupId>com.acme</groupId><artifactId>tiny</artifactId><version>{version}</version></dependency></dependencies>"));
+        let local = format!("m2-app-{}", version.len());
+        ok(
+            mvn(h, app, &settings, &local, &token, &["compile"]),
+            &format!("mvn compile against {version}"),
+        );
+        assert!(app.join("target/classes/app/App.class").exists());
+        std::fs::remove_dir_all(app.join("target")).unwrap();
+    }
+    assert!(
+        mock.logs().contains("status=401"),
+        "Maven sent the token after the challenge"
+    );
+
+    // Another domain's token, then the same token past its expiry, are refused.
+    let foreign = ok(
+        aws(
+            h,
+            &url,
+            LOCALSTACK,
+            &[
+                "get-authorization-token",
+                "--domain",
+                "test-domain",
+                "--query",
+                "authorizationToken",
+                "--output",
+                "text",
+            ],
+        ),
+        "the other domain's token",
+    );
+    let foreign = String::from_utf8_lossy(&foreign.stdout).trim().to_owned();
+    let refused = mvn(h, app, &settings, "m2-foreign", &foreign, &["compile"]);
+    assert!(
+        !refused.status.success() && text(&refused).contains("401"),
+        "{}",
+        text(&refused)
+    );
+    let (status, _) = control_http(&url, "PUT", "/_mock/clock", r#"{"offset_seconds": 46800}"#);
+    assert_eq!(status, 200, "13 hours ahead");
+    let expired = mvn(h, app, &settings, "m2-expired", &token, &["compile"]);
+    assert!(
+        !expired.status.success() && text(&expired).contains("401"),
+        "{}",
+        text(&expired)
+    );
+}
