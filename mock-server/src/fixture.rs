@@ -15,10 +15,12 @@ use toml::Spanned;
 
 use crate::sigv4::SecretKey;
 
+mod groups;
 mod pieces;
 mod plain;
 mod seeds;
 
+pub use groups::PackageGroupSpec;
 pub use seeds::{FileSource, PackageSpec, SEEDED_FORMATS};
 
 /// The fixture compiled into the binary, served when no `--config` is given.
@@ -57,6 +59,8 @@ pub struct Fixture {
     pub repositories: Vec<RepositorySpec>,
     /// Package versions the repositories hold from the start.
     pub packages: Vec<PackageSpec>,
+    /// Package groups the domains have from the start.
+    pub package_groups: Vec<PackageGroupSpec>,
 }
 
 /// One `[[repositories]]` entry.
@@ -225,6 +229,8 @@ struct RawFixture {
     repositories: Vec<RawRepository>,
     #[serde(default)]
     packages: Vec<seeds::RawPackage>,
+    #[serde(default)]
+    package_groups: Vec<groups::RawPackageGroup>,
 }
 
 #[derive(Deserialize)]
@@ -433,14 +439,19 @@ impl Fixture {
         document.insert("domains".into(), Value::Array(domains.collect()));
         document.insert("identities".into(), Value::Array(identities.collect()));
         document.insert("repositories".into(), Value::Array(repositories.collect()));
+        if !self.package_groups.is_empty() {
+            let groups = self.package_groups.iter().map(|g| Value::Table(g.to_document()));
+            document.insert("package_groups".into(), Value::Array(groups.collect()));
+        }
         document
     }
 
     /// This fixture with some top-level keys (`regions`, `domains`, `identities`,
-    /// `repositories`) replaced, validated as a whole. The fixture's own values are the base,
-    /// whether it was read from a file or built or edited in code. Replacing `domains` alone
-    /// drops the repositories of domains that are gone (they go with their domain), so an
-    /// override written before fixtures had repositories keeps working.
+    /// `repositories`, `package_groups`) replaced, validated as a whole. The fixture's own
+    /// values are the base, whether it was read from a file or built or edited in code.
+    /// Replacing `domains` without `repositories` (or `package_groups`) drops those of domains
+    /// that are gone (they go with their domain), so an override written before fixtures had
+    /// repositories keeps working.
     pub fn with_overrides(
         &self,
         overrides: &toml::Table,
@@ -450,7 +461,7 @@ impl Fixture {
         for (key, value) in overrides {
             merged.insert(key.clone(), value.clone());
         }
-        if overrides.contains_key("domains") && !overrides.contains_key("repositories") {
+        if overrides.contains_key("domains") {
             let names: Vec<(String, Option<String>)> = merged
                 .get("domains")
                 .and_then(toml::Value::as_array)
@@ -461,12 +472,17 @@ impl Fixture {
                     (text("name").unwrap_or_default(), text("owner"))
                 })
                 .collect();
-            if let Some(toml::Value::Array(repositories)) = merged.get_mut("repositories") {
-                repositories.retain(|r| {
-                    let text = |key: &str| r.get(key).and_then(toml::Value::as_str).map(str::to_owned);
-                    let (domain, owner) = (text("domain").unwrap_or_default(), text("owner"));
-                    names.iter().any(|(name, o)| *name == domain && (owner.is_none() || *o == owner))
-                });
+            for (table, given) in [("repositories", "repositories"), ("package_groups", "package_groups")] {
+                if overrides.contains_key(given) {
+                    continue;
+                }
+                if let Some(toml::Value::Array(entries)) = merged.get_mut(table) {
+                    entries.retain(|r| {
+                        let text = |key: &str| r.get(key).and_then(toml::Value::as_str).map(str::to_owned);
+                        let (domain, owner) = (text("domain").unwrap_or_default(), text("owner"));
+                        names.iter().any(|(name, o)| *name == domain && (owner.is_none() || *o == owner))
+                    });
+                }
             }
         }
         let text = toml::to_string(&merged).map_err(|e| LoadError {
@@ -549,12 +565,14 @@ impl<E: Fn(Option<Range<usize>>, String) -> LoadError> Validator<'_, E> {
         let domains: Vec<DomainSpec> = domains.into_iter().map(|(spec, _)| spec).collect();
         let repositories = self.repositories(raw.repositories, &domains, &regions)?;
         let packages = self.packages(raw.packages, &repositories, self.files)?;
+        let package_groups = self.package_groups(raw.package_groups, &domains, &repositories)?;
         Ok(Fixture {
             regions,
             domains,
             identities,
             repositories,
             packages,
+            package_groups,
         })
     }
 
@@ -1006,6 +1024,33 @@ mod tests {
             e.to_string().starts_with("body: invalid domain name 'A'"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn package_groups_name_a_domain_a_valid_pattern_modes_and_its_repositories() {
+        let base = "regions = [\"us-east-1\"]\n[[domains]]\nname = \"acme\"\nowner = \"111122223333\"\n[[repositories]]\ndomain = \"acme\"\nname = \"store\"\n[[package_groups]]\ndomain = \"acme\"\n";
+        let with = |rest: &str| Fixture::parse(&format!("{base}{rest}"), "f.toml").map_err(|e| e.to_string());
+        let good = "pattern = \"/npm/internal~\"\npublish = \"ALLOW_SPECIFIC_REPOSITORIES\"\ninternal_upstream = \"BLOCK\"\nallowed_repositories = { publish = [\"store\"] }\ndescription = \"Internal\"\n";
+        let fixture = with(good).unwrap();
+        let group = &fixture.package_groups[0];
+        assert_eq!((group.owner.as_str(), group.pattern.as_str()), ("111122223333", "/npm/internal~"));
+        assert_eq!(group.allowed[&crate::package_groups::RestrictionType::Publish], ["store"]);
+        // Written back and read again, it is the same.
+        let text = toml::to_string(&fixture.to_document()).unwrap();
+        assert_eq!(Fixture::parse(&text, "again").unwrap().package_groups, fixture.package_groups);
+        let cases = [
+            (good.replace("/npm/internal~", "npm/*"), "Invalid package group pattern 'npm/*'"),
+            (good.replace("\"BLOCK\"", "\"NEVER\""), "'NEVER' is not a restriction mode"),
+            (good.replace("[\"store\"]", "[\"nope\"]"), "allows repository 'nope'"),
+            ("pattern = \"/*\"\npublish = \"INHERIT\"\n".to_owned(), "no parent to inherit from"),
+            (format!("{good}[[package_groups]]\ndomain = \"acme\"\n{good}"), "is defined twice"),
+            (format!("{good}[[package_groups]]\ndomain = \"other\"\npattern = \"/*\"\n"), "names domain 'other'"),
+        ];
+        for (rest, expected) in cases {
+            let error = with(&rest).unwrap_err();
+            assert!(error.contains(expected), "{rest}: {error}");
+            assert!(error.starts_with("f.toml:"), "a line for {rest}: {error}");
+        }
     }
 
     #[test]

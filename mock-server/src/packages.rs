@@ -125,6 +125,9 @@ pub fn normalize_python_name(name: &str) -> String {
     out
 }
 
+/// Most assets a package version holds (CodeArtifact's quota, not adjustable).
+pub const MAX_ASSETS_PER_VERSION: usize = 150;
+
 /// A file of a package version, with the hashes CodeArtifact reports.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Asset {
@@ -209,6 +212,27 @@ pub struct PackageVersion {
     /// Format-specific metadata: `requires_python` for Python; the version's manifest (the
     /// `versions[v]` object of the publish) for npm.
     pub metadata: serde_json::Value,
+}
+
+impl PackageVersion {
+    /// A version being published, with no asset yet: what PublishPackageVersion with
+    /// `unfinished` and a Maven deploy's first file start from.
+    pub fn unfinished(version: &str, display_name: &str, now: SystemTime) -> Self {
+        Self {
+            version: version.to_owned(),
+            display_name: display_name.to_owned(),
+            status: VersionStatus::Unfinished,
+            published_at: now,
+            revision: new_revision(),
+            summary: None,
+            home_page: None,
+            licenses: Vec::new(),
+            readme: None,
+            dependencies: Vec::new(),
+            assets: Vec::new(),
+            metadata: serde_json::json!({}),
+        }
+    }
 }
 
 /// Whether publishing and upstream reads are allowed for a package.
@@ -326,47 +350,6 @@ impl PackageStore {
     pub fn insert_repository(&mut self, repository: RepositoryKey, packages: BTreeMap<PackageId, Package>) {
         self.repositories.insert(repository, packages);
     }
-}
-
-/// The package and version a fixture's `[[packages]]` entry seeds, published at `at`: for
-/// npm, a manifest of its name and version with the tarball's integrity, as a publish of
-/// the tarball would have stored.
-pub fn seeded(spec: &crate::fixture::PackageSpec, at: SystemTime) -> (PackageId, PackageVersion) {
-    let npm = spec.format == "npm";
-    let (id, asset) = if npm {
-        (PackageId::npm(&spec.name), Asset::new("package.tgz", spec.content.clone()))
-    } else {
-        (PackageId::pypi(&spec.name), Asset::new(&spec.file_name, spec.content.clone()))
-    };
-    let metadata = if npm {
-        let integrity = format!(
-            "sha512-{}",
-            base64_simd::STANDARD.encode_to_string(sha2::Sha512::digest(&spec.content))
-        );
-        serde_json::json!({
-            "name": spec.name,
-            "version": spec.version,
-            "description": spec.summary,
-            "dist": { "integrity": integrity, "shasum": asset.hash("SHA-1") },
-        })
-    } else {
-        serde_json::json!({ "requires_python": spec.requires_python })
-    };
-    let version = PackageVersion {
-        version: spec.version.clone(),
-        display_name: spec.name.clone(),
-        status: VersionStatus::Published,
-        published_at: at,
-        revision: new_revision(),
-        summary: spec.summary.clone(),
-        home_page: None,
-        licenses: Vec::new(),
-        readme: None,
-        dependencies: Vec::new(),
-        assets: vec![asset],
-        metadata,
-    };
-    (id, version)
 }
 
 /// A new revision id: random, URL-safe, as CodeArtifact's look.

@@ -11,10 +11,14 @@ use std::time::SystemTime;
 
 use crate::domain::Domain;
 use crate::fixture::Fixture;
-use crate::package_groups::{DomainKey, PackageGroupStore, RestrictionType};
+use crate::fixture::PackageGroupSpec;
+use crate::package_groups::{DomainKey, Mode, PackageGroup, PackageGroupStore, Pattern, RestrictionType};
 use crate::packages::{PackageId, PackageStore, RepositoryKey};
 use crate::repository::Repository;
 pub use crate::tag::Tag;
+
+/// Most upstream repositories searched to resolve a package (CodeArtifact's quota).
+pub const MAX_UPSTREAMS_SEARCHED: usize = 25;
 
 /// A domain with what the API reports of it.
 #[derive(Debug, Clone)]
@@ -83,8 +87,34 @@ impl Registry {
                 policy_revision: u64::from(spec.policy.is_some()),
             });
         }
+        for spec in &fixture.package_groups {
+            let regions: Vec<String> = match &spec.region {
+                Some(region) => vec![region.clone()],
+                None => fixture
+                    .domains
+                    .iter()
+                    .filter(|d| d.name == spec.domain && d.owner == spec.owner)
+                    .flat_map(|d| d.region.clone().map_or_else(|| fixture.regions.clone(), |r| vec![r]))
+                    .collect(),
+            };
+            for region in regions {
+                let key = DomainKey::new(&spec.owner, &spec.domain, &region);
+                let groups = registry.package_groups.of_mut(&key, loaded_at);
+                let pattern = Pattern::parse(&spec.pattern).unwrap_or(Pattern::Root);
+                let group = groups
+                    .groups
+                    .entry(spec.pattern.clone())
+                    .or_insert_with(|| PackageGroup::new(&pattern, loaded_at));
+                group.description.clone_from(&spec.description);
+                group.contact_info.clone_from(&spec.contact_info);
+                group.modes.extend(spec.modes.iter().map(|(k, m)| (*k, *m)));
+                for (kind, names) in &spec.allowed {
+                    group.allowed.entry(*kind).or_default().extend(names.iter().cloned());
+                }
+            }
+        }
         for spec in &fixture.packages {
-            let (id, version) = crate::packages::seeded(spec, loaded_at);
+            let (id, version) = spec.seeded(loaded_at);
             let domain_regions = fixture
                 .domains
                 .iter()
@@ -107,6 +137,42 @@ impl Registry {
             }
         }
         registry
+    }
+
+    /// The package groups as fixture entries (`GET /_mock/state`): each domain's groups but
+    /// a root left as it was created, in the region they are in.
+    pub fn package_group_specs(&self) -> Vec<PackageGroupSpec> {
+        let mut specs = Vec::new();
+        let mut domains: Vec<_> = self.package_groups.all().collect();
+        domains.sort_by(|a, b| a.0.cmp(b.0));
+        for (key, groups) in domains {
+            for group in groups.groups.values() {
+                let root_as_created = group.pattern == "/*"
+                    && group.description.is_none()
+                    && group.contact_info.is_none()
+                    && group.allowed.values().all(|l| l.is_empty())
+                    && group.modes.values().all(|m| *m == Mode::Allow);
+                if root_as_created {
+                    continue;
+                }
+                specs.push(PackageGroupSpec {
+                    domain: key.domain.clone(),
+                    owner: key.owner.clone(),
+                    region: Some(key.region.clone()),
+                    pattern: group.pattern.clone(),
+                    description: group.description.clone(),
+                    contact_info: group.contact_info.clone(),
+                    modes: group.modes.iter().filter(|(_, m)| **m != Mode::Inherit).map(|(k, m)| (*k, *m)).collect(),
+                    allowed: group
+                        .allowed
+                        .iter()
+                        .filter(|(_, l)| !l.is_empty())
+                        .map(|(k, l)| (*k, l.iter().cloned().collect()))
+                        .collect(),
+                });
+            }
+        }
+        specs
     }
 
     /// The domain `name` of `owner` in `region`.
@@ -209,9 +275,11 @@ impl Registry {
     }
 
     /// The repository, then its upstreams in the order CodeArtifact searches them (depth
-    /// first, in the order each lists them, each repository once), for `package`: a
+    /// first, in the order each lists them, each repository once, at most 25 of them, as
+    /// CodeArtifact's quota says), for `package`: a
     /// repository that may not take `package` from its upstreams
-    /// ([`Registry::upstream_blocked`]) is not searched past. `None` searches for every
+    /// ([`Registry::upstream_blocked`]) is not searched past, and a generic package is never
+    /// read through upstreams (the user guide's constraint). `None` searches for every
     /// package (the simple index).
     pub fn search_order(&self, key: &RepositoryKey, package: Option<&PackageId>) -> Vec<RepositoryKey> {
         fn visit(registry: &Registry, key: &RepositoryKey, package: Option<&PackageId>, chain: &mut Vec<RepositoryKey>) {
@@ -222,6 +290,9 @@ impl Registry {
             };
             for upstream in &record.repository.upstreams {
                 let next = RepositoryKey::new(&key.owner, &key.domain, &key.region, upstream);
+                if chain.len() > MAX_UPSTREAMS_SEARCHED {
+                    return;
+                }
                 if !chain.contains(&next) {
                     chain.push(next.clone());
                     visit(registry, &next, package, chain);
@@ -229,7 +300,10 @@ impl Registry {
             }
         }
         let mut chain = vec![key.clone()];
-        visit(self, key, package, &mut chain);
+        // Generic packages are only ever read from the repository they were published to.
+        if package.is_none_or(|id| id.format != "generic") {
+            visit(self, key, package, &mut chain);
+        }
         chain
     }
 

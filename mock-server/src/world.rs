@@ -118,6 +118,7 @@ impl World {
             // What repositories hold is not a fixture's to say now: it is in the registry
             // (and in --data-dir), with what was published since.
             packages: Vec::new(),
+            package_groups: registry.package_group_specs(),
         }
     }
 }

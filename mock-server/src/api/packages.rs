@@ -82,6 +82,18 @@ pub(super) fn package_resource(ctx: &Context<'_>, caller: &Identity, input: &Pac
     )
 }
 
+/// The key of the repository a package operation names, once the caller may do `action`
+/// on the package.
+pub(super) fn package_key(
+    registry: &Registry,
+    ctx: &Context<'_>,
+    caller: &Identity,
+    action: &str,
+    input: &PackageInput,
+) -> Result<RepositoryKey, ServiceError> {
+    repository_key(registry, ctx, caller, action, &input.repository, &|| package_resource(ctx, caller, input))
+}
+
 pub(super) fn package_not_found(id: &PackageId, key: &RepositoryKey) -> ServiceError {
     ServiceError::new(
         ErrorCode::ResourceNotFoundException,
@@ -119,8 +131,7 @@ fn read_package<'r>(
     action: &str,
     input: &PackageInput,
 ) -> Result<(RepositoryKey, PackageId, &'r Package), ServiceError> {
-    let resource = || package_resource(ctx, caller, input);
-    let key = repository_key(registry, ctx, caller, action, &input.repository, &resource)?;
+    let key = package_key(registry, ctx, caller, action, input)?;
     let id = input.id();
     let package = registry
         .packages
@@ -245,15 +256,7 @@ struct RestrictionsInput {
 pub fn put_origin_configuration(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Result<Vec<u8>, ServiceError> {
     let input: OriginInput = request.input(None)?.typed()?;
     let mut registry = ctx.world.write();
-    let resource = || package_resource(ctx, caller, &input.package);
-    let key = repository_key(
-        &registry,
-        ctx,
-        caller,
-        "codeartifact:PutPackageOriginConfiguration",
-        &input.package.repository,
-        &resource,
-    )?;
+    let key = package_key(&registry, ctx, caller, "codeartifact:PutPackageOriginConfiguration", &input.package)?;
     let origin = OriginRestrictions {
         publish: input.restrictions.publish == "ALLOW",
         upstream: input.restrictions.upstream == "ALLOW",

@@ -3,7 +3,8 @@
 //!
 //! With `unfinished` the version stays `Unfinished` and takes more assets; a call without it
 //! adds its asset and publishes the version. A published version takes no more assets
-//! (ConflictException), nor does a version that already has an asset of that name. Only the
+//! (ConflictException), nor does a version that already has an asset of that name, nor one
+//! with 150 assets (ServiceQuotaExceededException, CodeArtifact's quota). Only the
 //! `generic` format is published this way, and a generic package has a namespace, as the
 //! API reference says. Publishing is checked as `codeartifact:PublishPackageVersion` on the
 //! package's ARN, then against the package's origin configuration and its package group.
@@ -12,12 +13,12 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::Digest;
 
-use super::packages::{package_resource, repository_key, PackageInput};
+use super::packages::{package_key, PackageInput};
 use super::{Context, Request};
 use crate::error::{ErrorCode, ServiceError, ValidationReason};
 use crate::identity::Identity;
 use crate::model::output::value_body;
-use crate::packages::{new_revision, Asset, PackageVersion, VersionStatus};
+use crate::packages::{new_revision, Asset, PackageVersion, VersionStatus, MAX_ASSETS_PER_VERSION};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -62,35 +63,17 @@ pub fn handle_request(ctx: &Context<'_>, caller: &Identity, request: &Request<'_
         )));
     }
     let mut registry = ctx.world.write();
-    let resource = || package_resource(ctx, caller, &input.package);
-    let key = repository_key(
-        &registry,
-        ctx,
-        caller,
-        "codeartifact:PublishPackageVersion",
-        &input.package.repository,
-        &resource,
-    )?;
+    let key = package_key(&registry, ctx, caller, "codeartifact:PublishPackageVersion", &input.package)?;
     let id = input.package.id();
     if let Some(why) = registry.publish_refusal(&key, &id) {
         return Err(ServiceError::new(ErrorCode::AccessDeniedException, why));
     }
     let package = registry.packages.package_entry(&key, &id);
     let number = &input.package_version;
-    let version = package.versions.entry(number.clone()).or_insert_with(|| PackageVersion {
-        version: number.clone(),
-        display_name: id.name.clone(),
-        status: VersionStatus::Unfinished,
-        published_at: ctx.now,
-        revision: new_revision(),
-        summary: None,
-        home_page: None,
-        licenses: Vec::new(),
-        readme: None,
-        dependencies: Vec::new(),
-        assets: Vec::new(),
-        metadata: json!({}),
-    });
+    let version = package
+        .versions
+        .entry(number.clone())
+        .or_insert_with(|| PackageVersion::unfinished(number, &id.name, ctx.now));
     if version.status != VersionStatus::Unfinished {
         return Err(conflict(
             format!(
@@ -108,6 +91,14 @@ pub fn handle_request(ctx: &Context<'_>, caller: &Identity, request: &Request<'_
             &input.asset_name,
             "asset",
         ));
+    }
+    if version.assets.len() >= MAX_ASSETS_PER_VERSION {
+        return Err(ServiceError::new(
+            ErrorCode::ServiceQuotaExceededException,
+            format!("Version '{number}' of package '{}' has {MAX_ASSETS_PER_VERSION} assets, the most a package version may have", id.name),
+        )
+        .with_member("resourceId", number.as_str())
+        .with_member("resourceType", "package-version"));
     }
     let asset = Asset::new(&input.asset_name, content);
     let summary = json!({ "name": asset.name, "size": asset.size, "hashes": asset.hashes });

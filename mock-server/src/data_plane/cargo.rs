@@ -14,7 +14,6 @@
 //! index with `"yanked": true`; `UpdatePackageVersionsStatus` to `Unlisted` yanks it the same
 //! way. Errors are Cargo's `{"errors": [{"detail": ...}]}`, the text Cargo prints.
 
-use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
@@ -23,7 +22,6 @@ use serde_json::{json, Map, Value};
 use super::{json as json_response, respond, Refusal, Served};
 use crate::body::MockBody;
 use crate::packages::{new_revision, Asset, Dependency, PackageId, PackageVersion, VersionStatus};
-use crate::registry::Registry;
 
 /// Answers a request to a Cargo repository endpoint.
 pub fn serve(served: &Served<'_>, request: &Request<Bytes>, rest: &str) -> Response<MockBody> {
@@ -113,7 +111,7 @@ fn index_file(served: &Served<'_>, path: &str) -> Response<MockBody> {
     };
     let id = crate_id(name);
     let registry = served.ctx.world.read();
-    let versions = versions_through(served, &registry, &id);
+    let versions = served.versions_through(&registry, &id, |v| v.status.is_served());
     if versions.is_empty() {
         return error(StatusCode::NOT_FOUND, &format!("Crate '{name}' was not found in the repository"));
     }
@@ -125,23 +123,6 @@ fn index_file(served: &Served<'_>, path: &str) -> Response<MockBody> {
         lines.push('\n');
     }
     respond(StatusCode::OK, "text/plain", Bytes::from(lines))
-}
-
-/// The served versions of a crate through the repository and its upstreams, by version.
-fn versions_through<'r>(served: &Served<'_>, registry: &'r Registry, id: &PackageId) -> BTreeMap<String, &'r PackageVersion> {
-    let mut versions = BTreeMap::new();
-    for key in served.chain(registry, Some(id)) {
-        for version in registry
-            .packages
-            .package(&key, id)
-            .into_iter()
-            .flat_map(|p| p.versions.values())
-            .filter(|v| v.status.is_served())
-        {
-            versions.entry(version.version.clone()).or_insert(version);
-        }
-    }
-    versions
 }
 
 /// `api/v1/crates/NAME/VERSION/download`: the `.crate` file.

@@ -15,14 +15,13 @@
 //! Maven put, kept as an asset of the snapshot version. A release version's file cannot be
 //! put twice (409); a snapshot's metadata can.
 
-use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 
 use super::{respond, text, Served};
 use crate::body::MockBody;
-use crate::packages::{new_revision, Asset, PackageId, PackageVersion, VersionStatus};
+use crate::packages::{new_revision, Asset, PackageId, PackageVersion, VersionStatus, MAX_ASSETS_PER_VERSION};
 use crate::registry::Registry;
 
 /// The metadata file's name.
@@ -134,18 +133,7 @@ fn read(served: &Served<'_>, target: &Target) -> Option<Bytes> {
 /// The artifact's `maven-metadata.xml`, from the versions served through the repository and
 /// its upstreams, oldest first.
 fn artifact_metadata(served: &Served<'_>, registry: &Registry, id: &PackageId) -> Option<String> {
-    let mut versions: BTreeMap<String, &PackageVersion> = BTreeMap::new();
-    for key in served.chain(registry, Some(id)) {
-        for version in registry
-            .packages
-            .package(&key, id)
-            .into_iter()
-            .flat_map(|p| p.versions.values())
-            .filter(|v| v.status.is_listed())
-        {
-            versions.entry(version.version.clone()).or_insert(version);
-        }
-    }
+    let versions = served.versions_through(registry, id, |v| v.status.is_listed());
     let mut ordered: Vec<&PackageVersion> = versions.into_values().collect();
     ordered.sort_by(|a, b| a.published_at.cmp(&b.published_at).then(a.version.cmp(&b.version)));
     let latest = ordered.last()?;
@@ -224,20 +212,10 @@ fn put(served: &Served<'_>, target: Target, body: &Bytes) -> Response<MockBody> 
         return respond(StatusCode::CREATED, "text/plain", Bytes::new());
     };
     let package = registry.packages.package_entry(&served.key, id);
-    let version = package.versions.entry(number.to_owned()).or_insert_with(|| PackageVersion {
-        version: number.to_owned(),
-        display_name: id.name.clone(),
-        status: VersionStatus::Unfinished,
-        published_at: now,
-        revision: new_revision(),
-        summary: None,
-        home_page: None,
-        licenses: Vec::new(),
-        readme: None,
-        dependencies: Vec::new(),
-        assets: Vec::new(),
-        metadata: serde_json::json!({}),
-    });
+    let version = package
+        .versions
+        .entry(number.to_owned())
+        .or_insert_with(|| PackageVersion::unfinished(number, &id.name, now));
     let snapshot = number.ends_with("-SNAPSHOT");
     if let Some(index) = version.assets.iter().position(|a| a.name == name) {
         if !snapshot && version.status != VersionStatus::Unfinished {
@@ -247,6 +225,12 @@ fn put(served: &Served<'_>, target: Target, body: &Bytes) -> Response<MockBody> 
             );
         }
         version.assets.remove(index);
+    }
+    if version.assets.len() >= MAX_ASSETS_PER_VERSION {
+        return text(
+            StatusCode::BAD_REQUEST,
+            &format!("Version {number} has {MAX_ASSETS_PER_VERSION} files, the most a package version may have"),
+        );
     }
     if name.ends_with(".pom") {
         let pom = String::from_utf8_lossy(body);

@@ -20,6 +20,7 @@ pub mod nuget;
 pub mod nupkg;
 pub mod pypi;
 
+use std::collections::BTreeMap;
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
@@ -32,7 +33,7 @@ use crate::endpoint::{Endpoint, Scheme};
 use crate::error::ServiceError;
 use crate::faults::{FaultAction, FaultEffect, FaultTarget, RepositoryTarget};
 use crate::identity::Identity;
-use crate::packages::{PackageId, RepositoryKey};
+use crate::packages::{PackageId, PackageVersion, RepositoryKey};
 use crate::registry::Registry;
 use crate::repository::repository_arn;
 use crate::service::{MockService, Reply};
@@ -266,6 +267,24 @@ impl Refusal {
 }
 
 impl Served<'_> {
+    /// The versions of `package` that `keep` keeps, through the repository and its upstreams
+    /// (the first repository with a version wins), by version string.
+    pub fn versions_through<'r>(
+        &self,
+        registry: &'r Registry,
+        package: &PackageId,
+        keep: impl Fn(&PackageVersion) -> bool,
+    ) -> BTreeMap<String, &'r PackageVersion> {
+        let mut versions = BTreeMap::new();
+        for key in self.chain(registry, Some(package)) {
+            let stored = registry.packages.package(&key, package).into_iter().flat_map(|p| p.versions.values());
+            for version in stored.filter(|v| keep(v)) {
+                versions.entry(version.version.clone()).or_insert(version);
+            }
+        }
+        versions
+    }
+
     /// The content of the first asset `pick` chooses of a served version (not archived or
     /// disposed) of `package`, from the repository or the first upstream that has it.
     pub fn served_asset(

@@ -18,7 +18,6 @@ use serde_json::{json, Value};
 use super::{json as json_response, multipart, nupkg, respond, text, Served};
 use crate::body::MockBody;
 use crate::packages::{new_revision, Asset, Dependency, PackageId, PackageVersion, VersionStatus};
-use crate::registry::Registry;
 
 /// Answers a request to a NuGet repository endpoint.
 pub fn serve(served: &Served<'_>, request: &Request<Bytes>, rest: &str) -> Response<MockBody> {
@@ -72,23 +71,6 @@ fn service_index(served: &Served<'_>) -> Response<MockBody> {
     json_response(StatusCode::OK, &json!({ "version": "3.0.0", "resources": resources }))
 }
 
-/// The served versions of a package through the repository's upstreams, by normalised version.
-fn versions_through<'r>(served: &Served<'_>, registry: &'r Registry, id: &PackageId) -> BTreeMap<String, &'r PackageVersion> {
-    let mut versions = BTreeMap::new();
-    for key in served.chain(registry, Some(id)) {
-        for version in registry
-            .packages
-            .package(&key, id)
-            .into_iter()
-            .flat_map(|p| p.versions.values())
-            .filter(|v| v.status.is_served())
-        {
-            versions.entry(version.version.clone()).or_insert(version);
-        }
-    }
-    versions
-}
-
 fn not_found(id: &str) -> Response<MockBody> {
     text(StatusCode::NOT_FOUND, &format!("Package '{id}' was not found in the repository"))
 }
@@ -96,7 +78,7 @@ fn not_found(id: &str) -> Response<MockBody> {
 /// `v3/package/ID/index.json`: the versions (unlisted ones too: a lock file may name them).
 fn versions(served: &Served<'_>, id: &str) -> Response<MockBody> {
     let registry = served.ctx.world.read();
-    let versions = versions_through(served, &registry, &nuget_id(id));
+    let versions = served.versions_through(&registry, &nuget_id(id), |v| v.status.is_served());
     if versions.is_empty() {
         return not_found(id);
     }
@@ -116,7 +98,7 @@ fn package_file(served: &Served<'_>, id: &str, version: &str, file: &str) -> Res
     }
     if lower == format!("{}.nuspec", package.name) {
         let registry = served.ctx.world.read();
-        let nuspec = versions_through(served, &registry, &package)
+        let nuspec = served.versions_through(&registry, &package, |v| v.status.is_served())
             .get(&version)
             .and_then(|v| v.metadata["nuspec"].as_str().map(str::to_owned));
         return match nuspec {
@@ -162,7 +144,7 @@ fn catalog_entry(served: &Served<'_>, id: &PackageId, version: &PackageVersion) 
 fn registration(served: &Served<'_>, id: &str) -> Response<MockBody> {
     let package = nuget_id(id);
     let registry = served.ctx.world.read();
-    let versions = versions_through(served, &registry, &package);
+    let versions = served.versions_through(&registry, &package, |v| v.status.is_served());
     let (Some(lower), Some(upper)) = (versions.keys().next(), versions.keys().next_back()) else {
         return not_found(id);
     };
@@ -211,7 +193,7 @@ fn search(served: &Served<'_>, query: &str) -> Response<MockBody> {
         .filter(|id| id.format == "nuget" && id.name.contains(q.trim()))
         .collect();
     for id in ids {
-        let listed: Vec<&PackageVersion> = versions_through(served, &registry, id)
+        let listed: Vec<&PackageVersion> = served.versions_through(&registry, id, |v| v.status.is_served())
             .into_values()
             .filter(|v| v.status.is_listed() && (prerelease || !v.version.contains('-')))
             .collect();

@@ -6,12 +6,6 @@ use serde_json::json;
 
 use crate::util::*;
 
-/// The session identity of account 111122223333, allowed everything.
-fn admin() -> Signing {
-    Signing::key("ASIASESSIONEXAMPLE01", "session/secret/EXAMPLEKEY", t0())
-        .session("session-token-EXAMPLE-1")
-}
-
 /// An identity of account 999999999999, allowed everything in its own account.
 fn outsider() -> Signing {
     Signing::key("AKIAOUTSIDEREXAMPLE1", "outsider/secret/EXAMPLEKEY", t0())

@@ -10,11 +10,6 @@ use sha2::Digest;
 
 use crate::util::*;
 
-fn admin() -> Signing {
-    Signing::key("ASIASESSIONEXAMPLE01", "session/secret/EXAMPLEKEY", t0())
-        .session("session-token-EXAMPLE-1")
-}
-
 fn endpoint(format: &str) -> String {
     format!("/d/acme-111122223333/us-east-1/{format}/releases/")
 }

@@ -7,11 +7,6 @@ use sha2::Digest;
 
 use crate::util::*;
 
-fn admin() -> Signing {
-    Signing::key("ASIASESSIONEXAMPLE01", "session/secret/EXAMPLEKEY", t0())
-        .session("session-token-EXAMPLE-1")
-}
-
 /// Publishes `asset` of my-ns/tool `version` to `releases`.
 async fn publish(
     service: &codeartifact_mock::MockService,
@@ -220,7 +215,8 @@ async fn copies_report_each_version_and_respect_overwrite_and_upstreams() {
     .await;
     assert_eq!(&blob.body[..], b"one");
 
-    // team reads through releases: a copy from team with includeFromUpstream finds it there.
+    // Generic packages are never read through upstreams (the user guide's constraint): team
+    // reads through releases, yet a copy from team finds no generic version there.
     api(
         &service,
         "DeletePackage",
@@ -229,28 +225,131 @@ async fn copies_report_each_version_and_respect_overwrite_and_upstreams() {
     )
     .await
     .assert_ok();
-    api(
-        &service,
-        "CreateRepository",
-        "repository=staging",
-        Some(json!({ "upstreams": [{ "repositoryName": "team" }] })),
-    )
-    .await
-    .assert_ok();
+    api(&service, "CreateRepository", "repository=staging", None)
+        .await
+        .assert_ok();
     copy(
-        json!({ "versions": ["1.0.0"] }),
-        "source-repository=team&destination-repository=staging",
-    )
-    .await
-    .assert_error(404, "ResourceNotFoundException");
-    let upstream = copy(
         json!({ "versions": ["1.0.0"], "includeFromUpstream": true }),
         "source-repository=team&destination-repository=staging",
     )
     .await
-    .assert_ok();
+    .assert_error(404, "ResourceNotFoundException");
+    // An npm package is: without includeFromUpstream it is not in team, with it it is.
+    assert_eq!(
+        publish_npm(
+            &service,
+            &admin(),
+            "/d/acme-111122223333/us-east-1/npm/releases/",
+            "left-pad",
+            "1.3.0"
+        )
+        .await,
+        200
+    );
+    let npm_copy = |body: Value| {
+        let service = &service;
+        async move {
+            api(
+                service,
+                "CopyPackageVersions",
+                "format=npm&package=left-pad&source-repository=team&destination-repository=staging",
+                Some(body),
+            )
+            .await
+        }
+    };
+    npm_copy(json!({ "versions": ["1.3.0"] }))
+        .await
+        .assert_error(404, "ResourceNotFoundException");
+    let upstream = npm_copy(json!({ "versions": ["1.3.0"], "includeFromUpstream": true }))
+        .await
+        .assert_ok();
     assert!(
-        upstream["successfulVersions"].get("1.0.0").is_some(),
+        upstream["successfulVersions"].get("1.3.0").is_some(),
         "{upstream}"
     );
+}
+
+#[tokio::test]
+async fn a_version_holds_at_most_150_assets() {
+    let service = service_at(t0());
+    for i in 0..150 {
+        publish(
+            &service,
+            "1.0.0",
+            &format!("part-{i:03}.bin"),
+            format!("{i}").as_bytes(),
+            true,
+        )
+        .await
+        .assert_ok();
+    }
+    let over = publish(&service, "1.0.0", "part-150.bin", b"150", true).await;
+    over.assert_error(402, "ServiceQuotaExceededException");
+    // Pages of the asset list follow the name order to the end.
+    let first = api(&service, "ListPackageVersionAssets", "repository=releases&format=generic&namespace=my-ns&package=tool&version=1.0.0&max-results=100", None)
+        .await
+        .assert_ok();
+    let next = first["nextToken"].as_str().unwrap();
+    let rest = api(&service, "ListPackageVersionAssets", &format!("repository=releases&format=generic&namespace=my-ns&package=tool&version=1.0.0&next-token={next}"), None)
+        .await
+        .assert_ok();
+    assert_eq!(
+        first["assets"].as_array().unwrap().len() + rest["assets"].as_array().unwrap().len(),
+        150
+    );
+    assert_eq!(rest["assets"][49]["name"], "part-149.bin");
+}
+
+#[tokio::test]
+async fn reads_search_at_most_25_upstream_repositories() {
+    let service = service_at(t0());
+    // chain-0 reads through chain-1, ..., chain-26 through releases.
+    let mut previous = "releases".to_owned();
+    for i in (0..27).rev() {
+        let name = format!("chain-{i}");
+        api(
+            &service,
+            "CreateRepository",
+            &format!("repository={name}"),
+            Some(json!({ "upstreams": [{ "repositoryName": previous }] })),
+        )
+        .await
+        .assert_ok();
+        previous = name;
+    }
+    assert_eq!(
+        publish_npm(
+            &service,
+            &admin(),
+            "/d/acme-111122223333/us-east-1/npm/releases/",
+            "left-pad",
+            "1.3.0"
+        )
+        .await,
+        200
+    );
+    let token = call(&service, signed("domain=acme", &admin()))
+        .await
+        .assert_ok()["authorizationToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let packument = |repository: &'static str| {
+        let (service, token) = (&service, &token);
+        async move {
+            let request = http::Request::builder()
+                .uri(format!(
+                    "/d/acme-111122223333/us-east-1/npm/{repository}/left-pad"
+                ))
+                .header("host", "127.0.0.1:8080")
+                .header("authorization", format!("Bearer {token}"))
+                .body(Bytes::new())
+                .unwrap();
+            call(service, request).await.status
+        }
+    };
+    // releases is the 25th upstream of chain-2 and the 27th of chain-0.
+    assert_eq!(packument("chain-2").await, 200);
+    assert_eq!(packument("chain-0").await, 404);
 }

@@ -5,14 +5,8 @@
 use bytes::Bytes;
 use http::Request;
 use serde_json::{json, Value};
-use sha2::Digest;
 
 use crate::util::*;
-
-fn admin() -> Signing {
-    Signing::key("ASIASESSIONEXAMPLE01", "session/secret/EXAMPLEKEY", t0())
-        .session("session-token-EXAMPLE-1")
-}
 
 const NPM: &str = "/d/acme-111122223333/us-east-1/npm/releases/";
 
@@ -52,31 +46,7 @@ fn q(pattern: &str) -> String {
 
 /// npm publishes `name` 1.0.0 to `releases` with a token of the all-powerful identity.
 async fn npm_publish(service: &codeartifact_mock::MockService, name: &str) -> u16 {
-    let token = call(service, signed("domain=acme", &admin()))
-        .await
-        .assert_ok()["authorizationToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let tarball = b"tgz";
-    let integrity = format!(
-        "sha512-{}",
-        base64_simd::STANDARD.encode_to_string(sha2::Sha512::digest(tarball))
-    );
-    let document = json!({
-        "name": name,
-        "versions": { "1.0.0": { "name": name, "version": "1.0.0", "dist": { "integrity": integrity } } },
-        "dist-tags": { "latest": "1.0.0" },
-        "_attachments": { format!("{name}-1.0.0.tgz"): { "data": base64_simd::STANDARD.encode_to_string(tarball), "length": 3 } },
-    });
-    let request = Request::builder()
-        .method("PUT")
-        .uri(format!("{NPM}{}", name.replace('/', "%2f")))
-        .header("host", "127.0.0.1:8080")
-        .header("authorization", format!("Bearer {token}"))
-        .body(Bytes::from(document.to_string()))
-        .unwrap();
-    call(service, request).await.status
+    publish_npm(service, &admin(), NPM, name, "1.0.0").await
 }
 
 #[tokio::test]
@@ -364,4 +334,50 @@ async fn a_group_is_tagged_at_creation_and_by_its_arn() {
     op(&service, &admin(), "ListTagsForResource", missing, None)
         .await
         .assert_error(404, "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn groups_come_from_the_fixture_and_the_state_export_brings_them_back() {
+    let service = service_at(t0());
+    // A fixture's group: /npm/* blocks publishing in every repository but `team`.
+    let mut fixture = std::fs::read_to_string(fixture_path()).unwrap();
+    fixture.push_str(
+        "\n[[package_groups]]\ndomain = \"acme\"\npattern = \"/npm/*\"\ndescription = \"npm\"\npublish = \"ALLOW_SPECIFIC_REPOSITORIES\"\nallowed_repositories = { publish = [\"team\"] }\n",
+    );
+    assert_eq!(
+        control(&service, "PUT", "/_mock/config", &fixture)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(npm_publish(&service, "left-pad").await, 403);
+    let described = group_op(&service, "DescribePackageGroup", &q("/npm/*"), None)
+        .await
+        .assert_ok();
+    let publish = &described["packageGroup"]["originConfiguration"]["restrictions"]["PUBLISH"];
+    assert_eq!(
+        (
+            publish["mode"].as_str(),
+            publish["repositoriesCount"].as_u64()
+        ),
+        (Some("ALLOW_SPECIFIC_REPOSITORIES"), Some(1))
+    );
+
+    // A group made through the API is in the state export, and a mock started on it has it.
+    create(&service, "/pypi//requests$").await;
+    let state = control(&service, "GET", "/_mock/state", "").await;
+    let text = String::from_utf8(state.body.to_vec()).unwrap();
+    assert!(
+        text.contains("/pypi//requests$") && text.contains("/npm/*"),
+        "{text}"
+    );
+    let again = service_at(t0());
+    assert_eq!(
+        control(&again, "PUT", "/_mock/config", &text).await.status,
+        200
+    );
+    group_op(&again, "DescribePackageGroup", &q("/pypi//requests$"), None)
+        .await
+        .assert_ok();
+    assert_eq!(npm_publish(&again, "left-pad").await, 403);
 }

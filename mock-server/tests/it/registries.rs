@@ -126,6 +126,22 @@ fn aws_ok(home: &Path, url: &str, args: &[&str]) -> Output {
     )
 }
 
+/// A token for `test-domain` of `who`'s account, from `aws codeartifact
+/// get-authorization-token` (AWS CLI v1) at `url`.
+fn token_of(home: &Path, url: &str, who: (&str, &str)) -> String {
+    let args = [
+        "get-authorization-token",
+        "--domain",
+        "test-domain",
+        "--query",
+        "authorizationToken",
+        "--output",
+        "text",
+    ];
+    let output = ok(aws(home, url, who, &args), "get-authorization-token");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
 /// A tiny pure-Python wheel of `hello-mock` `1.0.0`, built with the standard library.
 const MAKE_WHEEL: &str = r#"
 import base64, hashlib, sys, zipfile
@@ -397,24 +413,7 @@ fn pip_twine_and_npm_publish_install_and_survive_a_restart_through_the_mocks_tok
     assert_eq!(assets["assets"][0]["name"], "package.tgz");
 
     // A token of another domain (test-domain of 000000000000) is refused here.
-    let foreign = ok(
-        aws(
-            h,
-            &url,
-            LOCALSTACK,
-            &[
-                "get-authorization-token",
-                "--domain",
-                "test-domain",
-                "--query",
-                "authorizationToken",
-                "--output",
-                "text",
-            ],
-        ),
-        "the other domain's token",
-    );
-    let foreign = String::from_utf8_lossy(&foreign.stdout).trim().to_owned();
+    let foreign = token_of(h, &url, LOCALSTACK);
     let index = pip_index_url(h);
     let own_token = index
         .split("aws:")

@@ -420,6 +420,12 @@ pub(crate) fn control_http(url: &str, method: &str, path: &str, body: &str) -> (
     (status, serde_json::from_str(json).unwrap_or(Value::Null))
 }
 
+/// The session identity of account 111122223333, allowed everything.
+pub(crate) fn admin() -> Signing {
+    Signing::key("ASIASESSIONEXAMPLE01", "session/secret/EXAMPLEKEY", t0())
+        .session("session-token-EXAMPLE-1")
+}
+
 /// Calls `operation` at its method and path with `query` and a JSON `body`, signed; checks a
 /// success body against the model's output shape.
 pub(crate) async fn op(
@@ -459,4 +465,42 @@ pub(crate) async fn op_with(
             .unwrap_or_else(|e| panic!("{operation}: {e}"));
     }
     answer
+}
+
+/// `npm publish` of `name` at `version` (a three-byte tarball) to the npm endpoint `endpoint`
+/// (`/d/.../npm/REPO/`) with a token minted for `signing`'s identity in domain `acme`: the
+/// status.
+pub(crate) async fn publish_npm(
+    service: &MockService,
+    signing: &Signing,
+    endpoint: &str,
+    name: &str,
+    version: &str,
+) -> u16 {
+    use sha2::Digest;
+    let token = call(service, signed("domain=acme", signing))
+        .await
+        .assert_ok()["authorizationToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let tarball = b"tgz";
+    let integrity = format!(
+        "sha512-{}",
+        base64_simd::STANDARD.encode_to_string(sha2::Sha512::digest(tarball))
+    );
+    let document = serde_json::json!({
+        "name": name,
+        "versions": { version: { "name": name, "version": version, "dist": { "integrity": integrity } } },
+        "dist-tags": { "latest": version },
+        "_attachments": { format!("{name}-{version}.tgz"): { "data": base64_simd::STANDARD.encode_to_string(tarball), "length": 3 } },
+    });
+    let request = Request::builder()
+        .method("PUT")
+        .uri(format!("{endpoint}{}", name.replace('/', "%2f")))
+        .header("host", "127.0.0.1:8080")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Bytes::from(document.to_string()))
+        .unwrap();
+    call(service, request).await.status
 }

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use super::{aws, aws_ok, ok, text, Scratch, EXAMPLE, LOCALSTACK};
+use super::{aws_ok, ok, text, token_of, Scratch, EXAMPLE, LOCALSTACK};
 use crate::util::*;
 
 /// `cargo ARGS` in `dir` with `cargo_home` as CARGO_HOME, the example identity's keys for the
@@ -201,20 +201,7 @@ fn cargo_publishes_and_builds_through_the_credential_provider_and_a_blocking_gro
 
     // A fixed token (cargo:token) stops working once the server's clock passes its expiry,
     // and a token of another domain never works.
-    let token = aws_ok(
-        h,
-        &url,
-        &[
-            "get-authorization-token",
-            "--domain",
-            "test-domain",
-            "--query",
-            "authorizationToken",
-            "--output",
-            "text",
-        ],
-    );
-    let token = String::from_utf8_lossy(&token.stdout).trim().to_owned();
+    let token = token_of(h, &url, EXAMPLE);
     let fixed = |token: &str| {
         cargo(
             &cargo_home,
@@ -230,24 +217,8 @@ fn cargo_publishes_and_builds_through_the_credential_provider_and_a_blocking_gro
         )
     };
     ok(fixed(&token), "cargo update with a fresh token");
-    let foreign = ok(
-        aws(
-            h,
-            &url,
-            LOCALSTACK,
-            &[
-                "get-authorization-token",
-                "--domain",
-                "test-domain",
-                "--query",
-                "authorizationToken",
-                "--output",
-                "text",
-            ],
-        ),
-        "the other domain's token",
-    );
-    let refused = fixed(String::from_utf8_lossy(&foreign.stdout).trim());
+    let foreign = token_of(h, &url, LOCALSTACK);
+    let refused = fixed(&foreign);
     assert!(
         !refused.status.success() && text(&refused).contains("401"),
         "{}",

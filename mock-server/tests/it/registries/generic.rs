@@ -7,7 +7,7 @@ use std::process::Command;
 
 use sha2::Digest;
 
-use super::{aws, aws_ok, ok, text, Scratch, EXAMPLE};
+use super::{aws, ok, text, Scratch, EXAMPLE};
 use crate::util::*;
 
 #[test]
@@ -22,68 +22,52 @@ fn the_aws_clis_publish_and_download_a_generic_package_asset_by_asset() {
     std::fs::write(&archive, &content).unwrap();
     let notes = home.join("NOTES.txt");
     std::fs::write(&notes, "release notes\n").unwrap();
-    let publish = |file: &std::path::Path, name: &str, unfinished: bool| {
-        let sha = hex::encode(sha2::Sha256::digest(std::fs::read(file).unwrap()));
-        let mut args = vec![
-            "publish-package-version",
-            "--domain",
-            "test-domain",
-            "--repository",
-            "my-repo",
-            "--format",
-            "generic",
-            "--namespace",
-            "my-ns",
-            "--package",
-            "my-package",
-            "--package-version",
-            "1.0.0",
-            "--asset-content",
-            file.to_str().unwrap(),
-            "--asset-name",
-            name,
-            "--asset-sha256",
-            &sha,
-        ];
-        if unfinished {
-            args.push("--unfinished");
-        }
-        let answer = aws_ok(h, &url, &args.iter().map(|s| &**s).collect::<Vec<_>>());
-        serde_json::from_slice::<serde_json::Value>(&answer.stdout).unwrap()
+    // publish-package-version of `file` as `name` of 1.0.0 or another version, its hash or
+    // another one given, with or without --unfinished: the CLI's output.
+    let publish =
+        |file: &std::path::Path, name: &str, version: &str, sha: Option<&str>, unfinished: bool| {
+            let computed = hex::encode(sha2::Sha256::digest(std::fs::read(file).unwrap()));
+            let mut args = vec![
+                "publish-package-version",
+                "--domain",
+                "test-domain",
+                "--repository",
+                "my-repo",
+                "--format",
+                "generic",
+                "--namespace",
+                "my-ns",
+                "--package",
+                "my-package",
+                "--package-version",
+                version,
+                "--asset-content",
+                file.to_str().unwrap(),
+                "--asset-name",
+                name,
+                "--asset-sha256",
+                sha.unwrap_or(&computed),
+            ];
+            if unfinished {
+                args.push("--unfinished");
+            }
+            aws(h, &url, EXAMPLE, &args)
+        };
+    let published = |output: std::process::Output| {
+        serde_json::from_slice::<serde_json::Value>(&ok(output, "publish-package-version").stdout)
+            .unwrap()
     };
     assert_eq!(
-        publish(&archive, "asset.tar.gz", true)["status"],
+        published(publish(&archive, "asset.tar.gz", "1.0.0", None, true))["status"],
         "Unfinished"
     );
-    assert_eq!(publish(&notes, "NOTES.txt", false)["status"], "Published");
+    assert_eq!(
+        published(publish(&notes, "NOTES.txt", "1.0.0", None, false))["status"],
+        "Published"
+    );
 
     // A wrong hash is refused before anything is stored.
-    let wrong = aws(
-        h,
-        &url,
-        EXAMPLE,
-        &[
-            "publish-package-version",
-            "--domain",
-            "test-domain",
-            "--repository",
-            "my-repo",
-            "--format",
-            "generic",
-            "--namespace",
-            "my-ns",
-            "--package",
-            "my-package",
-            "--package-version",
-            "2.0.0",
-            "--asset-content",
-            notes.to_str().unwrap(),
-            "--asset-name",
-            "NOTES.txt",
-            "--asset-sha256",
-            &"0".repeat(64),
-        ],
-    );
+    let wrong = publish(&notes, "NOTES.txt", "2.0.0", Some(&"0".repeat(64)), false);
     assert!(!wrong.status.success(), "{}", text(&wrong));
 
     // AWS CLI v2 reads it back.

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use super::{aws, aws_ok, ok, text, Scratch, LOCALSTACK};
+use super::{aws_ok, ok, text, token_of, Scratch, EXAMPLE, LOCALSTACK};
 use crate::util::*;
 
 /// `mvn ARGS` in `dir`, offline from everything but the mock, with `token` as the password.
@@ -73,22 +73,7 @@ fn maven_deploys_a_release_and_a_snapshot_and_builds_against_them_with_the_users
         ],
     );
     let endpoint = String::from_utf8_lossy(&endpoint.stdout).trim().to_owned();
-    let token = aws_ok(
-        h,
-        &url,
-        &[
-            "get-authorization-token",
-            "--domain",
-            "test-domain",
-            "--domain-owner",
-            "111122223333",
-            "--query",
-            "authorizationToken",
-            "--output",
-            "text",
-        ],
-    );
-    let token = String::from_utf8_lossy(&token.stdout).trim().to_owned();
+    let token = token_of(h, &url, EXAMPLE);
     let settings = home.join("settings.xml");
     std::fs::write(
         &settings,
@@ -200,24 +185,7 @@ fn maven_deploys_a_release_and_a_snapshot_and_builds_against_them_with_the_users
     );
 
     // Another domain's token, then the same token past its expiry, are refused.
-    let foreign = ok(
-        aws(
-            h,
-            &url,
-            LOCALSTACK,
-            &[
-                "get-authorization-token",
-                "--domain",
-                "test-domain",
-                "--query",
-                "authorizationToken",
-                "--output",
-                "text",
-            ],
-        ),
-        "the other domain's token",
-    );
-    let foreign = String::from_utf8_lossy(&foreign.stdout).trim().to_owned();
+    let foreign = token_of(h, &url, LOCALSTACK);
     let refused = mvn(h, app, &settings, "m2-foreign", &foreign, &["compile"]);
     assert!(
         !refused.status.success() && text(&refused).contains("401"),
