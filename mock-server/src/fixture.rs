@@ -1066,7 +1066,11 @@ mod tests {
         assert!(!fixture.packages[0].content.is_empty());
         let cases = [
             (good.replace("store", "nope"), "names repository 'nope' of domain 'acme'"),
-            (good.replace("\"npm\"", "\"maven\""), "format 'maven' cannot be seeded"),
+            (good.replace("\"npm\"", "\"ruby\""), "format 'ruby' cannot be seeded"),
+            (good.replace("\"npm\"", "\"maven\""), "maven package 'mock-hello' needs a `namespace`"),
+            (format!("namespace = \"acme\"\n{good}"), "npm packages take no `namespace` (an npm scope"),
+            (good.replace("\"npm\"", "\"nuget\""), "is not a .nupkg of mock-hello 1.0.0"),
+            (good.replace("1.0.0", "1.0 0"), "without '#', '/' or spaces"),
             (good.replace("mock-hello-1.0.0.tgz", "missing.tgz"), "no embedded file packages/missing.tgz"),
             (format!("{good}[[packages]]\ndomain = \"acme\"\n{good}"), "is seeded twice"),
         ];

@@ -128,6 +128,8 @@ internal_modules! {
     mock_server,
     /// CodeArtifact's service model.
     model,
+    /// What a `.nupkg` says of itself.
+    nupkg,
     /// Package groups and their origin controls.
     package_groups,
     /// The packages of each repository.

@@ -406,6 +406,11 @@ pub struct PackageGroupStore {
 }
 
 impl PackageGroupStore {
+    /// Whether no domain has groups of its own (most worlds): reads skip building keys.
+    pub fn is_empty(&self) -> bool {
+        self.domains.is_empty()
+    }
+
     /// A domain's groups, if any were created or changed.
     pub fn of(&self, domain: &DomainKey) -> Option<&DomainGroups> {
         self.domains.get(domain)

@@ -98,6 +98,33 @@ impl PackageId {
         }
     }
 
+    /// A Cargo crate, its name lowercased (crate names are unique whatever the case).
+    pub fn cargo(name: &str) -> Self {
+        Self {
+            format: "cargo".to_owned(),
+            namespace: None,
+            name: name.to_ascii_lowercase(),
+        }
+    }
+
+    /// A NuGet package, its id lowercased (NuGet compares ids without case).
+    pub fn nuget(id: &str) -> Self {
+        Self {
+            format: "nuget".to_owned(),
+            namespace: None,
+            name: id.to_ascii_lowercase(),
+        }
+    }
+
+    /// A package of a format whose names are kept as written (Maven, generic).
+    pub fn named(format: &str, namespace: &str, name: &str) -> Self {
+        Self {
+            format: format.to_owned(),
+            namespace: Some(namespace.to_owned()).filter(|n| !n.is_empty()),
+            name: name.to_owned(),
+        }
+    }
+
     /// The name a package manager uses: `@scope/name` for npm, the name otherwise.
     pub fn full_name(&self) -> String {
         match (&self.namespace, self.format.as_str()) {

@@ -247,6 +247,9 @@ impl Registry {
                 key.repository
             ));
         }
+        if self.package_groups.is_empty() {
+            return None;
+        }
         let domain = DomainKey::new(&key.owner, &key.domain, &key.region);
         if !self.package_groups.allows(&domain, id, RestrictionType::Publish, &key.repository) {
             let group = self
@@ -265,13 +268,16 @@ impl Registry {
     /// Whether the repository may take versions of `id` from its upstreams: the package's
     /// own origin configuration, then its package group's `INTERNAL_UPSTREAM` restriction.
     pub fn upstream_blocked(&self, key: &RepositoryKey, id: &PackageId) -> bool {
-        self.packages.package(key, id).is_some_and(|p| !p.origin.upstream)
-            || !self.package_groups.allows(
-                &DomainKey::new(&key.owner, &key.domain, &key.region),
-                id,
-                RestrictionType::InternalUpstream,
-                &key.repository,
-            )
+        if self.packages.package(key, id).is_some_and(|p| !p.origin.upstream) {
+            return true;
+        }
+        if self.package_groups.is_empty() {
+            return false;
+        }
+        let domain = DomainKey::new(&key.owner, &key.domain, &key.region);
+        !self
+            .package_groups
+            .allows(&domain, id, RestrictionType::InternalUpstream, &key.repository)
     }
 
     /// The repository, then its upstreams in the order CodeArtifact searches them (depth

@@ -63,15 +63,6 @@ fn not_allowed(method: &Method) -> Response<MockBody> {
     error(StatusCode::METHOD_NOT_ALLOWED, &format!("{method} is not allowed here"))
 }
 
-/// A crate's package: its lowercased name.
-fn crate_id(name: &str) -> PackageId {
-    PackageId {
-        format: "cargo".to_owned(),
-        namespace: None,
-        name: name.to_lowercase(),
-    }
-}
-
 /// Where Cargo looks for a crate's index file: `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd...`
 /// (`None` for a name no crate has: empty or not ASCII).
 pub fn index_path(name: &str) -> Option<String> {
@@ -109,7 +100,7 @@ fn index_file(served: &Served<'_>, path: &str) -> Response<MockBody> {
     else {
         return error(StatusCode::NOT_FOUND, &format!("'{path}' is not an index file"));
     };
-    let id = crate_id(name);
+    let id = PackageId::cargo(name);
     let registry = served.ctx.world.read();
     let versions = served.versions_through(&registry, &id, |v| v.status.is_served());
     if versions.is_empty() {
@@ -127,7 +118,7 @@ fn index_file(served: &Served<'_>, path: &str) -> Response<MockBody> {
 
 /// `api/v1/crates/NAME/VERSION/download`: the `.crate` file.
 fn download(served: &Served<'_>, name: &str, version: &str) -> Response<MockBody> {
-    match served.served_asset(&crate_id(name), version, |a| a.name.ends_with(".crate")) {
+    match served.served_asset(&PackageId::cargo(name), version, |a| a.name.ends_with(".crate")) {
         Some(content) => respond(StatusCode::OK, "application/x-tar", content),
         None => error(StatusCode::NOT_FOUND, &format!("Version {version} of crate '{name}' was not found")),
     }
@@ -135,7 +126,7 @@ fn download(served: &Served<'_>, name: &str, version: &str) -> Response<MockBody
 
 /// `cargo yank` (to `Unlisted`) and `cargo yank --undo` (back to `Published`).
 fn yank(served: &Served<'_>, name: &str, version: &str, status: VersionStatus) -> Response<MockBody> {
-    let id = crate_id(name);
+    let id = PackageId::cargo(name);
     let mut registry = served.ctx.world.write();
     if let Err(refusal) = served.permit(&registry, "codeartifact:UpdatePackageVersionsStatus", &id) {
         return refused(&refusal);
@@ -181,7 +172,11 @@ fn publish(served: &Served<'_>, body: &Bytes) -> Response<MockBody> {
     if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         return error(StatusCode::BAD_REQUEST, &format!("'{name}' is not a valid crate name"));
     }
-    let id = crate_id(name);
+    // A SemVer version: letters, digits, `.`, `-` and `+`.
+    if number.is_empty() || number.len() > 255 || !number.bytes().all(|b| b.is_ascii_alphanumeric() || b".-+".contains(&b)) {
+        return error(StatusCode::BAD_REQUEST, &format!("'{number}' is not a valid crate version"));
+    }
+    let id = PackageId::cargo(name);
     let asset = Asset::new(&format!("{name}-{number}.crate"), file);
     let line = index_line(&metadata, name, number, asset.hash("SHA-256"));
     let text_of = |key: &str| metadata[key].as_str().map(str::to_owned).filter(|s| !s.is_empty());

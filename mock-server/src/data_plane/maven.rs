@@ -42,11 +42,7 @@ enum Target {
 }
 
 fn maven_id(group: &[String], artifact: &str) -> PackageId {
-    PackageId {
-        format: "maven".to_owned(),
-        namespace: Some(group.join(".")),
-        name: artifact.to_owned(),
-    }
+    PackageId::named("maven", &group.join("."), artifact)
 }
 
 /// A path segment as Maven coordinates and file names spell them: ASCII letters, digits and

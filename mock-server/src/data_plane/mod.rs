@@ -17,7 +17,6 @@ pub mod maven;
 pub mod multipart;
 pub mod npm;
 pub mod nuget;
-pub mod nupkg;
 pub mod pypi;
 
 use std::collections::BTreeMap;

@@ -15,7 +15,8 @@ use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
-use super::{json as json_response, multipart, nupkg, respond, text, Served};
+use super::{json as json_response, multipart, respond, text, Served};
+use crate::nupkg;
 use crate::body::MockBody;
 use crate::packages::{new_revision, Asset, Dependency, PackageId, PackageVersion, VersionStatus};
 
@@ -47,14 +48,6 @@ fn valid_id(id: &str) -> bool {
     id.len() <= 100 && id.split(['.', '-']).all(word)
 }
 
-fn nuget_id(id: &str) -> PackageId {
-    PackageId {
-        format: "nuget".to_owned(),
-        namespace: None,
-        name: id.to_ascii_lowercase(),
-    }
-}
-
 /// `v3/index.json`: where each resource is, on the endpoint the client reached.
 fn service_index(served: &Served<'_>) -> Response<MockBody> {
     let base = &served.base;
@@ -78,16 +71,18 @@ fn not_found(id: &str) -> Response<MockBody> {
 /// `v3/package/ID/index.json`: the versions (unlisted ones too: a lock file may name them).
 fn versions(served: &Served<'_>, id: &str) -> Response<MockBody> {
     let registry = served.ctx.world.read();
-    let versions = served.versions_through(&registry, &nuget_id(id), |v| v.status.is_served());
+    let versions = served.versions_through(&registry, &PackageId::nuget(id), |v| v.status.is_served());
     if versions.is_empty() {
         return not_found(id);
     }
-    json_response(StatusCode::OK, &json!({ "versions": versions.keys().collect::<Vec<_>>() }))
+    let mut ordered: Vec<&String> = versions.keys().collect();
+    ordered.sort_by(|a, b| nupkg::compare_versions(a, b));
+    json_response(StatusCode::OK, &json!({ "versions": ordered }))
 }
 
 /// `v3/package/ID/VERSION/ID.VERSION.nupkg` and `v3/package/ID/VERSION/ID.nuspec`.
 fn package_file(served: &Served<'_>, id: &str, version: &str, file: &str) -> Response<MockBody> {
-    let package = nuget_id(id);
+    let package = PackageId::nuget(id);
     let version = nupkg::normalize_version(version);
     let lower = file.to_ascii_lowercase();
     if lower == format!("{}.{version}.nupkg", package.name) {
@@ -142,15 +137,17 @@ fn catalog_entry(served: &Served<'_>, id: &PackageId, version: &PackageVersion) 
 
 /// `v3/registration/ID/index.json`: one inline page of every version.
 fn registration(served: &Served<'_>, id: &str) -> Response<MockBody> {
-    let package = nuget_id(id);
+    let package = PackageId::nuget(id);
     let registry = served.ctx.world.read();
     let versions = served.versions_through(&registry, &package, |v| v.status.is_served());
-    let (Some(lower), Some(upper)) = (versions.keys().next(), versions.keys().next_back()) else {
+    let mut ordered: Vec<&PackageVersion> = versions.into_values().collect();
+    ordered.sort_by(|a, b| nupkg::compare_versions(&a.version, &b.version));
+    let (Some(lower), Some(upper)) = (ordered.first().map(|v| &v.version), ordered.last().map(|v| &v.version)) else {
         return not_found(id);
     };
     let index = format!("{}v3/registration/{}/index.json", served.base, package.name);
-    let items: Vec<Value> = versions
-        .values()
+    let items: Vec<Value> = ordered
+        .iter()
         .map(|v| {
             json!({
                 "@id": format!("{}v3/registration/{}/{}.json", served.base, package.name, v.version),
@@ -193,11 +190,13 @@ fn search(served: &Served<'_>, query: &str) -> Response<MockBody> {
         .filter(|id| id.format == "nuget" && id.name.contains(q.trim()))
         .collect();
     for id in ids {
-        let listed: Vec<&PackageVersion> = served.versions_through(&registry, id, |v| v.status.is_served())
+        let mut listed: Vec<&PackageVersion> = served
+            .versions_through(&registry, id, |v| v.status.is_listed() && (prerelease || !v.version.contains('-')))
             .into_values()
-            .filter(|v| v.status.is_listed() && (prerelease || !v.version.contains('-')))
             .collect();
-        let Some(latest) = listed.iter().max_by_key(|v| v.published_at) else {
+        listed.sort_by(|a, b| nupkg::compare_versions(&a.version, &b.version));
+        // The highest version stands for the package, as on nuget.org.
+        let Some(latest) = listed.last() else {
             continue;
         };
         let mut entry = catalog_entry(served, id, latest);
@@ -231,7 +230,7 @@ fn push(served: &Served<'_>, request: &Request<Bytes>) -> Response<MockBody> {
     let Some(nuspec) = nupkg::read(&file) else {
         return text(StatusCode::BAD_REQUEST, "The package is not a .nupkg with a nuspec (id and version) at its root");
     };
-    let id = nuget_id(&nuspec.id);
+    let id = PackageId::nuget(&nuspec.id);
     let number = nupkg::normalize_version(&nuspec.version);
     if !valid_id(&nuspec.id) || !number.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.".contains(&b)) {
         return text(
@@ -283,7 +282,7 @@ fn push(served: &Served<'_>, request: &Request<Bytes>) -> Response<MockBody> {
 
 /// `DELETE v2/package/ID/VERSION`: unlists the version (it stays restorable).
 fn unlist(served: &Served<'_>, id: &str, version: &str) -> Response<MockBody> {
-    let package = nuget_id(id);
+    let package = PackageId::nuget(id);
     let number = nupkg::normalize_version(version);
     let mut registry = served.ctx.world.write();
     if let Err(refusal) = served.permit(&registry, "codeartifact:UpdatePackageVersionsStatus", &package) {

@@ -424,7 +424,7 @@ fn nupkg(id: &str, version: &str) -> Vec<u8> {
     let nuspec = format!(
         r#"<?xml version="1.0"?><package><metadata><id>{id}</id><version>{version}</version><authors>Acme</authors><description>Tiny</description></metadata></package>"#
     );
-    codeartifact_mock::data_plane::nupkg::zip(
+    codeartifact_mock::nupkg::zip(
         &[
             (&format!("{id}.nuspec"), nuspec.as_bytes()),
             ("lib/net8.0/Tiny.dll", b"MZ"),
@@ -697,4 +697,100 @@ async fn the_package_api_reports_what_each_format_published_and_unserved_formats
         .as_str()
         .unwrap()
         .ends_with("/swift/releases/"));
+}
+
+#[tokio::test]
+async fn a_fixture_seeds_a_crate_a_nupkg_a_jar_and_a_generic_file() {
+    let dir = std::env::temp_dir().join(format!("codeartifact-mock-seeds-{}", rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("tiny-1.0.0.crate"), b"a crate").unwrap();
+    std::fs::write(dir.join("acme.tiny.1.0.0.nupkg"), nupkg("Acme.Tiny", "1.0")).unwrap();
+    std::fs::write(dir.join("tiny-1.0.0.jar"), b"PK jar").unwrap();
+    std::fs::write(dir.join("tool.tar.gz"), b"tool").unwrap();
+    let mut text = std::fs::read_to_string(fixture_path()).unwrap();
+    for (format, namespace, name, file) in [
+        ("cargo", "", "tiny", "tiny-1.0.0.crate"),
+        ("nuget", "", "Acme.Tiny", "acme.tiny.1.0.0.nupkg"),
+        (
+            "maven",
+            "namespace = \"com.acme\"\n",
+            "tiny",
+            "tiny-1.0.0.jar",
+        ),
+        ("generic", "namespace = \"tools\"\n", "tool", "tool.tar.gz"),
+    ] {
+        text.push_str(&format!(
+            "\n[[packages]]\ndomain = \"acme\"\nrepository = \"releases\"\nformat = \"{format}\"\n{namespace}name = \"{name}\"\nversion = \"1.0.0\"\nfile = \"{file}\"\n"
+        ));
+    }
+    let fixture = codeartifact_mock::fixture::Fixture::parse_with_files(
+        &text,
+        "seeds.toml",
+        &codeartifact_mock::fixture::FileSource::Dir(dir.clone()),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    let clock =
+        codeartifact_mock::clock::Clock::new(codeartifact_mock::clock::ClockMode::Frozen(t0()));
+    let service = codeartifact_mock::MockService::with_clock(
+        &fixture,
+        codeartifact_mock::ServiceConfig::default(),
+        clock,
+    );
+    let token = token(&service).await;
+    let auth = basic(&token);
+
+    let index = send(
+        &service,
+        "GET",
+        &format!("{}ti/ny/tiny", endpoint("cargo")),
+        Some(&token),
+        &[],
+        Bytes::new(),
+    )
+    .await;
+    let line: Value = serde_json::from_slice(&index.body).unwrap();
+    assert_eq!(
+        (line["vers"].as_str(), line["cksum"].as_str()),
+        (
+            Some("1.0.0"),
+            Some(hex::encode(sha2::Sha256::digest(b"a crate")).as_str())
+        )
+    );
+    let versions = send(
+        &service,
+        "GET",
+        &format!("{}v3/package/acme.tiny/index.json", endpoint("nuget")),
+        Some(&auth),
+        &[],
+        Bytes::new(),
+    )
+    .await
+    .assert_ok();
+    assert_eq!(versions["versions"], json!(["1.0.0"]));
+    let jar = send(
+        &service,
+        "GET",
+        &format!("{}com/acme/tiny/1.0.0/tiny-1.0.0.jar", endpoint("maven")),
+        Some(&auth),
+        &[],
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(&jar.body[..], b"PK jar");
+    let asset = op(&service, &admin(), "GetPackageVersionAsset", "domain=acme&repository=releases&format=generic&namespace=tools&package=tool&version=1.0.0&asset=tool.tar.gz", None).await;
+    assert_eq!(&asset.body[..], b"tool");
+    let described = op(
+        &service,
+        &admin(),
+        "DescribePackageVersion",
+        "domain=acme&repository=releases&format=nuget&package=acme.tiny&version=1.0.0",
+        None,
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        described["packageVersion"]["summary"], "Tiny",
+        "from the nuspec"
+    );
 }

@@ -164,6 +164,34 @@ pub fn normalize_version(version: &str) -> String {
     out
 }
 
+/// Orders two normalised versions as NuGet does: the numbers numerically, a release after
+/// its pre-releases, labels by their dot-separated parts (numeric ones numerically).
+pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    fn parts(version: &str) -> (Vec<&str>, Option<Vec<&str>>) {
+        let (numbers, label) = version.split_once('-').map_or((version, None), |(n, l)| (n, Some(l)));
+        (numbers.split('.').collect(), label.map(|l| l.split('.').collect()))
+    }
+    fn part(a: &str, b: &str) -> Ordering {
+        match (a.parse::<u64>(), b.parse::<u64>()) {
+            (Ok(x), Ok(y)) => x.cmp(&y),
+            (Ok(_), Err(_)) => Ordering::Less,
+            (Err(_), Ok(_)) => Ordering::Greater,
+            (Err(_), Err(_)) => a.cmp(b),
+        }
+    }
+    fn list(a: &[&str], b: &[&str]) -> Ordering {
+        a.iter().zip(b).map(|(x, y)| part(x, y)).find(|o| o.is_ne()).unwrap_or_else(|| a.len().cmp(&b.len()))
+    }
+    let ((numbers_a, label_a), (numbers_b, label_b)) = (parts(a), parts(b));
+    list(&numbers_a, &numbers_b).then_with(|| match (label_a, label_b) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(x), Some(y)) => list(&x, &y),
+    })
+}
+
 /// A zip archive of `entries` (stored, or deflated when `deflate`): a `.nupkg` for tests, as
 /// NuGet lays one out.
 #[cfg(any(test, feature = "internals"))]
@@ -244,6 +272,13 @@ mod tests {
         let mut cut = zip(&[("a.nuspec", NUSPEC.as_bytes())], true);
         cut.drain(40..60);
         assert_eq!(read(&cut), None);
+    }
+
+    #[test]
+    fn versions_are_ordered_as_nuget_orders_them() {
+        let mut versions = vec!["10.0.0", "2.0.0", "2.0.0-beta.2", "2.0.0-beta.10", "2.0.0-alpha", "1.0.0.1", "1.0.0"];
+        versions.sort_by(|a, b| compare_versions(a, b));
+        assert_eq!(versions, ["1.0.0", "1.0.0.1", "2.0.0-alpha", "2.0.0-beta.2", "2.0.0-beta.10", "2.0.0", "10.0.0"]);
     }
 
     #[test]
