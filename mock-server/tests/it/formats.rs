@@ -45,6 +45,21 @@ async fn send(
     call(service, builder.body(body).unwrap()).await
 }
 
+/// A GET with `authorization`.
+async fn get(service: &codeartifact_mock::MockService, path: &str, authorization: &str) -> Answer {
+    send(service, "GET", path, Some(authorization), &[], Bytes::new()).await
+}
+
+/// A PUT of `body` with `authorization`.
+async fn put(
+    service: &codeartifact_mock::MockService,
+    path: &str,
+    authorization: &str,
+    body: Bytes,
+) -> Answer {
+    send(service, "PUT", path, Some(authorization), &[], body).await
+}
+
 fn basic(token: &str) -> String {
     format!(
         "Basic {}",
@@ -85,16 +100,9 @@ async fn cargo_finds_the_sparse_index_publishes_yanks_and_downloads_with_its_bar
     )
     .await;
     assert_eq!(first.status, 401);
-    let config = send(
-        &service,
-        "GET",
-        &format!("{base}config.json"),
-        Some(&token),
-        &[],
-        Bytes::new(),
-    )
-    .await
-    .assert_ok();
+    let config = get(&service, &format!("{base}config.json"), &token)
+        .await
+        .assert_ok();
     assert_eq!(config["auth-required"], true);
     assert_eq!(
         config["api"],
@@ -106,22 +114,18 @@ async fn cargo_finds_the_sparse_index_publishes_yanks_and_downloads_with_its_bar
     );
 
     let crate_file = b"a .crate is a gzipped tar";
-    let published = send(
+    let published = put(
         &service,
-        "PUT",
         &format!("{base}api/v1/crates/new"),
-        Some(&token),
-        &[],
+        &token,
         cargo_publish_body("Tiny-Mock", "0.1.0", crate_file),
     )
     .await;
     assert_eq!(published.status, 200, "{:?}", published.body);
-    let again = send(
+    let again = put(
         &service,
-        "PUT",
         &format!("{base}api/v1/crates/new"),
-        Some(&token),
-        &[],
+        &token,
         cargo_publish_body("tiny-mock", "0.1.0", crate_file),
     )
     .await;
@@ -131,15 +135,7 @@ async fn cargo_finds_the_sparse_index_publishes_yanks_and_downloads_with_its_bar
         .unwrap()
         .contains("already uploaded"));
 
-    let index = send(
-        &service,
-        "GET",
-        &format!("{base}ti/ny/tiny-mock"),
-        Some(&token),
-        &[],
-        Bytes::new(),
-    )
-    .await;
+    let index = get(&service, &format!("{base}ti/ny/tiny-mock"), &token).await;
     let line: Value = serde_json::from_slice(&index.body).unwrap();
     assert_eq!(
         (
@@ -151,13 +147,10 @@ async fn cargo_finds_the_sparse_index_publishes_yanks_and_downloads_with_its_bar
     );
     assert_eq!(line["cksum"], hex::encode(sha2::Sha256::digest(crate_file)));
     assert_eq!(line["deps"][0]["req"], "^1");
-    let download = send(
+    let download = get(
         &service,
-        "GET",
         &format!("{base}api/v1/crates/tiny-mock/0.1.0/download"),
-        Some(&token),
-        &[],
-        Bytes::new(),
+        &token,
     )
     .await;
     assert_eq!(&download.body[..], crate_file);
@@ -172,15 +165,7 @@ async fn cargo_finds_the_sparse_index_publishes_yanks_and_downloads_with_its_bar
     )
     .await;
     assert_eq!(yank.assert_ok()["ok"], true);
-    let index = send(
-        &service,
-        "GET",
-        &format!("{base}ti/ny/tiny-mock"),
-        Some(&token),
-        &[],
-        Bytes::new(),
-    )
-    .await;
+    let index = get(&service, &format!("{base}ti/ny/tiny-mock"), &token).await;
     assert_eq!(
         serde_json::from_slice::<Value>(&index.body).unwrap()["yanked"],
         true
@@ -195,22 +180,17 @@ async fn cargo_finds_the_sparse_index_publishes_yanks_and_downloads_with_its_bar
     .await
     .assert_ok();
     assert_eq!(status["packageVersion"]["status"], "Unlisted");
-    let still = send(
+    let still = get(
         &service,
-        "GET",
         &format!("{base}api/v1/crates/tiny-mock/0.1.0/download"),
-        Some(&token),
-        &[],
-        Bytes::new(),
+        &token,
     )
     .await;
     assert_eq!(still.status, 200, "a yanked version stays downloadable");
-    send(
+    put(
         &service,
-        "PUT",
         &format!("{base}api/v1/crates/tiny-mock/0.1.0/unyank"),
-        Some(&token),
-        &[],
+        &token,
         Bytes::new(),
     )
     .await
@@ -235,12 +215,10 @@ async fn cargo_finds_the_sparse_index_publishes_yanks_and_downloads_with_its_bar
     )
     .await
     .assert_ok();
-    let blocked = send(
+    let blocked = put(
         &service,
-        "PUT",
         &format!("{base}api/v1/crates/new"),
-        Some(&token),
-        &[],
+        &token,
         cargo_publish_body("tiny-mock", "0.2.0", crate_file),
     )
     .await;
@@ -253,12 +231,10 @@ async fn cargo_finds_the_sparse_index_publishes_yanks_and_downloads_with_its_bar
         "{:?}",
         blocked.body
     );
-    let garbage = send(
+    let garbage = put(
         &service,
-        "PUT",
         &format!("{base}api/v1/crates/new"),
-        Some(&token),
-        &[],
+        &token,
         Bytes::from_static(b"\xff\xff\xff\xff{}"),
     )
     .await;
@@ -289,26 +265,17 @@ async fn maven_gets_a_basic_challenge_and_a_version_is_published_by_its_metadata
     );
 
     assert_eq!(
-        send(
-            &service,
-            "PUT",
-            &jar,
-            Some(&auth),
-            &[],
-            Bytes::from_static(b"PK jar")
-        )
-        .await
-        .status,
+        put(&service, &jar, &auth, Bytes::from_static(b"PK jar"))
+            .await
+            .status,
         201
     );
     let pom = "<project><groupId>com.acme</groupId><artifactId>tiny</artifactId><version>1.0.0</version><description>A tiny artifact</description></project>";
     assert_eq!(
-        send(
+        put(
             &service,
-            "PUT",
             &format!("{base}com/acme/tiny/1.0.0/tiny-1.0.0.pom"),
-            Some(&auth),
-            &[],
+            &auth,
             Bytes::from(pom)
         )
         .await
@@ -316,12 +283,10 @@ async fn maven_gets_a_basic_challenge_and_a_version_is_published_by_its_metadata
         201
     );
     assert_eq!(
-        send(
+        put(
             &service,
-            "PUT",
             &format!("{jar}.sha1"),
-            Some(&auth),
-            &[],
+            &auth,
             Bytes::from_static(b"ignored")
         )
         .await
@@ -329,22 +294,15 @@ async fn maven_gets_a_basic_challenge_and_a_version_is_published_by_its_metadata
         201
     );
     // Unfinished until the metadata names it.
-    assert_eq!(
-        send(&service, "GET", &jar, Some(&auth), &[], Bytes::new())
-            .await
-            .status,
-        404
-    );
+    assert_eq!(get(&service, &jar, &auth).await.status, 404);
     let described = op(&service, &admin(), "DescribePackageVersion", "domain=acme&repository=releases&format=maven&namespace=com.acme&package=tiny&version=1.0.0", None).await.assert_ok();
     assert_eq!(described["packageVersion"]["status"], "Unfinished");
     let metadata = "<metadata><groupId>com.acme</groupId><artifactId>tiny</artifactId><versioning><versions><version>1.0.0</version></versions></versioning></metadata>";
     assert_eq!(
-        send(
+        put(
             &service,
-            "PUT",
             &format!("{base}com/acme/tiny/maven-metadata.xml"),
-            Some(&auth),
-            &[],
+            &auth,
             Bytes::from(metadata)
         )
         .await
@@ -352,17 +310,9 @@ async fn maven_gets_a_basic_challenge_and_a_version_is_published_by_its_metadata
         201
     );
 
-    let got = send(&service, "GET", &jar, Some(&auth), &[], Bytes::new()).await;
+    let got = get(&service, &jar, &auth).await;
     assert_eq!((got.status, &got.body[..]), (200, &b"PK jar"[..]));
-    let sha1 = send(
-        &service,
-        "GET",
-        &format!("{jar}.sha1"),
-        Some(&auth),
-        &[],
-        Bytes::new(),
-    )
-    .await;
+    let sha1 = get(&service, &format!("{jar}.sha1"), &auth).await;
     assert_eq!(
         std::str::from_utf8(&sha1.body).unwrap(),
         hex::encode(ring::digest::digest(
@@ -370,13 +320,10 @@ async fn maven_gets_a_basic_challenge_and_a_version_is_published_by_its_metadata
             b"PK jar"
         ))
     );
-    let served = send(
+    let served = get(
         &service,
-        "GET",
         &format!("{base}com/acme/tiny/maven-metadata.xml"),
-        Some(&auth),
-        &[],
-        Bytes::new(),
+        &auth,
     )
     .await;
     let xml = String::from_utf8(served.body.to_vec()).unwrap();
@@ -393,29 +340,15 @@ async fn maven_gets_a_basic_challenge_and_a_version_is_published_by_its_metadata
         (Some("Published"), Some("A tiny artifact"))
     );
     assert_eq!(
-        send(
-            &service,
-            "PUT",
-            &jar,
-            Some(&auth),
-            &[],
-            Bytes::from_static(b"other")
-        )
-        .await
-        .status,
+        put(&service, &jar, &auth, Bytes::from_static(b"other"))
+            .await
+            .status,
         409
     );
     assert_eq!(
-        send(
-            &service,
-            "GET",
-            &format!("{base}tiny-1.0.0.jar"),
-            Some(&auth),
-            &[],
-            Bytes::new()
-        )
-        .await
-        .status,
+        get(&service, &format!("{base}tiny-1.0.0.jar"), &auth)
+            .await
+            .status,
         404
     );
 }
@@ -458,9 +391,7 @@ async fn nuget_reads_the_service_index_pushes_and_restores_through_the_flat_cont
             .status,
         401
     );
-    let index = send(&service, "GET", &index_url, Some(&auth), &[], Bytes::new())
-        .await
-        .assert_ok();
+    let index = get(&service, &index_url, &auth).await.assert_ok();
     let resource = |kind: &str| {
         index["resources"]
             .as_array()
@@ -505,44 +436,32 @@ async fn nuget_reads_the_service_index_pushes_and_restores_through_the_flat_cont
         409
     );
 
-    let versions = send(
+    let versions = get(
         &service,
-        "GET",
         &format!("{}acme.tiny/index.json", path(&flat)),
-        Some(&auth),
-        &[],
-        Bytes::new(),
+        &auth,
     )
     .await
     .assert_ok();
     assert_eq!(versions["versions"], json!(["1.0.0"]));
-    let package = send(
+    let package = get(
         &service,
-        "GET",
         &format!("{}acme.tiny/1.0.0/acme.tiny.1.0.0.nupkg", path(&flat)),
-        Some(&auth),
-        &[],
-        Bytes::new(),
+        &auth,
     )
     .await;
     assert_eq!(&package.body[..], &nupkg("Acme.Tiny", "1.0")[..]);
-    let nuspec = send(
+    let nuspec = get(
         &service,
-        "GET",
         &format!("{}acme.tiny/1.0.0/acme.tiny.nuspec", path(&flat)),
-        Some(&auth),
-        &[],
-        Bytes::new(),
+        &auth,
     )
     .await;
     assert!(String::from_utf8_lossy(&nuspec.body).contains("<id>Acme.Tiny</id>"));
-    let registration = send(
+    let registration = get(
         &service,
-        "GET",
         &format!("{base}v3/registration/acme.tiny/index.json"),
-        Some(&auth),
-        &[],
-        Bytes::new(),
+        &auth,
     )
     .await
     .assert_ok();
@@ -550,16 +469,9 @@ async fn nuget_reads_the_service_index_pushes_and_restores_through_the_flat_cont
         registration["items"][0]["items"][0]["catalogEntry"]["id"],
         "Acme.Tiny"
     );
-    let search = send(
-        &service,
-        "GET",
-        &format!("{base}v3/search?q=tiny&take=5"),
-        Some(&auth),
-        &[],
-        Bytes::new(),
-    )
-    .await
-    .assert_ok();
+    let search = get(&service, &format!("{base}v3/search?q=tiny&take=5"), &auth)
+        .await
+        .assert_ok();
     assert_eq!(search["totalHits"], 1);
 
     // nuget delete unlists: still restorable, no longer listed.
@@ -576,13 +488,10 @@ async fn nuget_reads_the_service_index_pushes_and_restores_through_the_flat_cont
         .status,
         204
     );
-    let registration = send(
+    let registration = get(
         &service,
-        "GET",
         &format!("{base}v3/registration/acme.tiny/index.json"),
-        Some(&auth),
-        &[],
-        Bytes::new(),
+        &auth,
     )
     .await
     .assert_ok();
@@ -621,12 +530,10 @@ async fn the_package_api_reports_what_each_format_published_and_unserved_formats
         body,
     )
     .await;
-    send(
+    put(
         &service,
-        "PUT",
         &format!("{}api/v1/crates/new", endpoint("cargo")),
-        Some(&token),
-        &[],
+        &token,
         cargo_publish_body("tiny", "1.0.0", b"c"),
     )
     .await;
@@ -660,13 +567,10 @@ async fn the_package_api_reports_what_each_format_published_and_unserved_formats
     .assert_ok();
     assert_eq!(assets["assets"][0]["name"], "acme.tiny.1.0.0.nupkg");
 
-    let ruby = send(
+    let ruby = get(
         &service,
-        "GET",
         &format!("{}api/v1/dependencies", endpoint("ruby")),
-        Some(&token),
-        &[],
-        Bytes::new(),
+        &token,
     )
     .await;
     assert_eq!(ruby.status, 501);
@@ -674,13 +578,10 @@ async fn the_package_api_reports_what_each_format_published_and_unserved_formats
         .as_str()
         .unwrap()
         .contains("does not serve ruby packages"));
-    let generic = send(
+    let generic = get(
         &service,
-        "GET",
         &format!("{}anything", endpoint("generic")),
-        Some(&token),
-        &[],
-        Bytes::new(),
+        &token,
     )
     .await;
     assert_eq!(generic.status, 404);
@@ -740,13 +641,10 @@ async fn a_fixture_seeds_a_crate_a_nupkg_a_jar_and_a_generic_file() {
     let token = token(&service).await;
     let auth = basic(&token);
 
-    let index = send(
+    let index = get(
         &service,
-        "GET",
         &format!("{}ti/ny/tiny", endpoint("cargo")),
-        Some(&token),
-        &[],
-        Bytes::new(),
+        &token,
     )
     .await;
     let line: Value = serde_json::from_slice(&index.body).unwrap();
@@ -757,24 +655,18 @@ async fn a_fixture_seeds_a_crate_a_nupkg_a_jar_and_a_generic_file() {
             Some(hex::encode(sha2::Sha256::digest(b"a crate")).as_str())
         )
     );
-    let versions = send(
+    let versions = get(
         &service,
-        "GET",
         &format!("{}v3/package/acme.tiny/index.json", endpoint("nuget")),
-        Some(&auth),
-        &[],
-        Bytes::new(),
+        &auth,
     )
     .await
     .assert_ok();
     assert_eq!(versions["versions"], json!(["1.0.0"]));
-    let jar = send(
+    let jar = get(
         &service,
-        "GET",
         &format!("{}com/acme/tiny/1.0.0/tiny-1.0.0.jar", endpoint("maven")),
-        Some(&auth),
-        &[],
-        Bytes::new(),
+        &auth,
     )
     .await;
     assert_eq!(&jar.body[..], b"PK jar");

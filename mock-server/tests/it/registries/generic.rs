@@ -92,8 +92,8 @@ fn the_aws_clis_publish_and_download_a_generic_package_asset_by_asset() {
             &format!("aws (v2) {args:?}"),
         )
     };
-    let assets = v2(&[
-        "list-package-version-assets",
+    // The version's coordinates, as both commands name it.
+    let version = [
         "--domain",
         "test-domain",
         "--repository",
@@ -106,7 +106,8 @@ fn the_aws_clis_publish_and_download_a_generic_package_asset_by_asset() {
         "my-package",
         "--package-version",
         "1.0.0",
-    ]);
+    ];
+    let assets = v2(&[&["list-package-version-assets"][..], &version].concat());
     let assets: serde_json::Value = serde_json::from_slice(&assets.stdout).unwrap();
     let names: Vec<&str> = assets["assets"]
         .as_array()
@@ -117,23 +118,11 @@ fn the_aws_clis_publish_and_download_a_generic_package_asset_by_asset() {
     assert_eq!(names, ["NOTES.txt", "asset.tar.gz"]);
     let out = home.join("downloaded.tar.gz");
     let got = v2(&[
-        "get-package-version-asset",
-        "--domain",
-        "test-domain",
-        "--repository",
-        "my-repo",
-        "--format",
-        "generic",
-        "--namespace",
-        "my-ns",
-        "--package",
-        "my-package",
-        "--package-version",
-        "1.0.0",
-        "--asset",
-        "asset.tar.gz",
-        out.to_str().unwrap(),
-    ]);
+        &["get-package-version-asset"][..],
+        &version,
+        &["--asset", "asset.tar.gz", out.to_str().unwrap()],
+    ]
+    .concat());
     let got: serde_json::Value = serde_json::from_slice(&got.stdout).unwrap();
     assert_eq!(got["assetName"], "asset.tar.gz");
     assert_eq!(std::fs::read(&out).unwrap(), content);
