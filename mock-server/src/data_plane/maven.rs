@@ -21,7 +21,9 @@ use http::{Method, Request, Response, StatusCode};
 
 use super::{respond, text, Served};
 use crate::body::MockBody;
-use crate::packages::{new_revision, Asset, PackageId, PackageVersion, VersionStatus, MAX_ASSETS_PER_VERSION};
+use crate::packages::{
+    new_revision, Asset, Dependency, PackageId, PackageVersion, VersionStatus, MAX_ASSETS_PER_VERSION,
+};
 use crate::registry::Registry;
 
 /// The metadata file's name.
@@ -232,6 +234,8 @@ fn put(served: &Served<'_>, target: Target, body: &Bytes) -> Response<MockBody> 
         let pom = String::from_utf8_lossy(body);
         version.summary = element(&pom, "description").or_else(|| element(&pom, "name"));
         version.home_page = element(&pom, "url");
+        version.dependencies = pom_dependencies(&pom);
+        version.licenses = pom.split("<license>").skip(1).filter_map(|l| inner(l, "name")).collect();
     }
     version.assets.push(Asset::new(name, body.clone()));
     version.revision = new_revision();
@@ -245,9 +249,39 @@ fn put(served: &Served<'_>, target: Target, body: &Bytes) -> Response<MockBody> 
 fn element(pom: &str, name: &str) -> Option<String> {
     let head = pom.split("<dependencies>").next()?.split("<build>").next()?;
     let head = head.split("</parent>").last()?;
-    let start = head.find(&format!("<{name}>"))? + name.len() + 2;
-    let end = head[start..].find(&format!("</{name}>"))? + start;
-    Some(head[start..end].trim().to_owned()).filter(|s| !s.is_empty())
+    inner(head, name)
+}
+
+/// The text of the first `<name>` element in `xml`.
+fn inner(xml: &str, name: &str) -> Option<String> {
+    let start = xml.find(&format!("<{name}>"))? + name.len() + 2;
+    let end = xml[start..].find(&format!("</{name}>"))? + start;
+    Some(xml[start..end].trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// A POM's `<dependencies>` (not those of `<dependencyManagement>` or plugins): each group
+/// and artifact id, its version (or range) and its scope (`compile` when none is given).
+fn pom_dependencies(pom: &str) -> Vec<Dependency> {
+    let without_management = match (pom.find("<dependencyManagement>"), pom.find("</dependencyManagement>")) {
+        (Some(start), Some(end)) if start < end => format!("{}{}", &pom[..start], &pom[end..]),
+        _ => pom.to_owned(),
+    };
+    let project_level = without_management.split("<build>").next().unwrap_or_default();
+    let Some(block) = project_level.split("<dependencies>").nth(1).and_then(|b| b.split("</dependencies>").next()) else {
+        return Vec::new();
+    };
+    block
+        .split("<dependency>")
+        .skip(1)
+        .filter_map(|dependency| {
+            Some(Dependency {
+                namespace: inner(dependency, "groupId"),
+                package: inner(dependency, "artifactId")?,
+                dependency_type: inner(dependency, "scope").unwrap_or_else(|| "compile".to_owned()),
+                version_requirement: inner(dependency, "version").unwrap_or_default(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -283,5 +317,25 @@ mod tests {
         assert_eq!(element(pom, "name").as_deref(), Some("tiny"));
         assert_eq!(element(pom, "url").as_deref(), Some("https://x"));
         assert_eq!(element(pom, "description"), None);
+    }
+
+    #[test]
+    fn pom_dependencies_are_the_projects_own() {
+        let pom = "<project><dependencyManagement><dependencies><dependency><groupId>m</groupId><artifactId>managed</artifactId></dependency></dependencies></dependencyManagement>\
+            <dependencies><dependency><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId><version>[2.0,3.0)</version></dependency>\
+            <dependency><groupId>junit</groupId><artifactId>junit</artifactId><version>4.13</version><scope>test</scope></dependency></dependencies>\
+            <build><plugins><plugin><dependencies><dependency><artifactId>plugin-dep</artifactId></dependency></dependencies></plugin></plugins></build></project>";
+        let found: Vec<(String, String, String)> = pom_dependencies(pom)
+            .into_iter()
+            .map(|d| (d.package, d.dependency_type, d.version_requirement))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("slf4j-api".to_owned(), "compile".to_owned(), "[2.0,3.0)".to_owned()),
+                ("junit".to_owned(), "test".to_owned(), "4.13".to_owned())
+            ]
+        );
+        assert!(pom_dependencies("<project/>").is_empty());
     }
 }

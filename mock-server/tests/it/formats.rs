@@ -270,7 +270,7 @@ async fn maven_gets_a_basic_challenge_and_a_version_is_published_by_its_metadata
             .status,
         201
     );
-    let pom = "<project><groupId>com.acme</groupId><artifactId>tiny</artifactId><version>1.0.0</version><description>A tiny artifact</description></project>";
+    let pom = "<project><groupId>com.acme</groupId><artifactId>tiny</artifactId><version>1.0.0</version><description>A tiny artifact</description><dependencies><dependency><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId><version>2.0.9</version></dependency></dependencies></project>";
     assert_eq!(
         put(
             &service,
@@ -338,6 +338,23 @@ async fn maven_gets_a_basic_challenge_and_a_version_is_published_by_its_metadata
             described["packageVersion"]["summary"].as_str()
         ),
         (Some("Published"), Some("A tiny artifact"))
+    );
+    let dependencies = op(
+        &service,
+        &admin(),
+        "ListPackageVersionDependencies",
+        "domain=acme&repository=releases&format=maven&namespace=com.acme&package=tiny&version=1.0.0",
+        None,
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        (
+            dependencies["dependencies"][0]["namespace"].as_str(),
+            dependencies["dependencies"][0]["package"].as_str(),
+            dependencies["dependencies"][0]["dependencyType"].as_str()
+        ),
+        (Some("org.slf4j"), Some("slf4j-api"), Some("compile"))
     );
     assert_eq!(
         put(&service, &jar, &auth, Bytes::from_static(b"other"))
