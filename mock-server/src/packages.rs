@@ -239,6 +239,10 @@ pub struct PackageVersion {
     /// Format-specific metadata: `requires_python` for Python; the version's manifest (the
     /// `versions[v]` object of the publish) for npm.
     pub metadata: serde_json::Value,
+    /// The repository it entered the domain through, when it was retained here from an
+    /// upstream (the API's `origin.domainEntryPoint`); `None`: published here.
+    #[serde(default)]
+    pub entry_point: Option<String>,
 }
 
 impl PackageVersion {
@@ -258,6 +262,7 @@ impl PackageVersion {
             dependencies: Vec::new(),
             assets: Vec::new(),
             metadata: serde_json::json!({}),
+            entry_point: None,
         }
     }
 }

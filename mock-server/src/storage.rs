@@ -234,6 +234,7 @@ mod tests {
                 dependencies: vec![],
                 assets: vec![Asset::new("hello_world-1.0-py3-none-any.whl", Bytes::from_static(b"PK..."))],
                 metadata: serde_json::json!({}),
+                entry_point: None,
             },
         );
         storage.save_if(&world, || true).unwrap();

@@ -265,8 +265,12 @@ pub fn put_origin_configuration(ctx: &Context<'_>, caller: &Identity, request: &
     Ok(value_body(json!({ "originConfiguration": origin_configuration(origin) })))
 }
 
-pub(super) fn origin_of(key: &RepositoryKey) -> Value {
-    json!({ "domainEntryPoint": { "repositoryName": key.repository }, "originType": "INTERNAL" })
+/// Where a version entered the domain: this repository (published here), or the upstream
+/// it was retained from (`originType` stays `INTERNAL`: nothing comes from external
+/// connections).
+pub(super) fn origin_of(key: &RepositoryKey, version: &PackageVersion) -> Value {
+    let entry = version.entry_point.as_deref().unwrap_or(&key.repository);
+    json!({ "domainEntryPoint": { "repositoryName": entry }, "originType": "INTERNAL" })
 }
 
 #[derive(Debug, Deserialize)]
@@ -303,7 +307,7 @@ pub fn list_versions(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>
     )?;
     let list: Vec<Value> = page
         .iter()
-        .map(|v| json!({ "version": v.version, "revision": v.revision, "status": v.status.as_str(), "origin": origin_of(&key) }))
+        .map(|v| json!({ "version": v.version, "revision": v.revision, "status": v.status.as_str(), "origin": origin_of(&key, v) }))
         .collect();
     let default = package
         .latest()
@@ -366,7 +370,7 @@ pub fn describe_version(ctx: &Context<'_>, caller: &Identity, request: &Request<
         "licenses": version.licenses.iter().map(|name| json!({ "name": name })).collect::<Vec<_>>(),
         "revision": version.revision,
         "status": version.status.as_str(),
-        "origin": origin_of(&key),
+        "origin": origin_of(&key, version),
     }})))
 }
 

@@ -206,6 +206,7 @@ fn publish(served: &Served<'_>, body: &Bytes) -> Response<MockBody> {
             dependencies: dependencies(&metadata),
             assets: vec![asset],
             metadata: line,
+            entry_point: None,
         },
     );
     drop(registry);

@@ -285,23 +285,44 @@ impl Served<'_> {
     }
 
     /// The content of the first asset `pick` chooses of a served version (not archived or
-    /// disposed) of `package`, from the repository or the first upstream that has it.
+    /// disposed) of `package`, from the repository or the first upstream that has it. A
+    /// version found in an upstream is retained in the repository, as CodeArtifact retains
+    /// what a package manager fetched through it: from then on the repository lists and
+    /// serves it itself (its `origin` naming the repository it entered the domain through),
+    /// whatever becomes of the upstream.
     pub fn served_asset(
         &self,
         package: &PackageId,
         version: &str,
         pick: impl Fn(&crate::packages::Asset) -> bool,
     ) -> Option<Bytes> {
-        let registry = self.ctx.world.read();
-        self.chain(&registry, Some(package)).iter().find_map(|key| {
-            registry
-                .packages
-                .package(key, package)
-                .and_then(|p| p.versions.get(version))
-                .filter(|v| v.status.is_served())
-                .and_then(|v| v.assets.iter().find(|a| pick(a)))
-                .map(|asset| asset.content.clone())
-        })
+        let (content, retained) = {
+            let registry = self.ctx.world.read();
+            self.chain(&registry, Some(package)).iter().find_map(|key| {
+                let found = registry
+                    .packages
+                    .package(key, package)
+                    .and_then(|p| p.versions.get(version))
+                    .filter(|v| v.status.is_served())?;
+                let content = found.assets.iter().find(|a| pick(a))?.content.clone();
+                let retained = (*key != self.key).then(|| {
+                    let mut copy = found.clone();
+                    copy.entry_point.get_or_insert_with(|| key.repository.clone());
+                    copy
+                });
+                Some((content, retained))
+            })?
+        };
+        if let Some(copy) = retained {
+            let mut registry = self.ctx.world.write();
+            let versions = &mut registry.packages.package_entry(&self.key, package).versions;
+            if !versions.contains_key(version) {
+                versions.insert(version.to_owned(), copy);
+                drop(registry);
+                self.service.persist();
+            }
+        }
+        Some(content)
     }
 }
 

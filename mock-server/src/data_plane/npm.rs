@@ -311,6 +311,7 @@ fn publish(served: &Served<'_>, name: &str, body: &Bytes) -> Response<MockBody> 
             dependencies: dependencies(manifest),
             assets: vec![asset],
             metadata: stored,
+            entry_point: None,
         },
     );
     if let Some(tags) = document["dist-tags"].as_object() {

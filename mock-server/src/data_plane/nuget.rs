@@ -273,6 +273,7 @@ fn push(served: &Served<'_>, request: &Request<Bytes>) -> Response<MockBody> {
                 .collect(),
             assets: vec![Asset::new(&format!("{}.{number}.nupkg", id.name), file)],
             metadata: json!({ "nuspec": nuspec.text, "authors": nuspec.authors }),
+            entry_point: None,
         },
     );
     drop(registry);

@@ -307,6 +307,7 @@ fn upload(served: &Served<'_>, request: &Request<Bytes>) -> Response<MockBody> {
         dependencies: requirements(&parts),
         assets: Vec::new(),
         metadata: json!({ "requires_python": field("requires_python").filter(|s| !s.is_empty()) }),
+        entry_point: None,
     });
     if entry.assets.iter().any(|a| a.name == filename) {
         return text(

@@ -437,8 +437,23 @@ async fn npm_publish_then_packument_and_tarball_through_an_upstream() {
     )
     .await;
     assert_eq!(refused.status, 400, "{:?}", refused.body);
-    // team blocks upstream versions of the package: reading through team no longer sees
-    // releases' (CodeArtifact would not take them in).
+    // The downloads retained 1.0.0 in team, as CodeArtifact does: team lists it, entered
+    // through releases.
+    let retained = api(
+        &service,
+        "POST",
+        "/v1/package/versions?domain=acme&repository=team&format=npm&namespace=acme&package=hello",
+        b"",
+    )
+    .await
+    .assert_ok();
+    assert_eq!(retained["versions"][0]["version"], "1.0.0");
+    assert_eq!(
+        retained["versions"][0]["origin"]["domainEntryPoint"]["repositoryName"],
+        "releases"
+    );
+    // team blocks upstream versions of the package: what it retained stays; what releases
+    // publishes next is not seen through team (CodeArtifact would not take it in).
     api(
         &service,
         "POST",
@@ -447,10 +462,27 @@ async fn npm_publish_then_packument_and_tarball_through_an_upstream() {
     )
     .await
     .assert_ok();
-    let blocked = get(&service, &format!("{TEAM_NPM}@acme%2fhello"), &token).await;
-    assert_eq!(blocked.status, 404);
+    let newer = put(
+        &service,
+        &format!("{NPM}@acme%2fhello"),
+        &token,
+        publish_document(name, "1.2.0", tarball),
+    )
+    .await;
+    assert_eq!(newer.status, 200);
+    let through_team = get(&service, &format!("{TEAM_NPM}@acme%2fhello"), &token)
+        .await
+        .json();
+    assert!(
+        through_team["versions"].get("1.0.0").is_some()
+            && through_team["versions"].get("1.2.0").is_none(),
+        "{through_team}"
+    );
     let direct = get(&service, &format!("{NPM}@acme%2fhello"), &token).await;
-    assert_eq!(direct.status, 200, "releases itself still serves it");
+    assert!(
+        direct.json()["versions"].get("1.2.0").is_some(),
+        "releases itself serves it"
+    );
     // npm ping and dist-tags.
     let ping = get(&service, &format!("{NPM}-/ping?write=true"), &token).await;
     assert_eq!((ping.status, ping.json()), (200, json!({})));
@@ -470,7 +502,7 @@ async fn npm_publish_then_packument_and_tarball_through_an_upstream() {
         &token,
     )
     .await;
-    assert_eq!(tags.json(), json!({ "beta": "1.0.0", "latest": "1.0.0" }));
+    assert_eq!(tags.json(), json!({ "beta": "1.0.0", "latest": "1.2.0" }));
 }
 
 #[tokio::test]
@@ -1110,4 +1142,42 @@ async fn repository_faults_reset_the_connection_or_cut_the_body_short() {
     );
     // Each rule fired once: the next read is whole.
     assert_eq!(get(&service, &tarball, &token).await.body, &b"tgz"[..]);
+}
+
+#[tokio::test]
+async fn a_file_fetched_through_an_upstream_is_retained_and_outlives_the_upstreams_copy() {
+    let (service, token) = with_an_sdist().await;
+    let file = format!("{TEAM_PYPI}simple/hello/1.0/hello-1.0.tar.gz");
+    assert_eq!(get(&service, &file, &token).await.status, 200);
+    let listed = api(
+        &service,
+        "POST",
+        "/v1/packages?domain=acme&repository=team",
+        b"",
+    )
+    .await
+    .assert_ok();
+    assert_eq!(listed["packages"][0]["package"], "hello", "{listed}");
+    api(
+        &service,
+        "DELETE",
+        "/v1/package?domain=acme&repository=releases&format=pypi&package=hello",
+        b"",
+    )
+    .await
+    .assert_ok();
+    let again = get(&service, &file, &token).await;
+    assert_eq!((again.status, &again.body[..]), (200, &b"sdist"[..]));
+    let described = api(
+        &service,
+        "GET",
+        "/v1/package/version?domain=acme&repository=team&format=pypi&package=hello&version=1.0",
+        b"",
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        described["packageVersion"]["origin"]["domainEntryPoint"]["repositoryName"],
+        "releases"
+    );
 }
