@@ -387,14 +387,21 @@ impl DomainGroups {
         }
     }
 
-    /// Whether the groups let `kind` happen for the package in `repository`.
-    pub fn allows(&self, id: &PackageId, kind: RestrictionType, repository: &str) -> bool {
-        let effective = self.effective(self.associated(id), kind);
-        match effective.mode {
+    /// The package's group, if its restriction of `kind` refuses it in `repository`.
+    pub fn refusing(&self, id: &PackageId, kind: RestrictionType, repository: &str) -> Option<&PackageGroup> {
+        let group = self.associated(id);
+        let effective = self.effective(group, kind);
+        let allowed = match effective.mode {
             Mode::Allow | Mode::Inherit => true,
             Mode::Block => false,
             Mode::AllowSpecificRepositories => effective.from.allowed(kind).any(|r| r == repository),
-        }
+        };
+        (!allowed).then_some(group)
+    }
+
+    /// Whether the groups let `kind` happen for the package in `repository`.
+    pub fn allows(&self, id: &PackageId, kind: RestrictionType, repository: &str) -> bool {
+        self.refusing(id, kind, repository).is_none()
     }
 }
 
@@ -423,11 +430,10 @@ impl PackageGroupStore {
             .or_insert_with(|| DomainGroups::new(created_at))
     }
 
-    /// Whether the domain's groups let `kind` happen for the package in `repository`.
-    pub fn allows(&self, domain: &DomainKey, id: &PackageId, kind: RestrictionType, repository: &str) -> bool {
-        self.domains
-            .get(domain)
-            .is_none_or(|groups| groups.allows(id, kind, repository))
+    /// The package's group in the domain, if its restriction of `kind` refuses it in
+    /// `repository` (a domain without groups of its own refuses nothing).
+    pub fn refusing(&self, domain: &DomainKey, id: &PackageId, kind: RestrictionType, repository: &str) -> Option<&PackageGroup> {
+        self.domains.get(domain)?.refusing(id, kind, repository)
     }
 
     /// Forgets a domain's groups (the domain was deleted).

@@ -88,16 +88,7 @@ impl Registry {
             });
         }
         for spec in &fixture.package_groups {
-            let regions: Vec<String> = match &spec.region {
-                Some(region) => vec![region.clone()],
-                None => fixture
-                    .domains
-                    .iter()
-                    .filter(|d| d.name == spec.domain && d.owner == spec.owner)
-                    .flat_map(|d| d.region.clone().map_or_else(|| fixture.regions.clone(), |r| vec![r]))
-                    .collect(),
-            };
-            for region in regions {
+            for region in regions_of(fixture, &spec.owner, &spec.domain, spec.region.as_ref()) {
                 let key = DomainKey::new(&spec.owner, &spec.domain, &region);
                 let groups = registry.package_groups.of_mut(&key, loaded_at);
                 let pattern = Pattern::parse(&spec.pattern).unwrap_or(Pattern::Root);
@@ -115,19 +106,7 @@ impl Registry {
         }
         for spec in &fixture.packages {
             let (id, version) = spec.seeded(loaded_at);
-            let domain_regions = fixture
-                .domains
-                .iter()
-                .filter(|d| d.name == spec.domain && d.owner == spec.owner)
-                .flat_map(|d| match &d.region {
-                    Some(region) => vec![region.clone()],
-                    None => fixture.regions.clone(),
-                });
-            let regions: Vec<String> = match &spec.region {
-                Some(region) => vec![region.clone()],
-                None => domain_regions.collect(),
-            };
-            for region in regions {
+            for region in regions_of(fixture, &spec.owner, &spec.domain, spec.region.as_ref()) {
                 let key = RepositoryKey::new(&spec.owner, &spec.domain, &region, &spec.repository);
                 let package = registry.packages.package_entry(&key, &id);
                 if id.format == "npm" {
@@ -247,37 +226,30 @@ impl Registry {
                 key.repository
             ));
         }
-        if self.package_groups.is_empty() {
-            return None;
-        }
-        let domain = DomainKey::new(&key.owner, &key.domain, &key.region);
-        if !self.package_groups.allows(&domain, id, RestrictionType::Publish, &key.repository) {
-            let group = self
-                .package_groups
-                .of(&domain)
-                .map_or_else(|| "/*".to_owned(), |g| g.associated(id).pattern.clone());
-            return Some(format!(
-                "Package {} cannot be published to repository {}: its package group {group} does not allow publishing there",
-                id.full_name(),
-                key.repository
-            ));
-        }
-        None
+        let group = self.group_refusing(key, id, RestrictionType::Publish)?;
+        Some(format!(
+            "Package {} cannot be published to repository {}: its package group {} does not allow publishing there",
+            id.full_name(),
+            key.repository,
+            group.pattern
+        ))
     }
 
     /// Whether the repository may take versions of `id` from its upstreams: the package's
     /// own origin configuration, then its package group's `INTERNAL_UPSTREAM` restriction.
     pub fn upstream_blocked(&self, key: &RepositoryKey, id: &PackageId) -> bool {
-        if self.packages.package(key, id).is_some_and(|p| !p.origin.upstream) {
-            return true;
-        }
+        self.packages.package(key, id).is_some_and(|p| !p.origin.upstream)
+            || self.group_refusing(key, id, RestrictionType::InternalUpstream).is_some()
+    }
+
+    /// The package's group, if its restriction of `kind` refuses the package in the
+    /// repository; without building a key while no domain has groups (most worlds).
+    fn group_refusing(&self, key: &RepositoryKey, id: &PackageId, kind: RestrictionType) -> Option<&PackageGroup> {
         if self.package_groups.is_empty() {
-            return false;
+            return None;
         }
         let domain = DomainKey::new(&key.owner, &key.domain, &key.region);
-        !self
-            .package_groups
-            .allows(&domain, id, RestrictionType::InternalUpstream, &key.repository)
+        self.package_groups.refusing(&domain, id, kind, &key.repository)
     }
 
     /// The repository, then its upstreams in the order CodeArtifact searches them (depth
@@ -433,6 +405,20 @@ impl Registry {
                 &mut r.repository.region
             });
         }
+    }
+}
+
+/// The regions a fixture entry of `domain` (of `owner`) is in: its own `region`, or every
+/// region its domain is in (a domain without a region is in every served region).
+fn regions_of(fixture: &Fixture, owner: &str, domain: &str, region: Option<&String>) -> Vec<String> {
+    match region {
+        Some(region) => vec![region.clone()],
+        None => fixture
+            .domains
+            .iter()
+            .filter(|d| d.name == domain && d.owner == owner)
+            .flat_map(|d| d.region.clone().map_or_else(|| fixture.regions.clone(), |r| vec![r]))
+            .collect(),
     }
 }
 

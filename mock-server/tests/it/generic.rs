@@ -31,22 +31,6 @@ async fn publish(
     .await
 }
 
-async fn api(
-    service: &codeartifact_mock::MockService,
-    operation: &str,
-    query: &str,
-    body: Option<Value>,
-) -> Answer {
-    op(
-        service,
-        &admin(),
-        operation,
-        &format!("domain=acme&{query}"),
-        body,
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_generic_version_takes_assets_while_unfinished_and_is_published_by_the_last() {
     let service = service_at(t0());
@@ -70,7 +54,7 @@ async fn a_generic_version_takes_assets_while_unfinished_and_is_published_by_the
     publish(&service, "1.0.0", "more.txt", b"x", false)
         .await
         .assert_error(409, "ConflictException");
-    let assets = api(
+    let assets = acme_op(
         &service,
         "ListPackageVersionAssets",
         "repository=releases&format=generic&namespace=my-ns&package=tool&version=1.0.0",
@@ -85,7 +69,7 @@ async fn a_generic_version_takes_assets_while_unfinished_and_is_published_by_the
         .map(|a| a["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["tool.sig", "tool.tar.gz"]);
-    let blob = api(
+    let blob = acme_op(
         &service,
         "GetPackageVersionAsset",
         "repository=releases&format=generic&namespace=my-ns&package=tool&version=1.0.0&asset=tool.tar.gz",
@@ -132,7 +116,7 @@ async fn only_generic_packages_with_a_namespace_and_the_right_hash_are_published
     )
     .await;
     bare.assert_error(400, "ValidationException");
-    let missing = api(
+    let missing = acme_op(
         &service,
         "DescribePackage",
         "repository=releases&format=generic&namespace=my-ns&package=tool",
@@ -154,7 +138,7 @@ async fn copies_report_each_version_and_respect_overwrite_and_upstreams() {
     let copy = |body: Value, query: &'static str| {
         let service = &service;
         async move {
-            api(
+            acme_op(
                 service,
                 "CopyPackageVersions",
                 &format!("format=generic&namespace=my-ns&package=tool&{query}"),
@@ -206,7 +190,7 @@ async fn copies_report_each_version_and_respect_overwrite_and_upstreams() {
     .await
     .assert_error(400, "ValidationException");
 
-    let blob = api(
+    let blob = acme_op(
         &service,
         "GetPackageVersionAsset",
         "repository=team&format=generic&namespace=my-ns&package=tool&version=1.0.0&asset=a.bin",
@@ -217,7 +201,7 @@ async fn copies_report_each_version_and_respect_overwrite_and_upstreams() {
 
     // Generic packages are never read through upstreams (the user guide's constraint): team
     // reads through releases, yet a copy from team finds no generic version there.
-    api(
+    acme_op(
         &service,
         "DeletePackage",
         "repository=team&format=generic&namespace=my-ns&package=tool",
@@ -225,7 +209,7 @@ async fn copies_report_each_version_and_respect_overwrite_and_upstreams() {
     )
     .await
     .assert_ok();
-    api(&service, "CreateRepository", "repository=staging", None)
+    acme_op(&service, "CreateRepository", "repository=staging", None)
         .await
         .assert_ok();
     copy(
@@ -249,7 +233,7 @@ async fn copies_report_each_version_and_respect_overwrite_and_upstreams() {
     let npm_copy = |body: Value| {
         let service = &service;
         async move {
-            api(
+            acme_op(
                 service,
                 "CopyPackageVersions",
                 "format=npm&package=left-pad&source-repository=team&destination-repository=staging",
@@ -287,11 +271,11 @@ async fn a_version_holds_at_most_150_assets() {
     let over = publish(&service, "1.0.0", "part-150.bin", b"150", true).await;
     over.assert_error(402, "ServiceQuotaExceededException");
     // Pages of the asset list follow the name order to the end.
-    let first = api(&service, "ListPackageVersionAssets", "repository=releases&format=generic&namespace=my-ns&package=tool&version=1.0.0&max-results=100", None)
+    let first = acme_op(&service, "ListPackageVersionAssets", "repository=releases&format=generic&namespace=my-ns&package=tool&version=1.0.0&max-results=100", None)
         .await
         .assert_ok();
     let next = first["nextToken"].as_str().unwrap();
-    let rest = api(&service, "ListPackageVersionAssets", &format!("repository=releases&format=generic&namespace=my-ns&package=tool&version=1.0.0&next-token={next}"), None)
+    let rest = acme_op(&service, "ListPackageVersionAssets", &format!("repository=releases&format=generic&namespace=my-ns&package=tool&version=1.0.0&next-token={next}"), None)
         .await
         .assert_ok();
     assert_eq!(
@@ -308,7 +292,7 @@ async fn reads_search_at_most_25_upstream_repositories() {
     let mut previous = "releases".to_owned();
     for i in (0..27).rev() {
         let name = format!("chain-{i}");
-        api(
+        acme_op(
             &service,
             "CreateRepository",
             &format!("repository={name}"),

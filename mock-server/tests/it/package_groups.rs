@@ -10,24 +10,8 @@ use crate::util::*;
 
 const NPM: &str = "/d/acme-111122223333/us-east-1/npm/releases/";
 
-async fn group_op(
-    service: &codeartifact_mock::MockService,
-    operation: &str,
-    query: &str,
-    body: Option<Value>,
-) -> Answer {
-    op(
-        service,
-        &admin(),
-        operation,
-        &format!("domain=acme&{query}"),
-        body,
-    )
-    .await
-}
-
 async fn create(service: &codeartifact_mock::MockService, pattern: &str) -> Value {
-    group_op(
+    acme_op(
         service,
         "CreatePackageGroup",
         "",
@@ -52,7 +36,7 @@ async fn npm_publish(service: &codeartifact_mock::MockService, name: &str) -> u1
 #[tokio::test]
 async fn every_domain_has_a_root_group_and_new_groups_inherit_from_their_parent() {
     let service = service_at(t0());
-    let root = group_op(&service, "DescribePackageGroup", &q("/*"), None)
+    let root = acme_op(&service, "DescribePackageGroup", &q("/*"), None)
         .await
         .assert_ok();
     assert_eq!(root["packageGroup"]["pattern"], "/*");
@@ -77,7 +61,7 @@ async fn every_domain_has_a_root_group_and_new_groups_inherit_from_their_parent(
 
     let scoped = create(&service, "/npm/acme/*").await["packageGroup"].clone();
     assert_eq!(scoped["parent"]["pattern"], "/npm/*");
-    group_op(
+    acme_op(
         &service,
         "CreatePackageGroup",
         "",
@@ -85,7 +69,7 @@ async fn every_domain_has_a_root_group_and_new_groups_inherit_from_their_parent(
     )
     .await
     .assert_error(409, "ConflictException");
-    let invalid = group_op(
+    let invalid = acme_op(
         &service,
         "CreatePackageGroup",
         "",
@@ -101,7 +85,7 @@ async fn every_domain_has_a_root_group_and_new_groups_inherit_from_their_parent(
         invalid.message()
     );
 
-    let subs = group_op(&service, "ListSubPackageGroups", &q("/*"), None)
+    let subs = acme_op(&service, "ListSubPackageGroups", &q("/*"), None)
         .await
         .assert_ok();
     let patterns: Vec<&str> = subs["packageGroups"]
@@ -111,12 +95,12 @@ async fn every_domain_has_a_root_group_and_new_groups_inherit_from_their_parent(
         .map(|g| g["pattern"].as_str().unwrap())
         .collect();
     assert_eq!(patterns, ["/npm/*"]);
-    let all = group_op(&service, "ListPackageGroups", "max-results=2", None)
+    let all = acme_op(&service, "ListPackageGroups", "max-results=2", None)
         .await
         .assert_ok();
     assert_eq!(all["packageGroups"].as_array().unwrap().len(), 2);
     let next = all["nextToken"].as_str().unwrap();
-    let rest = group_op(
+    let rest = acme_op(
         &service,
         "ListPackageGroups",
         &format!("next-token={next}"),
@@ -127,17 +111,17 @@ async fn every_domain_has_a_root_group_and_new_groups_inherit_from_their_parent(
     assert_eq!(rest["packageGroups"][0]["pattern"], "/npm/acme/*");
 
     // Deleting the middle group hands its child to the root; the root cannot go.
-    group_op(&service, "DeletePackageGroup", &q("/npm/*"), None)
+    acme_op(&service, "DeletePackageGroup", &q("/npm/*"), None)
         .await
         .assert_ok();
-    let scoped = group_op(&service, "DescribePackageGroup", &q("/npm/acme/*"), None)
+    let scoped = acme_op(&service, "DescribePackageGroup", &q("/npm/acme/*"), None)
         .await
         .assert_ok();
     assert_eq!(scoped["packageGroup"]["parent"]["pattern"], "/*");
-    group_op(&service, "DeletePackageGroup", &q("/*"), None)
+    acme_op(&service, "DeletePackageGroup", &q("/*"), None)
         .await
         .assert_error(400, "ValidationException");
-    group_op(&service, "DescribePackageGroup", &q("/npm/*"), None)
+    acme_op(&service, "DescribePackageGroup", &q("/npm/*"), None)
         .await
         .assert_error(404, "ResourceNotFoundException");
 }
@@ -147,7 +131,7 @@ async fn a_group_that_blocks_publishing_makes_the_next_publish_fail_and_an_allow
 ) {
     let service = service_at(t0());
     create(&service, "/npm/*").await;
-    let updated = group_op(
+    let updated = acme_op(
         &service,
         "UpdatePackageGroupOriginConfiguration",
         &q("/npm/*"),
@@ -163,7 +147,7 @@ async fn a_group_that_blocks_publishing_makes_the_next_publish_fail_and_an_allow
 
     // A more specific group that allows `releases` only lets that one package through there.
     create(&service, "/npm//left-pad$").await;
-    let allowed = group_op(
+    let allowed = acme_op(
         &service,
         "UpdatePackageGroupOriginConfiguration",
         &q("/npm//left-pad$"),
@@ -180,7 +164,7 @@ async fn a_group_that_blocks_publishing_makes_the_next_publish_fail_and_an_allow
     );
     assert_eq!(npm_publish(&service, "left-pad").await, 200);
     assert_eq!(npm_publish(&service, "right-pad").await, 403);
-    let listed = group_op(
+    let listed = acme_op(
         &service,
         "ListAllowedRepositoriesForGroup",
         &format!("{}&originRestrictionType=PUBLISH", q("/npm//left-pad$")),
@@ -190,7 +174,7 @@ async fn a_group_that_blocks_publishing_makes_the_next_publish_fail_and_an_allow
     .assert_ok();
     assert_eq!(listed["allowedRepositories"], json!(["releases"]));
 
-    let associated = group_op(
+    let associated = acme_op(
         &service,
         "GetAssociatedPackageGroup",
         "format=npm&package=left-pad",
@@ -200,7 +184,7 @@ async fn a_group_that_blocks_publishing_makes_the_next_publish_fail_and_an_allow
     .assert_ok();
     assert_eq!(associated["packageGroup"]["pattern"], "/npm//left-pad$");
     assert_eq!(associated["associationType"], "STRONG");
-    let packages = group_op(
+    let packages = acme_op(
         &service,
         "ListAssociatedPackages",
         &q("/npm//left-pad$"),
@@ -209,7 +193,7 @@ async fn a_group_that_blocks_publishing_makes_the_next_publish_fail_and_an_allow
     .await
     .assert_ok();
     assert_eq!(packages["packages"][0]["package"], "left-pad");
-    let preview = group_op(
+    let preview = acme_op(
         &service,
         "ListAssociatedPackages",
         &format!("{}&preview=true", q("/npm/~")),
@@ -217,7 +201,7 @@ async fn a_group_that_blocks_publishing_makes_the_next_publish_fail_and_an_allow
     )
     .await;
     preview.assert_error(400, "ValidationException");
-    let preview = group_op(
+    let preview = acme_op(
         &service,
         "ListAssociatedPackages",
         &format!("{}&preview=true", q("/npm//left~")),
@@ -232,7 +216,7 @@ async fn a_group_that_blocks_publishing_makes_the_next_publish_fail_and_an_allow
     );
 
     // A repository that does not exist cannot be allowed.
-    group_op(
+    acme_op(
         &service,
         "UpdatePackageGroupOriginConfiguration",
         &q("/npm/*"),
@@ -263,7 +247,7 @@ async fn a_group_that_blocks_internal_upstreams_hides_the_upstreams_versions() {
     };
     assert_eq!(through_team().await, 200);
     create(&service, "/npm/*").await;
-    group_op(
+    acme_op(
         &service,
         "UpdatePackageGroupOriginConfiguration",
         &q("/npm/*"),
@@ -288,7 +272,7 @@ async fn package_groups_survive_a_restart_from_the_data_folder() {
     again
         .attach_storage(codeartifact_mock::storage::Storage::open(&dir).unwrap())
         .unwrap();
-    group_op(&again, "DescribePackageGroup", &q("/npm/acme/*"), None)
+    acme_op(&again, "DescribePackageGroup", &q("/npm/acme/*"), None)
         .await
         .assert_ok();
     std::fs::remove_dir_all(&dir).ok();
@@ -297,7 +281,7 @@ async fn package_groups_survive_a_restart_from_the_data_folder() {
 #[tokio::test]
 async fn a_group_is_tagged_at_creation_and_by_its_arn() {
     let service = service_at(t0());
-    let created = group_op(
+    let created = acme_op(
         &service,
         "CreatePackageGroup",
         "",
@@ -351,7 +335,7 @@ async fn groups_come_from_the_fixture_and_the_state_export_brings_them_back() {
         200
     );
     assert_eq!(npm_publish(&service, "left-pad").await, 403);
-    let described = group_op(&service, "DescribePackageGroup", &q("/npm/*"), None)
+    let described = acme_op(&service, "DescribePackageGroup", &q("/npm/*"), None)
         .await
         .assert_ok();
     let publish = &described["packageGroup"]["originConfiguration"]["restrictions"]["PUBLISH"];
@@ -376,7 +360,7 @@ async fn groups_come_from_the_fixture_and_the_state_export_brings_them_back() {
         control(&again, "PUT", "/_mock/config", &text).await.status,
         200
     );
-    group_op(&again, "DescribePackageGroup", &q("/pypi//requests$"), None)
+    acme_op(&again, "DescribePackageGroup", &q("/pypi//requests$"), None)
         .await
         .assert_ok();
     assert_eq!(npm_publish(&again, "left-pad").await, 403);

@@ -439,6 +439,23 @@ pub(crate) async fn op(
     op_with(service, signing, operation, query, &[], body).await
 }
 
+/// [`op`] by the all-powerful [`admin`] on domain `acme` (`query` continues the query).
+pub(crate) async fn acme_op(
+    service: &MockService,
+    operation: &str,
+    query: &str,
+    body: Option<Value>,
+) -> Answer {
+    op(
+        service,
+        &admin(),
+        operation,
+        &format!("domain=acme&{query}"),
+        body,
+    )
+    .await
+}
+
 /// [`op`] with headers and a raw body (PublishPackageVersion's asset).
 pub(crate) async fn op_with(
     service: &MockService,
