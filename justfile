@@ -21,6 +21,7 @@ test: prepare-clients lint
     cargo test --workspace --doc --locked
     {{real_clients}}
     just conformance
+    just wheel-test
     just package image-test
 
 # The mock's cases through every real client (AWS CLI v1 and v2, boto3, the JS and Rust
@@ -99,6 +100,34 @@ package:
     cargo package --locked -p codeartifact-mock --allow-dirty --list 2> target/package-list.log
     if grep -i 'warning' target/package-list.log; then exit 1; fi
     cargo package --locked -p codeartifact-mock --allow-dirty --quiet
+
+# The Python distribution (python/pyproject.toml): a wheel of the stripped, statically linked
+# binary with the pytest plugin, and an sdist, into target/wheels/. It builds in the image's
+# target folder with the image's flags, so either build reuses the other's compiled crates.
+wheel:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v maturin >/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'maturin>=1.5,<2'
+    target=$(rustc -vV | sed -n 's/^host: //p')
+    rm -rf target/wheels
+    cd python
+    RUSTFLAGS="-C target-feature=+crt-static" CARGO_TARGET_DIR=../target/image/build \
+        maturin build --quiet --locked --release --target "$target" --out ../target/wheels
+    maturin sdist --out ../target/wheels
+    ls -l ../target/wheels
+
+# The wheel as a Python team gets it: installed with pytest and boto3 into a fresh virtual
+# environment, where python/tests drives both pytest fixtures (the AWS CLI comes from PATH).
+wheel-test: wheel
+    #!/usr/bin/env bash
+    set -euo pipefail
+    wheel=$(ls "$PWD"/target/wheels/codeartifact_mock-*.whl)
+    venv=$PWD/target/wheel-test/venv
+    rm -rf "$venv" && python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "$wheel" pytest boto3
+    # From a folder outside the source tree, so the installed package is the one imported.
+    cd target/wheel-test
+    CODEARTIFACT_MOCK_WHEEL="$wheel" "$venv/bin/python" -m pytest -p no:cacheprovider -q ../../python/tests
 
 # Refresh the vendored service model from the installed botocore (see
 # mock-server/model/PROVENANCE.md).

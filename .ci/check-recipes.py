@@ -80,6 +80,10 @@ def check_github(port, binary_path):
     steps = " ".join(step.get("run", "") for step in jobs["binary"]["steps"])
     check("cargo install --locked" in steps, "github: the binary job installs the crate")
     check("healthcheck" in steps, "github: the binary job waits on the probe")
+    steps = " ".join(step.get("run", "") for step in jobs["wheel"]["steps"])
+    check("pip install codeartifact-mock" in steps, "github: the wheel job installs the package")
+    check("pytest" in steps, "github: the wheel job runs pytest with the fixtures")
+    check("healthcheck" in steps, "github: the wheel job's binary waits on the probe")
 
 
 def check_gitlab(port):
