@@ -12,7 +12,7 @@ use crate::fixture::{Fixture, LoadError};
 use crate::journal::DEFAULT_CAPACITY;
 use crate::service::{ServiceConfig, DEFAULT_MAX_SKEW_SECONDS};
 use crate::sigv4::SecretKey;
-use crate::storage::Storage;
+use crate::state::Store;
 use crate::tls::{Tls, TlsError};
 use crate::token::TokenKey;
 use crate::workers::Workers;
@@ -243,11 +243,11 @@ impl Options {
             .transpose()
     }
 
-    /// The data folder of `--data-dir`, opened (created if missing).
-    pub fn storage(&self) -> Result<Option<Storage>, String> {
+    /// The data folder of `--data-dir`, opened (created if missing) and locked.
+    pub fn store(&self) -> Result<Option<Store>, String> {
         self.data_dir
             .as_deref()
-            .map(|dir| Storage::open(dir).map_err(|e| format!("--data-dir {}: {e}", dir.display())))
+            .map(|dir| Store::open(dir).map_err(|e| format!("--data-dir: {e}")))
             .transpose()
     }
 

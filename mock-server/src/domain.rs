@@ -30,6 +30,17 @@ impl Domain {
         }
     }
 
+    /// A domain as a data folder keeps it, in one region.
+    pub fn restored(name: &str, owner: &str, region: &str, allow_principals: Vec<String>, policy: Option<Policy>) -> Self {
+        Self {
+            name: name.to_owned(),
+            owner: owner.to_owned(),
+            region: Some(region.to_owned()),
+            allow_principals,
+            policy,
+        }
+    }
+
     /// The domain of a fixture entry.
     pub fn from_spec(spec: &DomainSpec) -> Self {
         Self {

@@ -148,16 +148,14 @@ internal_modules! {
     service,
     /// SigV4 verification.
     sigv4,
-    /// `--data-dir`.
-    storage,
+    /// The world, what users made, and the one place it is committed (`--data-dir`).
+    state,
     /// Resource tags.
     tag,
     /// HTTPS.
     tls,
     /// Tokens.
     token,
-    /// The world being served.
-    world,
 }
 
 /// Command-line flags.

@@ -124,8 +124,8 @@ fn run(options: &Options) -> anyhow::Result<()> {
         let mut config = options.service_config();
         config.token_key = options.token_key().map_err(anyhow::Error::msg)?;
         let service = MockService::owning(fixture, config);
-        if let Some(storage) = options.storage().map_err(anyhow::Error::msg)? {
-            service.attach_storage(storage).map_err(anyhow::Error::msg)?;
+        if let Some(store) = options.store().map_err(anyhow::Error::msg)? {
+            service.attach_store(store).map_err(|e| anyhow::anyhow!("--data-dir: {e}"))?;
         }
         for scenario in &scenarios {
             scenario.apply(&service)?;

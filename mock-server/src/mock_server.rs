@@ -149,9 +149,13 @@ impl MockServer {
         scenario.apply(&self.service)
     }
 
-    /// Back to the start: the start fixture, no faults, the real clock, an empty journal.
+    /// Back to the start: the start fixture, no faults, the real clock, an empty journal,
+    /// nothing users made.
     pub fn reset(&self) {
-        self.service.reset();
+        // The in-process mock keeps what users made in memory, where clearing cannot fail.
+        if let Err(error) = self.service.reset() {
+            tracing::error!(%error, "reset");
+        }
     }
 
     /// The request handler behind the socket, for calls without one.

@@ -410,6 +410,8 @@ impl DomainGroups {
 #[derive(Debug, Default, Clone)]
 pub struct PackageGroupStore {
     domains: HashMap<DomainKey, DomainGroups>,
+    /// Domains whose groups were handed out to be changed, or removed, since the last commit.
+    touched: BTreeSet<DomainKey>,
 }
 
 impl PackageGroupStore {
@@ -425,6 +427,7 @@ impl PackageGroupStore {
 
     /// A domain's groups, to change them (the root created with the domain's time).
     pub fn of_mut(&mut self, domain: &DomainKey, created_at: SystemTime) -> &mut DomainGroups {
+        self.touched.insert(domain.clone());
         self.domains
             .entry(domain.clone())
             .or_insert_with(|| DomainGroups::new(created_at))
@@ -438,17 +441,39 @@ impl PackageGroupStore {
 
     /// Forgets a domain's groups (the domain was deleted).
     pub fn remove_domain(&mut self, domain: &DomainKey) {
+        self.touched.insert(domain.clone());
         self.domains.remove(domain);
     }
 
-    /// Every domain with groups, for persistence.
+    /// Every domain with groups.
     pub fn all(&self) -> impl Iterator<Item = (&DomainKey, &DomainGroups)> {
         self.domains.iter()
     }
 
-    /// Sets a domain's groups (loading persisted state).
-    pub fn insert(&mut self, domain: DomainKey, groups: DomainGroups) {
-        self.domains.insert(domain, groups);
+    /// Sets a domain's groups, or removes them (`None`).
+    pub fn put(&mut self, domain: DomainKey, groups: Option<DomainGroups>) {
+        self.touched.insert(domain.clone());
+        match groups {
+            Some(groups) => self.domains.insert(domain, groups),
+            None => self.domains.remove(&domain),
+        };
+    }
+
+    /// The domains whose groups changed since the last call, with their groups now
+    /// (`None`: gone); forgotten here.
+    pub fn take_changes(&mut self) -> Vec<(DomainKey, Option<DomainGroups>)> {
+        std::mem::take(&mut self.touched)
+            .into_iter()
+            .map(|key| {
+                let now = self.domains.get(&key).cloned();
+                (key, now)
+            })
+            .collect()
+    }
+
+    /// Forgets what changed.
+    pub fn forget_changes(&mut self) {
+        self.touched.clear();
     }
 }
 

@@ -6,8 +6,14 @@
 //! spelling kept as the version's display name), an npm scope is the namespace (without `@`).
 //! Each region's repository has its own packages, even where a fixture repository exists in
 //! every region.
+//!
+//! Every change is recorded where it is made: [`PackageStore`] notes each package handed out
+//! to be changed, and [`Versions`] each version changed through it, so the commit point
+//! (`crate::state`) writes exactly what a request changed, whatever the handler, at a cost
+//! independent of how much the repository holds.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Deref;
 use std::time::SystemTime;
 
 use bytes::Bytes;
@@ -285,11 +291,75 @@ impl Default for OriginRestrictions {
     }
 }
 
+/// A package's versions by version string. Reading goes through the map ([`Deref`]);
+/// changing goes through the methods here, which note the versions changed for the commit
+/// point, so no handler can change a version without it being written.
+#[derive(Debug, Clone, Default)]
+pub struct Versions {
+    map: BTreeMap<String, PackageVersion>,
+    touched: BTreeSet<String>,
+}
+
+impl Deref for Versions {
+    type Target = BTreeMap<String, PackageVersion>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.map
+    }
+}
+
+impl PartialEq for Versions {
+    fn eq(&self, other: &Self) -> bool {
+        self.map == other.map
+    }
+}
+
+impl Versions {
+    /// Versions as stored (loading a data folder): nothing is noted as changed.
+    pub fn stored(map: BTreeMap<String, PackageVersion>) -> Self {
+        Self {
+            map,
+            touched: BTreeSet::new(),
+        }
+    }
+
+    /// Adds or replaces a version; what was there.
+    pub fn insert(&mut self, number: String, version: PackageVersion) -> Option<PackageVersion> {
+        self.touched.insert(number.clone());
+        self.map.insert(number, version)
+    }
+
+    /// A version, to change it.
+    pub fn get_mut(&mut self, number: &str) -> Option<&mut PackageVersion> {
+        let version = self.map.get_mut(number)?;
+        self.touched.insert(number.to_owned());
+        Some(version)
+    }
+
+    /// A version, added by `make` if missing, to change it.
+    pub fn get_or_insert_with(&mut self, number: &str, make: impl FnOnce() -> PackageVersion) -> &mut PackageVersion {
+        self.touched.insert(number.to_owned());
+        self.map.entry(number.to_owned()).or_insert_with(make)
+    }
+
+    /// Removes a version; what it was.
+    pub fn remove(&mut self, number: &str) -> Option<PackageVersion> {
+        let removed = self.map.remove(number)?;
+        self.touched.insert(number.to_owned());
+        Some(removed)
+    }
+
+    /// The versions changed since the last call, forgotten.
+    pub fn take_touched(&mut self) -> BTreeSet<String> {
+        std::mem::take(&mut self.touched)
+    }
+}
+
 /// A package: its versions, npm's dist-tags, its origin restrictions.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Package {
     /// Versions by version string.
-    pub versions: BTreeMap<String, PackageVersion>,
+    pub versions: Versions,
     /// npm dist-tags (`latest` → version).
     pub dist_tags: BTreeMap<String, String>,
     /// What may add versions.
@@ -332,10 +402,27 @@ impl RepositoryKey {
     }
 }
 
+/// What changed of one package since the last commit: what it is now (`None`: gone) and
+/// each changed version as it is now (`None`: gone).
+#[derive(Debug, Clone)]
+pub struct PackageChange {
+    /// Its repository.
+    pub repository: RepositoryKey,
+    /// The package.
+    pub id: PackageId,
+    /// Its dist-tags and origin restrictions now; `None` when the package is gone.
+    pub head: Option<(BTreeMap<String, String>, OriginRestrictions)>,
+    /// The changed versions, as they are now.
+    pub versions: Vec<(String, Option<PackageVersion>)>,
+}
+
 /// Every repository's packages.
 #[derive(Debug, Default, Clone)]
 pub struct PackageStore {
     repositories: HashMap<RepositoryKey, BTreeMap<PackageId, Package>>,
+    /// Packages handed out to be changed, or removed, since the last commit, with the
+    /// versions a removal took along (a removed package's versions note nothing themselves).
+    touched: BTreeMap<(RepositoryKey, PackageId), BTreeSet<String>>,
 }
 
 impl PackageStore {
@@ -351,11 +438,14 @@ impl PackageStore {
 
     /// A package of a repository, to change it.
     pub fn package_mut(&mut self, repository: &RepositoryKey, id: &PackageId) -> Option<&mut Package> {
-        self.repositories.get_mut(repository)?.get_mut(id)
+        let package = self.repositories.get_mut(repository)?.get_mut(id)?;
+        self.touched.entry((repository.clone(), id.clone())).or_default();
+        Some(package)
     }
 
     /// A package of a repository, created empty if it has none.
     pub fn package_entry(&mut self, repository: &RepositoryKey, id: &PackageId) -> &mut Package {
+        self.touched.entry((repository.clone(), id.clone())).or_default();
         self.repositories
             .entry(repository.clone())
             .or_default()
@@ -365,22 +455,93 @@ impl PackageStore {
 
     /// Removes a package; what it was.
     pub fn remove_package(&mut self, repository: &RepositoryKey, id: &PackageId) -> Option<Package> {
-        self.repositories.get_mut(repository)?.remove(id)
+        let removed = self.repositories.get_mut(repository)?.remove(id)?;
+        self.note_removed(repository, id, &removed);
+        Some(removed)
     }
 
     /// Forgets a repository's packages (the repository was deleted).
     pub fn remove_repository(&mut self, repository: &RepositoryKey) {
-        self.repositories.remove(repository);
+        for (id, package) in self.repositories.remove(repository).unwrap_or_default() {
+            self.note_removed(repository, &id, &package);
+        }
     }
 
-    /// Every repository with packages, for persistence.
+    fn note_removed(&mut self, repository: &RepositoryKey, id: &PackageId, removed: &Package) {
+        let noted = self.touched.entry((repository.clone(), id.clone())).or_default();
+        noted.extend(removed.versions.keys().cloned());
+        noted.extend(removed.versions.touched.iter().cloned());
+    }
+
+    /// Sets a package's dist-tags and origin restrictions, creating it if missing, or
+    /// removes it (`None`): how a data folder's packages are laid over a fixture's.
+    pub fn put_head(&mut self, repository: &RepositoryKey, id: &PackageId, head: Option<(BTreeMap<String, String>, OriginRestrictions)>) {
+        match head {
+            Some((dist_tags, origin)) => {
+                let package = self.package_entry(repository, id);
+                package.dist_tags = dist_tags;
+                package.origin = origin;
+            }
+            None => {
+                self.remove_package(repository, id);
+            }
+        }
+    }
+
+    /// Sets a version of a package (created if missing), or removes it (`None`).
+    pub fn put_version(&mut self, repository: &RepositoryKey, id: &PackageId, number: &str, version: Option<PackageVersion>) {
+        match version {
+            Some(version) => {
+                self.package_entry(repository, id).versions.insert(number.to_owned(), version);
+            }
+            None => {
+                if let Some(package) = self.package_mut(repository, id) {
+                    package.versions.remove(number);
+                }
+            }
+        }
+    }
+
+    /// Every repository with packages.
     pub fn all(&self) -> impl Iterator<Item = (&RepositoryKey, &BTreeMap<PackageId, Package>)> {
         self.repositories.iter()
     }
 
-    /// Sets a repository's packages wholesale (loading persisted state).
-    pub fn insert_repository(&mut self, repository: RepositoryKey, packages: BTreeMap<PackageId, Package>) {
-        self.repositories.insert(repository, packages);
+    /// What changed since the last call, as it is now; forgotten here.
+    pub fn take_changes(&mut self) -> Vec<PackageChange> {
+        let touched = std::mem::take(&mut self.touched);
+        let mut changes = Vec::with_capacity(touched.len());
+        for ((repository, id), mut numbers) in touched {
+            let package = self.repositories.get_mut(&repository).and_then(|p| p.get_mut(&id));
+            let head = package.as_ref().map(|p| (p.dist_tags.clone(), p.origin));
+            if let Some(package) = package {
+                numbers.extend(package.versions.take_touched());
+            }
+            let package = self.repositories.get(&repository).and_then(|p| p.get(&id));
+            let versions = numbers
+                .into_iter()
+                .map(|number| {
+                    let now = package.and_then(|p| p.versions.get(&number)).cloned();
+                    (number, now)
+                })
+                .collect();
+            changes.push(PackageChange {
+                repository,
+                id,
+                head,
+                versions,
+            });
+        }
+        changes
+    }
+
+    /// Forgets what changed (a world just built from a fixture and its data folder, where
+    /// nothing is new).
+    pub fn forget_changes(&mut self) {
+        self.touched.clear();
+        for package in self.repositories.values_mut().flat_map(BTreeMap::values_mut) {
+            package.versions.touched.clear();
+        }
     }
 }
 

@@ -6,14 +6,14 @@
 //! (each region is its own CodeArtifact); a domain created through the API exists in the
 //! region of the request that created it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::time::SystemTime;
 
 use crate::domain::Domain;
 use crate::fixture::Fixture;
 use crate::fixture::PackageGroupSpec;
-use crate::package_groups::{DomainKey, Mode, PackageGroup, PackageGroupStore, Pattern, RestrictionType};
-use crate::packages::{PackageId, PackageStore, RepositoryKey};
+use crate::package_groups::{DomainGroups, DomainKey, Mode, PackageGroup, PackageGroupStore, Pattern, RestrictionType};
+use crate::packages::{PackageChange, PackageId, PackageStore, RepositoryKey};
 use crate::repository::Repository;
 pub use crate::tag::Tag;
 
@@ -50,6 +50,10 @@ pub struct RepositoryRecord {
 
 /// The domains and repositories of one world, indexed by owner then name, so a lookup costs
 /// the same with ten domains or ten thousand.
+///
+/// Every change is noted by the method that hands the record out or changes it (domains and
+/// repositories here, package groups and packages in their stores), by region: what the
+/// commit point takes with [`Registry::take_changes`].
 #[derive(Debug, Default)]
 pub struct Registry {
     domains: HashMap<String, HashMap<String, Vec<DomainRecord>>>,
@@ -59,6 +63,33 @@ pub struct Registry {
     pub packages: PackageStore,
     /// The domains' package groups.
     pub package_groups: PackageGroupStore,
+    /// Domains changed since the last commit, in the region they were changed in.
+    touched_domains: BTreeSet<DomainKey>,
+    /// Repositories changed since the last commit, likewise.
+    touched_repositories: BTreeSet<RepositoryKey>,
+}
+
+/// What changed since the last commit, each as it is now (`None`: gone from that region).
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// Domains, by region.
+    pub domains: Vec<(DomainKey, Option<DomainRecord>)>,
+    /// Repositories, by region.
+    pub repositories: Vec<(RepositoryKey, Option<RepositoryRecord>)>,
+    /// Package groups, by domain.
+    pub package_groups: Vec<(DomainKey, Option<DomainGroups>)>,
+    /// Packages and their changed versions.
+    pub packages: Vec<PackageChange>,
+}
+
+impl Changes {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.domains.is_empty()
+            && self.repositories.is_empty()
+            && self.package_groups.is_empty()
+            && self.packages.is_empty()
+    }
 }
 
 impl Registry {
@@ -66,9 +97,7 @@ impl Registry {
     pub fn from_fixture(fixture: &Fixture, loaded_at: SystemTime) -> Self {
         let mut registry = Self {
             domains: HashMap::with_capacity(fixture.domains.len()),
-            repositories: HashMap::new(),
-            packages: PackageStore::default(),
-            package_groups: PackageGroupStore::default(),
+            ..Self::default()
         };
         for spec in &fixture.domains {
             registry.add_domain(DomainRecord {
@@ -115,7 +144,78 @@ impl Registry {
                 package.versions.insert(version.version.clone(), version.clone());
             }
         }
+        // The fixture is where this world starts from, not a change to it.
+        registry.forget_changes();
         registry
+    }
+
+    /// What changed since the last call, as it is now; forgotten here.
+    pub fn take_changes(&mut self) -> Changes {
+        let domains = std::mem::take(&mut self.touched_domains)
+            .into_iter()
+            .map(|key| {
+                let now = self.domain(&key.owner, &key.domain, &key.region).cloned();
+                (key, now)
+            })
+            .collect();
+        let repositories = std::mem::take(&mut self.touched_repositories)
+            .into_iter()
+            .map(|key| {
+                let now = self
+                    .repository(&key.owner, &key.domain, &key.repository, &key.region)
+                    .cloned();
+                (key, now)
+            })
+            .collect();
+        Changes {
+            domains,
+            repositories,
+            package_groups: self.package_groups.take_changes(),
+            packages: self.packages.take_changes(),
+        }
+    }
+
+    /// Forgets what changed: the world is what its fixture and data folder say.
+    pub fn forget_changes(&mut self) {
+        self.touched_domains.clear();
+        self.touched_repositories.clear();
+        self.package_groups.forget_changes();
+        self.packages.forget_changes();
+    }
+
+    /// Sets the domain of `key` in its region to `record`, or removes it from that region
+    /// (`None`), leaving a fixture domain of every region in the others and its package
+    /// groups as they are: how a data folder's domains are laid over a fixture's.
+    pub fn put_domain(&mut self, key: &DomainKey, record: Option<DomainRecord>, all_regions: &[String]) {
+        self.touched_domains.insert(key.clone());
+        if let Some(records) = self.domains.get_mut(&key.owner).and_then(|d| d.get_mut(&key.domain)) {
+            if let Some(index) = records.iter().position(|d| d.domain.exists_in(&key.region)) {
+                remove_from_region(records, index, &key.region, all_regions, |d| &mut d.domain.region);
+            }
+        }
+        if let Some(mut record) = record {
+            record.domain.region = Some(key.region.clone());
+            self.add_domain(record);
+        }
+    }
+
+    /// Sets the repository of `key` in its region to `record`, or removes it from that
+    /// region (`None`), leaving its packages as they are: how a data folder's repositories
+    /// are laid over a fixture's.
+    pub fn put_repository(&mut self, key: &RepositoryKey, record: Option<RepositoryRecord>, all_regions: &[String]) {
+        self.touched_repositories.insert(key.clone());
+        if let Some(records) = self.repositories.get_mut(&key.owner).and_then(|d| d.get_mut(&key.domain)) {
+            if let Some(index) = records
+                .iter()
+                .position(|r| r.repository.name == key.repository && r.repository.exists_in(&key.region))
+            {
+                remove_from_region(records, index, &key.region, all_regions, |r| &mut r.repository.region);
+            }
+        }
+        if let Some(mut record) = record {
+            record.repository.region = Some(key.region.clone());
+            self.add_repository(record);
+        }
     }
 
     /// The package groups as fixture entries (`GET /_mock/state`): each domain's groups but
@@ -165,11 +265,21 @@ impl Registry {
 
     /// The domain, to change it.
     pub fn domain_mut(&mut self, owner: &str, name: &str, region: &str) -> Option<&mut DomainRecord> {
+        self.touched_domains.insert(DomainKey::new(owner, name, region));
         self.domains
             .get_mut(owner)?
             .get_mut(name)?
             .iter_mut()
             .find(|d| d.domain.exists_in(region))
+    }
+
+    /// The regions of `regions` where the domain `name` of `owner` exists.
+    pub fn domain_regions(&self, owner: &str, name: &str, regions: &[String]) -> Vec<String> {
+        regions
+            .iter()
+            .filter(|region| self.domain(owner, name, region).is_some())
+            .cloned()
+            .collect()
     }
 
     /// Every domain in `region`, by name then owner.
@@ -287,6 +397,10 @@ impl Registry {
 
     /// Adds a domain (the caller has checked it does not exist).
     pub fn add_domain(&mut self, record: DomainRecord) {
+        if let Some(region) = &record.domain.region {
+            self.touched_domains
+                .insert(DomainKey::new(&record.domain.owner, &record.domain.name, region));
+        }
         self.domains
             .entry(record.domain.owner.clone())
             .or_default()
@@ -298,6 +412,7 @@ impl Registry {
     /// Removes the domain `name` of `owner` from `region`; a fixture domain of every region
     /// stays in the others.
     pub fn remove_domain(&mut self, owner: &str, name: &str, region: &str, all_regions: &[String]) {
+        self.touched_domains.insert(DomainKey::new(owner, name, region));
         self.package_groups
             .remove_domain(&DomainKey::new(owner, name, region));
         let Some(records) = self.domains.get_mut(owner).and_then(|d| d.get_mut(name)) else {
@@ -359,6 +474,11 @@ impl Registry {
 
     /// Adds a repository (the caller has checked it does not exist).
     pub fn add_repository(&mut self, record: RepositoryRecord) {
+        if let Some(region) = &record.repository.region {
+            let r = &record.repository;
+            self.touched_repositories
+                .insert(RepositoryKey::new(&r.owner, &r.domain, region, &r.name));
+        }
         self.repositories
             .entry(record.repository.owner.clone())
             .or_default()
@@ -375,6 +495,8 @@ impl Registry {
         name: &str,
         region: &str,
     ) -> Option<&mut RepositoryRecord> {
+        self.touched_repositories
+            .insert(RepositoryKey::new(owner, domain, region, name));
         self.repositories
             .get_mut(owner)?
             .get_mut(domain)?
@@ -392,8 +514,9 @@ impl Registry {
         region: &str,
         all_regions: &[String],
     ) {
-        self.packages
-            .remove_repository(&RepositoryKey::new(owner, domain, region, name));
+        let key = RepositoryKey::new(owner, domain, region, name);
+        self.packages.remove_repository(&key);
+        self.touched_repositories.insert(key);
         let Some(records) = self.repositories.get_mut(owner).and_then(|d| d.get_mut(domain)) else {
             return;
         };

@@ -91,7 +91,16 @@ impl MockService {
     /// of embedders. AWS requests are journaled and logged.
     pub async fn handle(&self, request: Request<Bytes>) -> Reply {
         match Route::of_request(self, &request) {
-            Route::Control => Reply::Respond(crate::control::handle(self, request)),
+            Route::Control => {
+                // A call that may replace the world waits for the writer's turn, so it never
+                // falls between a request's change and its commit.
+                let _turn = if request.method() == http::Method::GET {
+                    None
+                } else {
+                    Some(self.writers_turn().await)
+                };
+                Reply::Respond(crate::control::handle(self, request))
+            }
             Route::Repository => crate::data_plane::serve(self, request).await,
             Route::Aws | Route::AssetUpload => self.serve_aws(request).await,
         }

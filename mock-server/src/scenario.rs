@@ -132,7 +132,11 @@ impl Scenario {
             let fixture = current
                 .fixture
                 .with_overrides(overrides, &format!("{} [fixture]", self.source_name))?;
-            service.replace_fixture(fixture);
+            service.replace_fixture(fixture).map_err(|e| LoadError {
+                source_name: self.source_name.clone(),
+                line: None,
+                message: e.to_string(),
+            })?;
         }
         if let Some(clock) = &self.clock {
             // Checked in `parse`.

@@ -32,7 +32,7 @@ use crate::model::validate::{self, ExtraConstraint, Input};
 use crate::model::{model, OperationModel};
 use crate::sigv4::Query;
 use crate::token::TokenSealer;
-use crate::world::World;
+use crate::state::World;
 
 pub use get_authorization_token::{ExpirationFormat, ZeroDurationPolicy};
 
@@ -59,6 +59,13 @@ impl Operation {
     /// The operation's AWS name, as logged and journaled.
     pub fn name(self) -> &'static str {
         &self.0.name
+    }
+
+    /// Whether it may change the world: every operation but those that describe, list or
+    /// get (the service model's read operations). The router gives such a request the
+    /// writer's turn and commits its changes before answering.
+    pub fn changes_state(self) -> bool {
+        !["Describe", "List", "Get"].iter().any(|read| self.name().starts_with(read))
     }
 
     /// Its model.

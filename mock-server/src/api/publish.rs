@@ -72,8 +72,7 @@ pub fn handle_request(ctx: &Context<'_>, caller: &Identity, request: &Request<'_
     let number = &input.package_version;
     let version = package
         .versions
-        .entry(number.clone())
-        .or_insert_with(|| PackageVersion::unfinished(number, &id.name, ctx.now));
+        .get_or_insert_with(number, || PackageVersion::unfinished(number, &id.name, ctx.now));
     if version.status != VersionStatus::Unfinished {
         return Err(conflict(
             format!(

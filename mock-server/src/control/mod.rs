@@ -50,10 +50,10 @@ pub(crate) fn handle(service: &MockService, request: Request<Bytes>) -> Response
     }
     let result = match (&parts.method, path) {
         (&Method::GET, "/_mock/health") => Ok(json!({"status": "ok"})),
-        (&Method::POST, "/_mock/reset") => {
-            service.reset();
-            Ok(json!({"status": "reset"}))
-        }
+        (&Method::POST, "/_mock/reset") => service
+            .reset()
+            .map(|()| json!({"status": "reset"}))
+            .map_err(store_failure),
         (&Method::GET, "/_mock/config") => Ok(config_view(service)),
         (&Method::PUT, "/_mock/config") => put_config(service, &parts.headers, &body),
         (&Method::GET, "/_mock/requests") => Ok(
@@ -110,6 +110,11 @@ fn state(service: &MockService) -> Response<MockBody> {
     }
 }
 
+/// The store could not be read or written: a 500 naming the file and the problem.
+fn store_failure(error: crate::state::StoreError) -> (StatusCode, String) {
+    (StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
+}
+
 fn bad_request(message: impl std::fmt::Display) -> (StatusCode, String) {
     (StatusCode::BAD_REQUEST, message.to_string())
 }
@@ -140,7 +145,7 @@ fn put_config(service: &MockService, headers: &http::HeaderMap, body: &Bytes) ->
     } else {
         Fixture::parse(text, "<request body>")
     };
-    service.replace_fixture(parsed.map_err(bad_request)?);
+    service.replace_fixture(parsed.map_err(bad_request)?).map_err(store_failure)?;
     Ok(config_view(service))
 }
 

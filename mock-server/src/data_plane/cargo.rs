@@ -141,7 +141,6 @@ fn yank(served: &Served<'_>, name: &str, version: &str, status: VersionStatus) -
     };
     stored.status = status;
     drop(registry);
-    served.service.persist();
     json_response(StatusCode::OK, &json!({ "ok": true }))
 }
 
@@ -210,7 +209,6 @@ fn publish(served: &Served<'_>, body: &Bytes) -> Response<MockBody> {
         },
     );
     drop(registry);
-    served.service.persist();
     json_response(
         StatusCode::OK,
         &json!({ "warnings": { "invalid_categories": [], "invalid_badges": [], "other": [] } }),

@@ -206,14 +206,12 @@ fn put(served: &Served<'_>, target: Target, body: &Bytes) -> Response<MockBody> 
             }
         }
         drop(registry);
-        served.service.persist();
         return respond(StatusCode::CREATED, "text/plain", Bytes::new());
     };
     let package = registry.packages.package_entry(&served.key, id);
     let version = package
         .versions
-        .entry(number.to_owned())
-        .or_insert_with(|| PackageVersion::unfinished(number, &id.name, now));
+        .get_or_insert_with(number, || PackageVersion::unfinished(number, &id.name, now));
     let snapshot = number.ends_with("-SNAPSHOT");
     if let Some(index) = version.assets.iter().position(|a| a.name == name) {
         if !snapshot && version.status != VersionStatus::Unfinished {
@@ -240,7 +238,6 @@ fn put(served: &Served<'_>, target: Target, body: &Bytes) -> Response<MockBody> 
     version.assets.push(Asset::new(name, body.clone()));
     version.revision = new_revision();
     drop(registry);
-    served.service.persist();
     respond(StatusCode::CREATED, "text/plain", Bytes::new())
 }
 

@@ -68,7 +68,10 @@ pub async fn serve(service: &MockService, request: Request<Bytes>) -> Reply {
         })
     });
     let scripted = fault.as_ref().and_then(fault_response);
-    let mut response = scripted.unwrap_or_else(|| answer(service, &request, endpoint.as_ref(), host));
+    let mut response = match scripted {
+        Some(response) => response,
+        None => answer_committed(service, &request, endpoint.as_ref(), host).await,
+    };
     tracing::info!(
         method = %request.method(),
         path = %path,
@@ -112,16 +115,88 @@ fn fault_response(fault: &FaultEffect) -> Option<Response<MockBody>> {
     Some(text(status, status.canonical_reason().unwrap_or("Injected fault")))
 }
 
-/// The registry's answer to a request for `endpoint` (the one its path or `host` names).
-fn answer(
+/// The registry's answer, once what it changed is committed: a request that may change the
+/// repository (any method but `GET` and `HEAD`) runs in the writer's turn; a read that
+/// fetched a version through an upstream retains it afterwards, in a turn of its own. A
+/// commit that fails answers 500 with the reason.
+async fn answer_committed(
     service: &MockService,
     request: &Request<Bytes>,
     endpoint: Option<&Endpoint<'_>>,
     host: &str,
 ) -> Response<MockBody> {
+    let reads = matches!(*request.method(), Method::GET | Method::HEAD);
+    let committed = if reads {
+        let (response, retained) = answer(service, request, endpoint, host);
+        if retained.is_empty() {
+            return response;
+        }
+        let ((), committed) = service.writing(|| retain(service, retained)).await;
+        committed.map(|()| response)
+    } else {
+        let (response, committed) = service
+            .writing(|| {
+                let (response, retained) = answer(service, request, endpoint, host);
+                retain(service, retained);
+                response
+            })
+            .await;
+        committed.map(|()| response)
+    };
+    committed.unwrap_or_else(|error| {
+        json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            &crate::state::commit_failure_message(&error),
+        )
+    })
+}
+
+/// A version fetched through an upstream, to be kept in the repository asked.
+#[derive(Debug)]
+pub struct Retained {
+    key: RepositoryKey,
+    package: PackageId,
+    version: PackageVersion,
+}
+
+/// Keeps each version fetched through an upstream in the repository that was asked, unless
+/// it has it by now.
+fn retain(service: &MockService, retained: Vec<Retained>) {
+    if retained.is_empty() {
+        return;
+    }
+    let world = service.world();
+    let mut registry = world.write();
+    for Retained { key, package, version } in retained {
+        let exists = registry
+            .packages
+            .package(&key, &package)
+            .is_some_and(|p| p.versions.contains_key(&version.version));
+        if !exists {
+            let number = version.version.clone();
+            registry.packages.package_entry(&key, &package).versions.insert(number, version);
+        }
+    }
+}
+
+/// A JSON error as the registries answer one: `{"error": ..., "message": ...}`.
+fn json_error(status: StatusCode, error: &str, message: &str) -> Response<MockBody> {
+    let body = serde_json::json!({ "error": error, "message": message }).to_string();
+    respond(status, "application/json", Bytes::from(body))
+}
+
+/// The registry's answer to a request for `endpoint` (the one its path or `host` names), and
+/// the versions it fetched through upstreams, for [`retain`].
+fn answer(
+    service: &MockService,
+    request: &Request<Bytes>,
+    endpoint: Option<&Endpoint<'_>>,
+    host: &str,
+) -> (Response<MockBody>, Vec<Retained>) {
     let path = request.uri().path();
     let Some(endpoint) = endpoint else {
-        return text(StatusCode::NOT_FOUND, "Not a repository endpoint: expected /d/DOMAIN-OWNER/REGION/FORMAT/REPOSITORY/");
+        return (text(StatusCode::NOT_FOUND, "Not a repository endpoint: expected /d/DOMAIN-OWNER/REGION/FORMAT/REPOSITORY/"), Vec::new());
     };
     let now = service.clock().now();
     let world = service.world();
@@ -137,7 +212,7 @@ fn answer(
                 response.headers_mut().append(header::WWW_AUTHENTICATE, value);
             }
         }
-        return response;
+        return (response, Vec::new());
     };
     let ctx = Context {
         world: &world,
@@ -156,7 +231,7 @@ fn answer(
         })
     };
     if let Err(error) = read {
-        return service_error(&error);
+        return (service_error(&error), Vec::new());
     }
     // The endpoint's own URL, as the client reached it: links and tarball URLs start here.
     let prefix = &path[..path.len() - endpoint.rest.len()];
@@ -167,8 +242,9 @@ fn answer(
         caller,
         key,
         base: format!("{}://{host}{prefix}", scheme.as_str()),
+        retained: std::cell::RefCell::new(Vec::new()),
     };
-    match endpoint.format {
+    let response = match endpoint.format {
         "pypi" => pypi::serve(&served, request, endpoint.rest),
         "npm" => npm::serve(&served, request, endpoint.rest),
         "cargo" => cargo::serve(&served, request, endpoint.rest),
@@ -188,7 +264,8 @@ fn answer(
                 ),
             )
         }
-    }
+    };
+    (response, served.retained.into_inner())
 }
 
 /// The `WWW-Authenticate` values of a 401: Bearer and Basic, for the endpoint's realm
@@ -218,6 +295,9 @@ pub struct Served<'a> {
     pub key: RepositoryKey,
     /// `scheme://host/...FORMAT/REPO/`, the endpoint as the client reached it.
     pub base: String,
+    /// Versions this request fetched through upstreams, kept in the repository once the
+    /// handler is done ([`retain`]), in the writer's turn.
+    retained: std::cell::RefCell<Vec<Retained>>,
 }
 
 impl Served<'_> {
@@ -314,13 +394,11 @@ impl Served<'_> {
             })?
         };
         if let Some(copy) = retained {
-            let mut registry = self.ctx.world.write();
-            let versions = &mut registry.packages.package_entry(&self.key, package).versions;
-            if !versions.contains_key(version) {
-                versions.insert(version.to_owned(), copy);
-                drop(registry);
-                self.service.persist();
-            }
+            self.retained.borrow_mut().push(Retained {
+                key: self.key.clone(),
+                package: package.clone(),
+                version: copy,
+            });
         }
         Some(content)
     }

@@ -130,7 +130,6 @@ fn change_tags(
         return text(StatusCode::BAD_REQUEST, &message);
     }
     drop(registry);
-    served.service.persist();
     json_response(StatusCode::OK, &json!({ "ok": true }))
 }
 
@@ -323,7 +322,6 @@ fn publish(served: &Served<'_>, name: &str, body: &Bytes) -> Response<MockBody> 
     }
     package.dist_tags.entry("latest".to_owned()).or_insert_with(|| number.clone());
     drop(registry);
-    served.service.persist();
     json_response(StatusCode::OK, &json!({ "ok": true, "id": name }))
 }
 

@@ -277,7 +277,6 @@ fn push(served: &Served<'_>, request: &Request<Bytes>) -> Response<MockBody> {
         },
     );
     drop(registry);
-    served.service.persist();
     respond(StatusCode::CREATED, "text/plain", Bytes::new())
 }
 
@@ -299,6 +298,5 @@ fn unlist(served: &Served<'_>, id: &str, version: &str) -> Response<MockBody> {
     };
     stored.status = VersionStatus::Unlisted;
     drop(registry);
-    served.service.persist();
     respond(StatusCode::NO_CONTENT, "text/plain", Bytes::new())
 }

@@ -18,7 +18,7 @@ use super::{is_read, respond, text, Served};
 use crate::body::MockBody;
 use crate::packages::{
     new_revision, normalize_python_name, rfc3339, Asset, Dependency, PackageId, PackageVersion,
-    VersionStatus,
+    VersionStatus, MAX_ASSETS_PER_VERSION,
 };
 
 /// The JSON form of the Simple API (PEP 691).
@@ -277,6 +277,11 @@ fn upload(served: &Served<'_>, request: &Request<Bytes>) -> Response<MockBody> {
     {
         return bad_request("Invalid upload: empty name, version or file, or a file name with a path");
     }
+    if !is_valid_project_name(&name) {
+        return bad_request(&format!(
+            "Invalid value for name: '{name}'. A project name starts and ends with a letter or numeral and holds only ASCII letters, numerals, '.', '_' and '-' (PEP 508)"
+        ));
+    }
     let asset = Asset::new(&filename, file.content.clone());
     for (field_name, algorithm) in [("sha256_digest", "SHA-256"), ("md5_digest", "MD5")] {
         if let Some(claimed) = field(field_name).filter(|d| !d.is_empty()) {
@@ -294,7 +299,7 @@ fn upload(served: &Served<'_>, request: &Request<Bytes>) -> Response<MockBody> {
     }
     let package = registry.packages.package_entry(&served.key, &id);
     let now = served.now();
-    let entry = package.versions.entry(version.clone()).or_insert_with(|| PackageVersion {
+    let entry = package.versions.get_or_insert_with(&version, || PackageVersion {
         version: version.clone(),
         display_name: name.clone(),
         status: VersionStatus::Published,
@@ -309,6 +314,18 @@ fn upload(served: &Served<'_>, request: &Request<Bytes>) -> Response<MockBody> {
         metadata: json!({ "requires_python": field("requires_python").filter(|s| !s.is_empty()) }),
         entry_point: None,
     });
+    if matches!(entry.status, VersionStatus::Archived | VersionStatus::Disposed) {
+        return text(
+            StatusCode::CONFLICT,
+            &format!("{} {version} is {}: no file can be added to it", id.name, entry.status.as_str()),
+        );
+    }
+    if entry.assets.len() >= MAX_ASSETS_PER_VERSION {
+        return text(
+            StatusCode::BAD_REQUEST,
+            &format!("{} {version} has {MAX_ASSETS_PER_VERSION} files, the most a package version may have", id.name),
+        );
+    }
     if entry.assets.iter().any(|a| a.name == filename) {
         return text(
             StatusCode::CONFLICT,
@@ -318,8 +335,17 @@ fn upload(served: &Served<'_>, request: &Request<Bytes>) -> Response<MockBody> {
     entry.assets.push(asset);
     entry.revision = new_revision();
     drop(registry);
-    served.service.persist();
     respond(StatusCode::OK, "text/plain", Bytes::from_static(b"OK"))
+}
+
+/// Whether `name` is a valid Python project name (PEP 508: letters, numerals, `.`, `_` and
+/// `-`, starting and ending with a letter or numeral), as PyPI requires of an upload.
+fn is_valid_project_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let edge = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    edge(bytes.first())
+        && edge(bytes.last())
+        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// The `requires_dist` fields of an upload, as dependencies (`requests (>=2)`, PEP 508).
@@ -396,6 +422,16 @@ mod tests {
             Some(Form::Html(HTML_TYPE))
         );
         assert_eq!(negotiate(Some("application/xml")), None);
+    }
+
+    #[test]
+    fn project_names_are_checked_as_pep_508_says() {
+        for valid in ["a", "requests", "Hello_World", "zope.interface", "x-1"] {
+            assert!(is_valid_project_name(valid), "{valid}");
+        }
+        for invalid in ["", "---", "-a", "a-", "a b", "é", "a/b", "."] {
+            assert!(!is_valid_project_name(invalid), "{invalid}");
+        }
     }
 
     #[test]

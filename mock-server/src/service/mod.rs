@@ -7,7 +7,7 @@ mod pipeline;
 mod response;
 
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, RwLock};
 
 use http::Response;
 
@@ -18,11 +18,11 @@ use crate::faults::FaultSet;
 use crate::fixture::Fixture;
 use crate::journal::{Journal, DEFAULT_CAPACITY};
 use crate::sigv4::{SecretKey, Verifier};
-use crate::storage::Storage;
+use crate::state::{Committer, Store, StoreError};
 use crate::token::{TokenKey, TokenSealer};
 
 pub use crate::exchange::Exchange;
-pub use crate::world::World;
+pub use crate::state::World;
 
 /// The signing name of CodeArtifact.
 pub const SIGNING_NAME: &str = "codeartifact";
@@ -108,8 +108,8 @@ struct Shared {
     /// Scenarios may change the spelling of `expiration`; reset restores the configured one.
     /// An atomic rather than a lock: it is read by every request on every core.
     expiration_format: AtomicU8,
-    /// `--data-dir`, once attached.
-    storage: OnceLock<Storage>,
+    /// Where what users make is committed (memory, or `--data-dir`), and the writers' turn.
+    committer: Committer,
 }
 
 impl MockService {
@@ -147,7 +147,7 @@ impl MockService {
                 start_fixture,
                 world: RwLock::new(Arc::new(world)),
                 faults: FaultSet::default(),
-                storage: OnceLock::new(),
+                committer: Committer::default(),
             }),
         }
     }
@@ -182,15 +182,16 @@ impl MockService {
         Arc::clone(&self.shared.world.read().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Serves another fixture from now on; its session expiries count from the server's now.
-    pub fn replace_fixture(&self, fixture: Fixture) {
-        self.serve_fixture(Arc::new(fixture));
-        self.persist();
+    /// Serves another fixture from now on, with what users made laid over it; its session
+    /// expiries count from the server's now.
+    pub fn replace_fixture(&self, fixture: Fixture) -> Result<(), StoreError> {
+        self.serve_fixture(Arc::new(fixture))
     }
 
-    fn serve_fixture(&self, fixture: Arc<Fixture>) {
-        let world = Arc::new(World::new(fixture, self.shared.clock.now()));
-        *self.shared.world.write().unwrap_or_else(|p| p.into_inner()) = world;
+    fn serve_fixture(&self, fixture: Arc<Fixture>) -> Result<(), StoreError> {
+        let world = World::over(fixture, self.shared.clock.now(), &self.shared.committer.store())?;
+        *self.shared.world.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(world);
+        Ok(())
     }
 
     /// How `expiration` is spelled from now on.
@@ -209,50 +210,46 @@ impl MockService {
     }
 
     /// Back to the start: the fixture loaded at start, no faults, the real clock, an empty
-    /// journal, the configured `expiration` spelling.
-    pub fn reset(&self) {
+    /// journal, the configured `expiration` spelling, and nothing of what users made (with
+    /// `--data-dir`, the folder is emptied too).
+    pub fn reset(&self) -> Result<(), StoreError> {
         self.shared.clock.set(ClockMode::Real);
         self.set_expiration_format(self.shared.config.expiration_format);
         self.shared.faults.clear();
         self.shared.journal.clear();
-        self.serve_fixture(Arc::clone(&self.shared.start_fixture));
-        self.persist();
+        self.shared.committer.store().clear()?;
+        self.serve_fixture(Arc::clone(&self.shared.start_fixture))
     }
 
-    /// Keeps the world in a data folder from now on: what it holds replaces the fixture's
-    /// domains and repositories (a first start saves the fixture's), and every change is
-    /// saved before its request is answered.
-    pub fn attach_storage(&self, storage: Storage) -> Result<(), String> {
-        if let Some(saved) = storage.load()? {
-            let world = World::restored(
-                &self.shared.start_fixture,
-                saved.world,
-                saved.packages,
-                saved.package_groups,
-                self.shared.clock.now(),
-            );
-            *self.shared.world.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(world);
-        }
-        self.shared
-            .storage
-            .set(storage)
-            .map_err(|_| "a data folder is attached already".to_owned())?;
-        // A fresh world is a changed one, so a first start saves the fixture's; a restored
-        // one is what the folder holds already.
-        self.persist();
+    /// Keeps what users make in `store` from now on (`--data-dir`): what it holds is laid
+    /// over the start fixture, and every change is committed to it before its request is
+    /// answered.
+    pub fn attach_store(&self, store: Store) -> Result<(), StoreError> {
+        let world = World::over(Arc::clone(&self.shared.start_fixture), self.shared.clock.now(), &store)?;
+        *self.shared.world.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(world);
+        self.shared.committer.set_store(store);
         Ok(())
     }
 
-    /// Saves the world if it may have changed and a data folder is attached: called after
-    /// each request that can change it. A failed save is logged (the request was answered).
-    pub fn persist(&self) {
-        let Some(storage) = self.shared.storage.get() else {
-            return;
-        };
-        let world = self.world();
-        if let Err(error) = storage.save_if(&world, || world.take_changed()) {
-            tracing::error!(%error, "cannot save the world to the data folder");
-        }
+    /// The store what users make is committed to.
+    pub fn store(&self) -> Arc<Store> {
+        self.shared.committer.store()
+    }
+
+    /// The writers' turn: a control call that replaces the world takes it, so it never
+    /// interleaves with a request's commit.
+    pub(crate) async fn writers_turn(&self) -> crate::state::Turn<'_> {
+        self.shared.committer.turn().await
+    }
+
+    /// Runs `change` (a request's handler that may change the world) as the one writer, then
+    /// commits what it changed: its value, and whether the commit held. The answer must not
+    /// leave before this returns.
+    pub(crate) async fn writing<T>(&self, change: impl FnOnce() -> T) -> (T, Result<(), StoreError>) {
+        let turn = self.shared.committer.turn().await;
+        let value = change();
+        let committed = self.shared.committer.commit(&turn, &self.world()).await;
+        (value, committed)
     }
 }
 

@@ -25,7 +25,16 @@ impl MockService {
     /// Answers one AWS request (not a control call), journals and logs it.
     pub(crate) async fn serve_aws(&self, request: Request<Bytes>) -> Reply {
         let started = Instant::now();
-        let (reply, exchange, delay) = self.respond(request);
+        let changes_state = Operation::route(request.method(), &normalized_path(request.uri().path()))
+            .is_some_and(Operation::changes_state);
+        let (reply, exchange, delay) = if changes_state {
+            match self.writing(|| self.respond(request)).await {
+                (answered, Ok(())) => answered,
+                (answered, Err(error)) => self.commit_failed(answered, &error),
+            }
+        } else {
+            self.respond(request)
+        };
         tracing::info!(
             method = %exchange.method,
             path = %exchange.path,
@@ -41,12 +50,25 @@ impl MockService {
         // Journaled on arrival, so a client that gives up during a scripted delay still
         // leaves its request in the journal.
         self.shared.journal.record(exchange);
-        // A change is on disk (--data-dir) before its answer leaves.
-        self.persist();
         if let Some(delay) = delay {
             tokio::time::sleep(delay).await;
         }
         reply
+    }
+
+    /// The answer to a request whose change could not be committed: `500
+    /// InternalServerException`, whatever the handler answered.
+    fn commit_failed(
+        &self,
+        (_, mut exchange, delay): (Reply, Exchange, Option<std::time::Duration>),
+        error: &crate::state::StoreError,
+    ) -> (Reply, Exchange, Option<std::time::Duration>) {
+        let failure = ServiceError::new(ErrorCode::InternalServerException, crate::state::commit_failure_message(error));
+        let answer = Answer::from(Err(failure));
+        exchange.status = answer.status.as_u16();
+        exchange.error = answer.error;
+        let response = aws_response(answer.status, MockBody::full(answer.body), &exchange, None, self.shared.clock.now());
+        (Reply::Respond(response), exchange, delay)
     }
 
     /// Decides the answer to one AWS request, says what happened, and how long a scripted

@@ -39,6 +39,9 @@ mod control;
 /// The `codeartifact-mock` binary: start-up line, bad fixtures, logs.
 mod binary;
 
+/// `--data-dir` under kills, a full disk, a second process, damage and every scenario.
+mod durability;
+
 /// Bad input and abuse on the socket: limits, garbage, mixed concurrent clients.
 mod hardening;
 

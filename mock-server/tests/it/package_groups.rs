@@ -264,13 +264,21 @@ async fn package_groups_survive_a_restart_from_the_data_folder() {
     let config = || codeartifact_mock::ServiceConfig::default();
     let service = service_with(t0(), config());
     service
-        .attach_storage(codeartifact_mock::storage::Storage::open(&dir).unwrap())
+        .attach_store(codeartifact_mock::state::Store::open(&dir).unwrap())
         .unwrap();
     create(&service, "/npm/acme/*").await;
-    service.persist();
+    // The folder is the first service's as long as it lives.
+    let refused = codeartifact_mock::state::Store::open(&dir).unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("in use by another codeartifact-mock"),
+        "{refused}"
+    );
+    drop(service);
     let again = service_with(t0(), config());
     again
-        .attach_storage(codeartifact_mock::storage::Storage::open(&dir).unwrap())
+        .attach_store(codeartifact_mock::state::Store::open(&dir).unwrap())
         .unwrap();
     acme_op(&again, "DescribePackageGroup", &q("/npm/acme/*"), None)
         .await

@@ -521,3 +521,32 @@ pub(crate) async fn publish_npm(
         .unwrap();
     call(service, request).await.status
 }
+
+/// A token from the mock at `url` for the embedded fixture's example identity.
+pub(crate) fn token_from(url: &str) -> String {
+    let (status, text) = raw_exchange(url, &example_request());
+    assert_eq!(status, 200, "{text}");
+    let body = text.split("\r\n\r\n").nth(1).unwrap();
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    json["authorizationToken"].as_str().unwrap().to_owned()
+}
+
+/// An HTTP/1.1 request to a repository endpoint with a bearer token: status and body.
+pub(crate) fn repository_call(
+    url: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> (u16, String) {
+    let host = url.trim_start_matches("http://");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer {token}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let (status, text) = raw_exchange(url, request.as_bytes());
+    (
+        status,
+        text.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned(),
+    )
+}

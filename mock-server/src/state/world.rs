@@ -1,15 +1,13 @@
 //! The world being served: one fixture, its lookup tables, and the domains and repositories
 //! that start from it and that operations change. A new fixture, or a reset, is a new world.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
 use crate::directory::Directory;
 use crate::fixture::{DomainSpec, Fixture, RepositorySpec};
-use crate::package_groups::PackageGroupStore;
-use crate::packages::PackageStore;
 use crate::registry::Registry;
+use super::{Store, StoreError};
 
 /// The fixture being served, with its lookup tables.
 #[derive(Debug)]
@@ -22,9 +20,6 @@ pub struct World {
     pub directory: Directory,
     /// Its domains and repositories, which the control-plane operations change.
     pub registry: RwLock<Registry>,
-    /// Whether it may have changed since it was last saved (`--data-dir`): set by every
-    /// [`World::write`].
-    changed: AtomicBool,
 }
 
 impl World {
@@ -36,35 +31,23 @@ impl World {
             loaded_at,
             directory,
             registry,
-            changed: AtomicBool::new(true),
         }
     }
 
-    /// The world of `fixture` with domains, repositories and packages saved earlier
-    /// (`--data-dir`): the fixture's regions and identities, the saved rest.
-    pub(crate) fn restored(
-        fixture: &Fixture,
-        saved: Fixture,
-        packages: PackageStore,
-        package_groups: PackageGroupStore,
-        loaded_at: SystemTime,
-    ) -> Self {
-        let mut merged = fixture.clone();
-        merged.domains = saved.domains;
-        merged.repositories = saved.repositories;
-        let world = Self::new(Arc::new(merged), loaded_at);
-        {
-            let mut registry = world.write();
-            registry.packages = packages;
-            registry.package_groups = package_groups;
-        }
-        world.changed.store(false, Ordering::Release);
-        world
+    /// The world of `fixture` with what users made, kept in `store`, laid over it.
+    pub(crate) fn over(fixture: Arc<Fixture>, loaded_at: SystemTime, store: &Store) -> Result<Self, StoreError> {
+        let world = Self::new(fixture, loaded_at);
+        world.rebuild(store)?;
+        Ok(world)
     }
 
-    /// Whether the world may have changed since the last call (and forgets it).
-    pub fn take_changed(&self) -> bool {
-        self.changed.swap(false, Ordering::AcqRel)
+    /// Builds the registry again from the fixture and `store` (after a commit failed, the
+    /// store holds what was acknowledged, and memory must say the same).
+    pub(crate) fn rebuild(&self, store: &Store) -> Result<(), StoreError> {
+        let mut registry = Registry::from_fixture(&self.fixture, self.loaded_at);
+        store.lay_over(&mut registry, &self.fixture.regions)?;
+        *self.registry.write().unwrap_or_else(|p| p.into_inner()) = registry;
+        Ok(())
     }
 
     /// The domains and repositories, to read.
@@ -72,9 +55,9 @@ impl World {
         self.registry.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The domains and repositories, to change.
+    /// The domains and repositories, to change: every change is noted, and committed by
+    /// `crate::state::Committer` after the request's handler.
     pub fn write(&self) -> std::sync::RwLockWriteGuard<'_, Registry> {
-        self.changed.store(true, Ordering::Release);
         self.registry.write().unwrap_or_else(|p| p.into_inner())
     }
 }
