@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `just bench`: codeartifact-mock against a bare hyper server under the same wrk load, on this
 # machine, on loopback. Prints one table: req/s, p50/p99, ratio to the baseline, start-up time,
-# peak RSS; then the soak (a million requests) and the scale check (10 vs 10,000 identities
-# and domains). Method and figures: docs/performance.md.
+# peak RSS; then the cost of writes with --data-dir, the soak (a million requests) and the
+# scale check (10 vs 10,000 identities and domains). Method and figures: docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -135,6 +135,28 @@ row "mock: npm packument (token checked)" "$npm_rps" "$p50" "$p99" "$(ratio "$np
 IFS='|' read -r pypi_rps p50 p99 _ rss _ <<<"$(median pypi)"
 row "mock: pypi simple page, via upstream" "$pypi_rps" "$p50" "$p99" "$(ratio "$pypi_rps" "$baseline_rps")" "-" "$rss"
 
+# Writes with --data-dir: what a publish costs after 10 and after 5,000 stored versions of one
+# package (every publish committed before its answer), then the npm read's p99 alone and
+# beside a steady stream of publishes (50 a second), twice each, alternately.
+keys=(AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY us-east-1)
+rm -rf "$out/data"
+start writes "$bin/codeartifact-mock" --listen 127.0.0.1:0 --data-dir "$out/data"
+read -r publish_early publish_late <<<"$("$bin/codeartifact-bench" publish-cost "$URL" "${keys[@]}" 5050)"
+read_p99s=() busy_p99s=()
+for round in 1 2; do
+    REGISTRY_PATH=/d/test-domain-111122223333/us-east-1/npm/my-repo/mock-hello load "read-idle-$round"
+    read_p99s+=("$P99")
+    "$bin/codeartifact-bench" publish-stream "$URL" "${keys[@]}" 50 11 >"$out/stream-$round.out" &
+    stream=$!
+    REGISTRY_PATH=/d/test-domain-111122223333/us-east-1/npm/my-repo/mock-hello load "read-busy-$round"
+    busy_p99s+=("$P99")
+    wait "$stream"
+done
+stop
+# Each kept by its lower run (interference only ever slows a run down).
+idle_p99=$(printf '%s\n' "${read_p99s[@]}" | sort -n | head -n 1)
+busy_p99=$(printf '%s\n' "${busy_p99s[@]}" | sort -n | head -n 1)
+
 # Soak: keep one server busy until it has answered a million requests.
 start soak "$bin/codeartifact-mock" --listen 127.0.0.1:0
 total=0 soak_non2xx=0
@@ -168,6 +190,7 @@ printf '|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "-----------" "
 printf '%s\n' "${rows[@]}"
 echo
 echo "soak: $total requests to one server, peak RSS $soak_rss MiB"
+echo "writes (--data-dir): a publish takes $publish_early ms after 10 stored versions, $publish_late ms after 5,000 (medians of 50); npm read p99 $idle_p99 ms alone, $busy_p99 ms beside 50 publishes a second (runs: ${read_p99s[*]} / ${busy_p99s[*]})"
 echo "runs (req/s): baseline ${runs_baseline[*]%%|*}; mock ${runs_mock[*]%%|*}; start-up ms is the median of three starts (first start of the 10,000-entry fixture: $first_startup_10000 ms)"
 echo
 # Non-2xx answers over every run of the mock, soak included.
@@ -183,3 +206,5 @@ check "start-up < 50 ms, embedded fixture (got $mock_startup ms; aim 10)" "$mock
 check "start-up < 50 ms, 10,000 identities and domains (got ${startup_10000} ms)" "${startup_10000} < 50"
 check "peak RSS < 64 MiB after a million requests (got $soak_rss MiB; aim 20)" "$soak_rss < 64"
 check "10 -> 10,000 identities: throughput falls <= 10% (${scale_10} -> ${scale_10000} req/s)" "${scale_10000} >= 0.9 * ${scale_10}"
+check "a publish after 5,000 versions <= 2x one after 10 (${publish_early} -> ${publish_late} ms)" "$publish_late <= 2 * $publish_early"
+check "npm read p99 beside a stream of publishes <= 3x idle (${idle_p99} -> ${busy_p99} ms)" "$busy_p99 <= 3 * $idle_p99"

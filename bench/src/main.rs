@@ -9,6 +9,11 @@
 //! - `registry-script URL KEY SECRET REGION PATH`: a token from the mock at URL (one signed
 //!   GetAuthorizationToken), then a wrk Lua script reading PATH of a repository endpoint with
 //!   it, as npm does (`Authorization: Bearer`).
+//! - `publish-cost URL KEY SECRET REGION N`: publishes N versions of one npm package, one
+//!   after another, and prints the median time of a publish after 10 stored versions and
+//!   after N - 50 (what a publish costs as the store grows).
+//! - `publish-stream URL KEY SECRET REGION PER_SECOND SECONDS`: publishes versions of another
+//!   npm package at a steady rate for a while (the writes a read load runs beside).
 
 use std::convert::Infallible;
 use std::io::Write;
@@ -30,7 +35,16 @@ fn main() -> anyhow::Result<()> {
         ["wrk-script", url, key, secret, region] => wrk_script(url, key, secret, region),
         ["fixture", n] => fixture(n.parse().context("N must be a number")?),
         ["registry-script", url, key, secret, region, path] => registry_script(url, key, secret, region, path),
-        _ => bail!("usage: codeartifact-bench baseline [ADDR] | wrk-script URL KEY SECRET REGION | fixture N | registry-script URL KEY SECRET REGION PATH"),
+        ["publish-cost", url, key, secret, region, n] => {
+            publish_cost(url, &token(url, key, secret, region)?, n.parse().context("N must be a number")?)
+        }
+        ["publish-stream", url, key, secret, region, rate, seconds] => publish_stream(
+            url,
+            &token(url, key, secret, region)?,
+            rate.parse().context("PER_SECOND must be a number")?,
+            seconds.parse().context("SECONDS must be a number")?,
+        ),
+        _ => bail!("usage: codeartifact-bench baseline [ADDR] | wrk-script URL KEY SECRET REGION | fixture N | registry-script URL KEY SECRET REGION PATH | publish-cost URL KEY SECRET REGION N | publish-stream URL KEY SECRET REGION PER_SECOND SECONDS"),
     }
 }
 
@@ -109,14 +123,8 @@ fn wrk_script(url: &str, key: &str, secret: &str, region: &str) -> anyhow::Resul
     Ok(())
 }
 
-fn registry_script(
-    url: &str,
-    key: &str,
-    secret: &str,
-    region: &str,
-    path: &str,
-) -> anyhow::Result<()> {
-    use std::io::Read;
+/// A token from the mock at `url` for the identity of `key`.
+fn token(url: &str, key: &str, secret: &str, region: &str) -> anyhow::Result<String> {
     let host = url.trim_start_matches("http://").trim_end_matches('/');
     let (token_path, headers) = signed_token_request(host, key, secret, region)?;
     let mut request = format!(
@@ -126,16 +134,96 @@ fn registry_script(
         request.push_str(&format!("{name}: {value}\r\n"));
     }
     request.push_str("\r\n");
-    let mut stream = std::net::TcpStream::connect(host)?;
-    stream.write_all(request.as_bytes())?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer)?;
+    let answer = exchange(host, request.as_bytes())?;
     let marker = "\"authorizationToken\":\"";
     let start = answer.find(marker).context("no token in the answer")? + marker.len();
-    let token = &answer[start..start + answer[start..].find('"').context("unterminated token")?];
+    Ok(answer[start..start + answer[start..].find('"').context("unterminated token")?].to_owned())
+}
+
+/// One request on a connection of its own: the whole answer.
+fn exchange(host: &str, request: &[u8]) -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(host)?;
+    stream.write_all(request)?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    Ok(answer)
+}
+
+fn registry_script(
+    url: &str,
+    key: &str,
+    secret: &str,
+    region: &str,
+    path: &str,
+) -> anyhow::Result<()> {
+    let token = token(url, key, secret, region)?;
     println!("wrk.method = \"GET\"");
     println!("wrk.path = \"{path}\"");
     println!("wrk.headers[\"Authorization\"] = \"Bearer {token}\"");
+    Ok(())
+}
+
+/// `npm publish` of `name` at `version` (a small tarball), timed; an error unless it is 200.
+fn npm_publish(
+    url: &str,
+    token: &str,
+    name: &str,
+    version: &str,
+) -> anyhow::Result<std::time::Duration> {
+    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    let tarball = format!("the tarball of {name} {version}");
+    let data = base64_simd::STANDARD.encode_to_string(&tarball);
+    let document = format!(
+        r#"{{"name":"{name}","versions":{{"{version}":{{"name":"{name}","version":"{version}"}}}},"dist-tags":{{"latest":"{version}"}},"_attachments":{{"{name}-{version}.tgz":{{"data":"{data}"}}}}}}"#
+    );
+    let request = format!(
+        "PUT /d/test-domain-111122223333/us-east-1/npm/my-repo/{name} HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer {token}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{document}",
+        document.len()
+    );
+    let started = std::time::Instant::now();
+    let answer = exchange(host, request.as_bytes())?;
+    let took = started.elapsed();
+    if !answer.starts_with("HTTP/1.1 200") {
+        bail!(
+            "publishing {name} {version}: {}",
+            answer.lines().next().unwrap_or_default()
+        );
+    }
+    Ok(took)
+}
+
+fn median(mut times: Vec<std::time::Duration>) -> f64 {
+    times.sort();
+    times[times.len() / 2].as_secs_f64() * 1000.0
+}
+
+fn publish_cost(url: &str, token: &str, n: usize) -> anyhow::Result<()> {
+    anyhow::ensure!(n >= 120, "N must be at least 120");
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
+        times.push(npm_publish(url, token, "bench-cost", &format!("1.0.{i}"))?);
+    }
+    let early = median(times[10..60].to_vec());
+    let late = median(times[n - 50..].to_vec());
+    println!("{early:.3} {late:.3}");
+    Ok(())
+}
+
+fn publish_stream(url: &str, token: &str, rate: u32, seconds: u64) -> anyhow::Result<()> {
+    let interval = std::time::Duration::from_secs(1) / rate.max(1);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let mut next = std::time::Instant::now();
+    let mut published = 0;
+    // A package of its own per run, so runs against one data folder never collide.
+    let name = format!("bench-stream-{}", std::process::id());
+    while std::time::Instant::now() < until {
+        npm_publish(url, token, &name, &format!("2.0.{published}"))?;
+        published += 1;
+        next += interval;
+        std::thread::sleep(next.saturating_duration_since(std::time::Instant::now()));
+    }
+    println!("{published}");
     Ok(())
 }
 

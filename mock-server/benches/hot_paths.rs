@@ -130,6 +130,7 @@ fn hot_paths(c: &mut Criterion) {
         domain_owner: "111122223333".into(),
         region: "us-east-1".into(),
         principal: "arn:aws:iam::111122223333:user/test-user".into(),
+        access_key_id: Some("AKIAIOSFODNN7EXAMPLE".into()),
         issued_at: 1_795_867_200,
         expires_at: 1_795_910_400,
     };

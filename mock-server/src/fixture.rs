@@ -289,10 +289,11 @@ impl Fixture {
         Self::parse_with_files(&text, &path.display().to_string(), &FileSource::Dir(dir))
     }
 
-    /// Parses and validates fixture TOML; `source_name` goes into error messages; package
-    /// files are read from the working folder.
+    /// Parses and validates fixture TOML that came as text; `source_name` goes into error
+    /// messages; it may seed only the built-in package files (a text names no folder, and a
+    /// caller of the control API must not make the mock serve files of its choosing).
     pub fn parse(text: &str, source_name: &str) -> Result<Self, LoadError> {
-        Self::parse_with_files(text, source_name, &FileSource::Dir(".".into()))
+        Self::parse_with_files(text, source_name, &FileSource::Embedded)
     }
 
     /// [`Fixture::parse`], package files read from `files`.
@@ -1071,7 +1072,7 @@ mod tests {
             (format!("namespace = \"acme\"\n{good}"), "npm packages take no `namespace` (an npm scope"),
             (good.replace("\"npm\"", "\"nuget\""), "is not a .nupkg of mock-hello 1.0.0"),
             (good.replace("1.0.0", "1.0 0"), "without '#', '/' or spaces"),
-            (good.replace("mock-hello-1.0.0.tgz", "missing.tgz"), "no embedded file packages/missing.tgz"),
+            (good.replace("mock-hello-1.0.0.tgz", "missing.tgz"), "seeds only the built-in files"),
             (format!("{good}[[packages]]\ndomain = \"acme\"\n{good}"), "is seeded twice"),
         ];
         for (rest, expected) in cases {
@@ -1079,7 +1080,12 @@ mod tests {
             assert!(error.contains(expected), "{error}");
         }
         // From a file, package files are read next to it.
-        let error = Fixture::parse(&format!("{base}{}", good.replace("packages/", "no-such-dir/")), "f.toml").unwrap_err();
+        let error = Fixture::parse_with_files(
+            &format!("{base}{}", good.replace("packages/", "no-such-dir/")),
+            "f.toml",
+            &FileSource::Dir(".".into()),
+        )
+        .unwrap_err();
         assert!(error.to_string().contains("cannot read ./no-such-dir/mock-hello-1.0.0.tgz"), "{error}");
     }
 

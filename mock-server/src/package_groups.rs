@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::SystemTime;
 
-use crate::packages::{normalize_python_name, PackageId};
+use crate::packages::{stored_name, PackageId};
 use crate::tag::Tag;
 
 /// The formats a pattern may name (the model's `PackageFormat`).
@@ -158,13 +158,9 @@ impl Pattern {
     }
 }
 
-/// Names are matched as they are stored: Python's and NuGet's normalised.
+/// Names are matched as they are stored: Python's, crates' and NuGet's normalised.
 fn normalize(format: &str, text: &str) -> String {
-    match format {
-        "pypi" => normalize_python_name(text),
-        "nuget" => text.to_ascii_lowercase(),
-        _ => text.to_owned(),
-    }
+    stored_name(format, text)
 }
 
 /// The kinds of origin a group restricts.

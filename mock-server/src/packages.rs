@@ -1,5 +1,6 @@
-//! The packages of each repository: what pip, twine and npm store and read through the
-//! repository endpoints, and what the package operations of the API report and change.
+//! The packages of each repository: what the registries (pip and twine, npm, cargo, Maven,
+//! NuGet) and PublishPackageVersion store and read, and what the package operations of the
+//! API report and change.
 //!
 //! A repository's packages are keyed by format, namespace and name, as CodeArtifact keys
 //! them: a Python name is stored normalised (PEP 503: `Hello_World` is `hello-world`, its
@@ -106,19 +107,22 @@ impl PackageId {
 
     /// A Cargo crate, its name lowercased (crate names are unique whatever the case).
     pub fn cargo(name: &str) -> Self {
-        Self {
-            format: "cargo".to_owned(),
-            namespace: None,
-            name: name.to_ascii_lowercase(),
-        }
+        Self::from_api("cargo", None, name)
     }
 
     /// A NuGet package, its id lowercased (NuGet compares ids without case).
     pub fn nuget(id: &str) -> Self {
+        Self::from_api("nuget", None, id)
+    }
+
+    /// The package an API call names by format, namespace and name, stored as the registries
+    /// store it: Python names normalised (PEP 503), crate names and NuGet ids lowercased, so
+    /// `Acme.Tiny` is the package `nuget push` made as `acme.tiny`, with the same ARN.
+    pub fn from_api(format: &str, namespace: Option<&str>, name: &str) -> Self {
         Self {
-            format: "nuget".to_owned(),
-            namespace: None,
-            name: id.to_ascii_lowercase(),
+            format: format.to_owned(),
+            namespace: namespace.filter(|n| !n.is_empty()).map(str::to_owned),
+            name: stored_name(format, name),
         }
     }
 
@@ -137,6 +141,15 @@ impl PackageId {
             (Some(scope), "npm") => format!("@{scope}/{}", self.name),
             _ => self.name.clone(),
         }
+    }
+}
+
+/// A package name as the registries of `format` store it (and package groups match it).
+pub fn stored_name(format: &str, name: &str) -> String {
+    match format {
+        "pypi" => normalize_python_name(name),
+        "cargo" | "nuget" => name.to_ascii_lowercase(),
+        _ => name.to_owned(),
     }
 }
 

@@ -30,7 +30,7 @@ use crate::fixture::LoadError;
 use crate::service::MockService;
 
 /// Top-level fixture keys a scenario may replace.
-const FIXTURE_KEYS: [&str; 3] = ["regions", "domains", "identities"];
+const FIXTURE_KEYS: [&str; 5] = ["regions", "domains", "identities", "repositories", "package_groups"];
 
 /// A parsed, checked scenario.
 #[derive(Debug, Clone)]
@@ -103,7 +103,7 @@ impl Scenario {
                 .keys()
                 .find(|k| !FIXTURE_KEYS.contains(&k.as_str()))
             {
-                return Err(at(Some(fixture.span().start), format!("unknown fixture key `{key}` in [fixture]: expected one of regions, domains, identities")));
+                return Err(at(Some(fixture.span().start), format!("unknown fixture key `{key}` in [fixture]: expected one of regions, domains, identities, repositories, package_groups")));
             }
         }
         for fault in &raw.faults {

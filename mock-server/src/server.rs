@@ -224,7 +224,14 @@ async fn answer(
                 format!("Request body exceeds the limit of {limit} bytes"),
             ));
         }
-        Ok(Err(_)) => Bytes::new(),
+        // A client that went away mid-body, or broken chunking: nothing of it is handled (a
+        // body cut short must never be stored as if it were whole).
+        Ok(Err(error)) => {
+            return Ok(refusal(
+                StatusCode::BAD_REQUEST,
+                format!("The request body could not be read: {error}"),
+            ));
+        }
         Err(_elapsed) => {
             return Ok(refusal(
                 StatusCode::REQUEST_TIMEOUT,

@@ -37,6 +37,11 @@ pub struct TokenClaims {
     pub region: String,
     /// ARN of the caller it was issued to.
     pub principal: String,
+    /// The access key id the caller signed with: which identity the token speaks for, when
+    /// several share an ARN with different permissions. Absent in tokens minted before it
+    /// was sealed in (their ARN's first identity speaks for them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
     /// Issue time, epoch seconds.
     pub issued_at: i64,
     /// Expiry, epoch seconds (equals the response's `expiration`).
@@ -61,36 +66,59 @@ impl TokenKey {
     pub fn load_or_create(path: &std::path::Path) -> Result<Self, String> {
         let named = |e: &dyn fmt::Display| format!("{}: {e}", path.display());
         match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let bytes = hex::decode(text.trim()).map_err(|e| named(&e))?;
-                let key: [u8; 16] = bytes
-                    .try_into()
-                    .map_err(|_| named(&"a token key is 32 hex digits (16 bytes)"))?;
-                Ok(Self(key))
-            }
+            Ok(text) => Self::parse(&text).map_err(|e| named(&e)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = [0u8; 16];
                 rand::thread_rng().fill_bytes(&mut key);
-                write_private(path, format!("{}\n", hex::encode(key)).as_bytes())
-                    .map_err(|e| named(&e))?;
-                Ok(Self(key))
+                match publish_private(path, format!("{}\n", hex::encode(key)).as_bytes()) {
+                    Ok(()) => Ok(Self(key)),
+                    // Another mock created it first: its key is the one to share.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        let text = std::fs::read_to_string(path).map_err(|e| named(&e))?;
+                        Self::parse(&text).map_err(|e| named(&e))
+                    }
+                    Err(e) => Err(named(&e)),
+                }
             }
             Err(e) => Err(named(&e)),
         }
     }
+
+    fn parse(text: &str) -> Result<Self, String> {
+        let bytes = hex::decode(text.trim()).map_err(|e| e.to_string())?;
+        let key: [u8; 16] = bytes
+            .try_into()
+            .map_err(|_| "a token key is 32 hex digits (16 bytes)".to_owned())?;
+        Ok(Self(key))
+    }
 }
 
-/// Creates `path` with `bytes`, readable and writable by its owner only, failing if it
-/// exists (two mocks starting at once keep the first one's key).
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Creates `path` with `bytes`, readable and writable by its owner only, whole or not at all:
+/// written to a temporary file beside it and linked into place, which fails if `path`
+/// exists. So two mocks starting at once both end up with the first one's key, and neither
+/// ever reads a half-written file.
+fn publish_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("key");
+    let temporary = path.with_file_name(format!(".{name}.{}.{}.tmp", std::process::id(), rand::random::<u32>()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+    let write = |options: &std::fs::OpenOptions, at: &std::path::Path| -> std::io::Result<()> {
+        let mut file = options.open(at)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    };
+    let linked = write(&options, &temporary).and_then(|()| std::fs::hard_link(&temporary, path));
+    let _ = std::fs::remove_file(&temporary);
+    match linked {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            // A file system without hard links: create it in place, still only if missing.
+            write(&options, path)
+        }
+        linked => linked,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -287,6 +315,27 @@ fn open(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mocks_starting_at_once_on_one_key_file_share_the_first_key() {
+        let dir = std::env::temp_dir().join(format!("ca-mock-key-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("token.key");
+        let keys: Vec<TokenKey> = (0..8)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || TokenKey::load_or_create(&path).unwrap())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .collect();
+        assert!(keys.windows(2).all(|w| w[0] == w[1]), "one key for all");
+        let leftovers = std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(leftovers, 1, "no temporary file is left");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     use super::*;
 
     fn claims() -> TokenClaims {
@@ -295,6 +344,7 @@ mod tests {
             domain_owner: "111122223333".into(),
             region: "us-east-1".into(),
             principal: "arn:aws:iam::111122223333:user/test-user".into(),
+            access_key_id: Some("AKIAIOSFODNN7EXAMPLE".into()),
             issued_at: 1_764_000_000,
             expires_at: 1_764_043_200,
         }

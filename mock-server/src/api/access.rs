@@ -3,7 +3,6 @@
 //! everywhere (the texts AWS uses; see docs/fidelity.md).
 
 use super::Context;
-use super::get_repository_endpoint::repository_not_found;
 use crate::domain::{domain_arn, Domain};
 use crate::policy::{Effect, Policy};
 use crate::registry::{DomainRecord, Registry, RepositoryRecord};
@@ -146,4 +145,15 @@ fn not_authorized(caller: &Identity, action: &str, resource: &str, why: &str) ->
 /// The domain's ARN in the request's region.
 pub fn domain_resource(ctx: &Context<'_>, owner: &str, name: &str) -> String {
     domain_arn(ctx.region, owner, name)
+}
+
+/// 404 for a repository the domain does not have (the domain's message, for a repository:
+/// a choice, see docs/fidelity.md).
+pub fn repository_not_found(repository: &str, domain: &str, owner: &str) -> ServiceError {
+    ServiceError::new(
+        ErrorCode::ResourceNotFoundException,
+        format!("Repository not found. Repository '{repository}' in domain '{domain}' owned by account '{owner}' does not exist"),
+    )
+    .with_member("resourceId", repository)
+    .with_member("resourceType", "repository")
 }

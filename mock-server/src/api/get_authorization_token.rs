@@ -221,6 +221,7 @@ pub fn handle(
         domain_owner: domain.owner.clone(),
         region: ctx.region.to_owned(),
         principal: caller.arn.clone(),
+        access_key_id: Some(caller.access_key_id.clone()),
         issued_at,
         expires_at,
     });

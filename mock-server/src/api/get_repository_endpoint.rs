@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{access, Context, Request};
 use crate::endpoint::endpoint_path;
-use crate::error::{ErrorCode, ServiceError};
+use crate::error::ServiceError;
 use crate::identity::Identity;
 use crate::model::output::json_body;
 use crate::repository::repository_arn;
@@ -68,13 +68,3 @@ pub fn handle_request(
     }))
 }
 
-/// 404 for a repository the domain does not have (the domain's message, for a repository:
-/// a choice, see docs/fidelity.md).
-pub fn repository_not_found(repository: &str, domain: &str, owner: &str) -> ServiceError {
-    ServiceError::new(
-        ErrorCode::ResourceNotFoundException,
-        format!("Repository not found. Repository '{repository}' in domain '{domain}' owned by account '{owner}' does not exist"),
-    )
-    .with_member("resourceId", repository)
-    .with_member("resourceType", "repository")
-}

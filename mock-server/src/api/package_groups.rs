@@ -14,14 +14,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::get_repository_endpoint::repository_not_found;
+use super::access::repository_not_found;
 use super::{access, paginate, Context, Request};
 use crate::clock::unix_seconds;
 use crate::error::{ErrorCode, ServiceError, ValidationReason};
 use crate::identity::Identity;
 use crate::model::output::value_body;
 use crate::package_groups::{DomainGroups, DomainKey, Mode, PackageGroup, Pattern, RestrictionType};
-use crate::packages::{normalize_python_name, PackageId};
+use crate::packages::PackageId;
 use crate::registry::{Registry, Tag};
 
 /// The domain a package group operation names.
@@ -377,11 +377,7 @@ pub fn get_associated(ctx: &Context<'_>, caller: &Identity, request: &Request<'_
     let (key, groups) = domain_groups(&registry, ctx, caller, "codeartifact:GetAssociatedPackageGroup", &input.domain, &|key| {
         access::domain_resource(ctx, &key.owner, &key.domain)
     })?;
-    let id = PackageId {
-        namespace: input.namespace.filter(|n| !n.is_empty()),
-        name: if input.format == "pypi" { normalize_python_name(&input.package) } else { input.package },
-        format: input.format,
-    };
+    let id = PackageId::from_api(&input.format, input.namespace.as_deref(), &input.package);
     let group = groups.associated(&id);
     Ok(value_body(json!({ "packageGroup": describe(&key, &groups, group), "associationType": "STRONG" })))
 }

@@ -1,4 +1,5 @@
-//! The package operations: what pip, twine and npm stored through the repository endpoints,
+//! The package operations: what the registries (pip and twine, npm, cargo, Maven, NuGet) and
+//! PublishPackageVersion stored,
 //! as the API lists, describes and changes it (ListPackages, DescribePackage, DeletePackage,
 //! PutPackageOriginConfiguration, ListPackageVersions, DescribePackageVersion,
 //! ListPackageVersionAssets, GetPackageVersionAsset, GetPackageVersionReadme,
@@ -22,7 +23,7 @@ use crate::error::{ErrorCode, ServiceError, ValidationReason};
 use crate::identity::Identity;
 use crate::model::output::value_body;
 use crate::packages::{
-    new_revision, normalize_python_name, OriginRestrictions, Package, PackageId, PackageVersion,
+    new_revision, OriginRestrictions, Package, PackageId, PackageVersion,
     RepositoryKey, VersionStatus,
 };
 use crate::registry::Registry;
@@ -40,16 +41,9 @@ pub(super) struct PackageInput {
 }
 
 impl PackageInput {
+    /// The package, named as the registries store it.
     pub(super) fn id(&self) -> PackageId {
-        PackageId {
-            format: self.format.clone(),
-            namespace: self.namespace.clone().filter(|n| !n.is_empty()),
-            name: if self.format == "pypi" {
-                normalize_python_name(&self.package)
-            } else {
-                self.package.clone()
-            },
-        }
+        PackageId::from_api(&self.format, self.namespace.as_deref(), &self.package)
     }
 }
 
@@ -298,10 +292,15 @@ pub fn list_versions(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>
         .collect();
     // Newest first; the version string breaks ties, so pages are stable.
     versions.sort_by(|a, b| b.published_at.cmp(&a.published_at).then(a.version.cmp(&b.version)));
-    let position: BTreeMap<&str, usize> = versions.iter().enumerate().map(|(i, v)| (v.version.as_str(), i)).collect();
+    // A page resumes at the version it ended before, by when it was published and its
+    // string (the order of the list), not by position: a version published between two
+    // pages shifts nothing.
     let (page, next_token) = paginate(
         &versions,
-        |v| format!("{:020}", position[v.version.as_str()]),
+        |v| {
+            let nanos = v.published_at.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+            format!("{:039}\u{0}{}", u128::MAX - nanos, v.version)
+        },
         input.max_results,
         input.next_token.as_deref(),
     )?;

@@ -102,7 +102,7 @@ fn run(
     let (slot, revision) = if on_repository {
         let record = registry
             .repository_mut(&owner, &input.domain, &repository, ctx.region)
-            .ok_or_else(|| super::get_repository_endpoint::repository_not_found(&repository, &input.domain, &owner))?;
+            .ok_or_else(|| super::access::repository_not_found(&repository, &input.domain, &owner))?;
         (&mut record.repository.policy, &mut record.policy_revision)
     } else {
         let record = registry

@@ -56,6 +56,7 @@ pub fn handle_request(ctx: &Context<'_>, caller: &Identity, request: &Request<'_
     if input.package.namespace.as_deref().unwrap_or("").is_empty() {
         return Err(invalid("A generic package must have a namespace"));
     }
+    // Lower-case hex: the model's pattern for assetSHA256 refused anything else already.
     if hex::encode(sha2::Sha256::digest(&content)) != input.asset_sha256 {
         return Err(invalid(format!(
             "The SHA256 hash of asset '{}' does not match the assetSHA256 given",

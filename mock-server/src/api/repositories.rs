@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::get_repository_endpoint::repository_not_found;
+use super::access::repository_not_found;
 use super::{access, paginate, Context, Request};
 use crate::clock::unix_seconds;
 use crate::domain::domain_arn;

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::get_repository_endpoint::repository_not_found;
+use super::access::repository_not_found;
 use super::package_groups::{group_not_found, groups_mut};
 use super::{access, Context, Request};
 use crate::error::{ErrorCode, ServiceError, ValidationReason};

@@ -24,13 +24,27 @@ use crate::scenario::Scenario;
 use crate::service::MockService;
 
 /// Answers a control request (the path starts with `/_mock/`).
+///
+/// Without an admin token, only requests whose `Host` names the loopback interface are
+/// answered: a web page the developer visits can make the browser send requests to
+/// `127.0.0.1` under a name it controls (DNS rebinding), and the browser then sends that
+/// name as `Host`. A client on this machine names the loopback address it dialled.
 pub(crate) fn handle(service: &MockService, request: Request<Bytes>) -> Response<MockBody> {
+    if service.config().admin_token.is_none() && !is_loopback_host(request.headers().get(header::HOST)) {
+        return reply(
+            StatusCode::FORBIDDEN,
+            json!({"message": "the control API answers only requests to localhost, 127.0.0.1 or [::1] unless an admin token is set (--admin-token)"}),
+        );
+    }
     if let Some(token) = &service.config().admin_token {
+        // RFC 9110: the scheme name is case-insensitive.
         let presented = request
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim_start());
         if !presented.is_some_and(|p| token.matches(p)) {
             let mut response = reply(
                 StatusCode::UNAUTHORIZED,
@@ -129,6 +143,24 @@ fn reply(status: StatusCode, value: Value) -> Response<MockBody> {
         .unwrap_or_else(|_| Response::new(MockBody::full(Bytes::new())))
 }
 
+/// Whether a `Host` header names the loopback interface: `localhost`, `127.0.0.1` or
+/// `[::1]`, with any port.
+fn is_loopback_host(host: Option<&header::HeaderValue>) -> bool {
+    let Some(host) = host.and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().map(|inner| format!("[{inner}]")).unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default().to_owned(),
+    };
+    let port_ok = match host.strip_prefix(name.as_str()) {
+        Some("") => true,
+        Some(rest) => rest.strip_prefix(':').is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
+        None => false,
+    };
+    port_ok && ["localhost", "127.0.0.1", "[::1]"].iter().any(|n| n.eq_ignore_ascii_case(&name))
+}
+
 fn text(body: &Bytes) -> Result<&str, (StatusCode, String)> {
     std::str::from_utf8(body).map_err(|_| bad_request("the body is not UTF-8"))
 }
@@ -191,4 +223,23 @@ fn play_scenario(service: &MockService, body: &Bytes) -> ControlResult {
     let scenario = Scenario::parse(text(body)?, "<request body>").map_err(bad_request)?;
     let ids = scenario.apply(service).map_err(bad_request)?;
     Ok(json!({"name": scenario.name, "faults": ids}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_names_are_loopback_hosts() {
+        for host in ["localhost", "localhost:8080", "LOCALHOST:1", "127.0.0.1", "127.0.0.1:0", "[::1]", "[::1]:8080"] {
+            assert!(is_loopback_host(Some(&header::HeaderValue::from_static(host))), "{host}");
+        }
+        for host in [
+            "evil.example", "evil.example:8080", "127.0.0.1.evil.example", "localhost.evil.example",
+            "127.0.0.2", "[::2]:80", "localhost:", "localhost:80x", "[::1]x", "", "0.0.0.0:8080",
+        ] {
+            assert!(!is_loopback_host(Some(&header::HeaderValue::from_static(host))), "{host}");
+        }
+        assert!(!is_loopback_host(None));
+    }
 }

@@ -168,7 +168,8 @@ fn listed_versions(xml: &str) -> Vec<String> {
         .collect()
 }
 
-/// A PUT of a checksum: accepted when the file it sums was put; the repository keeps its own.
+/// A PUT of a checksum: accepted when the file it sums was put (the repository keeps its own
+/// digests); a checksum of a file that is not there is refused, as nothing could answer it.
 fn put_checksum(served: &Served<'_>, target: &Target) -> Response<MockBody> {
     let id = match target {
         Target::File { id, .. } | Target::ArtifactMetadata { id } | Target::SnapshotMetadata { id, .. } => id,
@@ -176,6 +177,16 @@ fn put_checksum(served: &Served<'_>, target: &Target) -> Response<MockBody> {
     let registry = served.ctx.world.read();
     if let Err(refusal) = served.authorize_publish(&registry, id) {
         return refusal.response();
+    }
+    if let Target::File { id, version, file } = target {
+        let summed = registry
+            .packages
+            .package(&served.key, id)
+            .and_then(|p| p.versions.get(version))
+            .is_some_and(|v| v.assets.iter().any(|a| a.name == *file));
+        if !summed {
+            return text(StatusCode::NOT_FOUND, &format!("No file {file} was put for this checksum to sum"));
+        }
     }
     respond(StatusCode::CREATED, "text/plain", Bytes::new())
 }

@@ -200,9 +200,13 @@ fn answer(
     };
     let now = service.clock().now();
     let world = service.world();
-    let Some(caller) = token_principal(service, endpoint, request.headers(), now)
-        .and_then(|arn| world.directory.identity_by_arn(&arn))
-    else {
+    let Some(caller) = token_claims(service, endpoint, request.headers(), now).and_then(|claims| {
+        match &claims.access_key_id {
+            // The identity that asked for the token, if it is still the same principal.
+            Some(key) => world.directory.identity(key).filter(|i| i.arn == claims.principal),
+            None => world.directory.identity_by_arn(&claims.principal),
+        }
+    }) else {
         let mut response = text(
             StatusCode::UNAUTHORIZED,
             "Unauthorized: a CodeArtifact authorization token for this domain is required",
@@ -432,20 +436,20 @@ fn authorize(
     Ok(())
 }
 
-/// The principal of the token the request carries, if it is one this mock minted for the
+/// The claims of the token the request carries, if it is one this mock minted for the
 /// endpoint's domain, owner and region, not expired at `now`.
-fn token_principal(
+fn token_claims(
     service: &MockService,
     endpoint: &Endpoint<'_>,
     headers: &HeaderMap,
     now: SystemTime,
-) -> Option<String> {
+) -> Option<crate::token::TokenClaims> {
     let token = presented_token(headers)?;
     let claims = service.sealer().open(&token, unix_seconds(now)).ok()?;
     (claims.domain == endpoint.domain
         && claims.domain_owner == endpoint.owner
         && claims.region == endpoint.region)
-        .then_some(claims.principal)
+        .then_some(claims)
 }
 
 /// The token in `Authorization`: `Bearer TOKEN`, `Basic base64(aws:TOKEN)`, or the bare token.

@@ -124,7 +124,8 @@ impl Verifier {
         };
         let payload_hash = std::str::from_utf8(&payload_hash).unwrap_or_default();
         if let Some(claimed) = parts.headers.get(&X_AMZ_CONTENT_SHA256) {
-            if claimed.as_bytes() != payload_hash.as_bytes() {
+            // The same digest whatever the case of its hex digits.
+            if !claimed.as_bytes().eq_ignore_ascii_case(payload_hash.as_bytes()) {
                 return Err(AuthError::ContentSha256Mismatch);
             }
         }

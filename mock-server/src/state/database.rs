@@ -24,6 +24,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::blobs::Blobs;
+use super::legacy;
 use super::rows::{DomainRow, PackageHeadRow, RepositoryRow};
 use crate::package_groups::{DomainGroups, DomainKey};
 use crate::packages::{PackageId, PackageVersion, RepositoryKey};
@@ -134,7 +135,11 @@ impl Store {
             _lock: Some(lock),
         };
         if fresh {
-            super::legacy::import(&store, dir)?;
+            // A folder an earlier version wrote: its state.json, imported once.
+            if let Some(changes) = legacy::read(dir).map_err(StoreError)? {
+                store.commit(&changes)?;
+                legacy::retire(dir).map_err(StoreError)?;
+            }
         }
         store.sweep()?;
         Ok(store)

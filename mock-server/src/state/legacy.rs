@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use super::database::{Store, StoreError};
 use crate::fixture::Fixture;
 use crate::package_groups::{DomainGroups, DomainKey};
 use crate::packages::{OriginRestrictions, PackageChange, PackageId, PackageVersion, RepositoryKey};
@@ -38,15 +37,16 @@ struct SavedPackage {
     origin: OriginRestrictions,
 }
 
-/// Imports `DIR/state.json` into `store`, if there is one.
-pub(super) fn import(store: &Store, dir: &Path) -> Result<(), StoreError> {
+/// What `DIR/state.json` holds, as changes to commit, if there is such a file; the error
+/// names the file and the problem.
+pub(super) fn read(dir: &Path) -> Result<Option<Changes>, String> {
     let path = dir.join("state.json");
     let text = match fs::read_to_string(&path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(StoreError(format!("{}: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
     };
-    let at = |e: String| StoreError(format!("{}: {e}", path.display()));
+    let at = |e: String| format!("{}: {e}", path.display());
     let state: StateFile = serde_json::from_str(&text).map_err(|e| at(format!("not a state file: {e}")))?;
     if state.format != FORMAT {
         return Err(at(format!("format {} (this build imports {FORMAT})", state.format)));
@@ -80,9 +80,7 @@ pub(super) fn import(store: &Store, dir: &Path) -> Result<(), StoreError> {
             for (number, mut version) in package.versions {
                 for asset in version.assets.iter_mut().filter(|a| a.size > 0) {
                     let file = blobs.join(asset.hash("SHA-256"));
-                    asset.content = fs::read(&file)
-                        .map(Into::into)
-                        .map_err(|e| StoreError(format!("{}: {e}", file.display())))?;
+                    asset.content = fs::read(&file).map(Into::into).map_err(|e| format!("{}: {e}", file.display()))?;
                 }
                 versions.push((number, Some(version)));
             }
@@ -94,10 +92,14 @@ pub(super) fn import(store: &Store, dir: &Path) -> Result<(), StoreError> {
             });
         }
     }
-    store.commit(&changes)?;
-    let imported = dir.join("state.json.imported");
-    fs::rename(&path, &imported).map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
-    tracing::info!(from = %path.display(), "imported the data folder an earlier version wrote");
+    Ok(Some(changes))
+}
+
+/// Renames `DIR/state.json` once what it held is committed, so it is imported once.
+pub(super) fn retire(dir: &Path) -> Result<(), String> {
+    let (from, to) = (dir.join("state.json"), dir.join("state.json.imported"));
+    fs::rename(&from, &to).map_err(|e| format!("{}: {e}", from.display()))?;
+    tracing::info!(from = %from.display(), "imported the data folder an earlier version wrote");
     Ok(())
 }
 
@@ -133,7 +135,7 @@ mod tests {
             }],
         });
         fs::write(dir.join("state.json"), state.to_string()).unwrap();
-        let store = Store::open(&dir).unwrap();
+        let store = super::super::Store::open(&dir).unwrap();
         assert!(!dir.join("state.json").exists() && dir.join("state.json.imported").exists());
         // Served over a fixture that knows nothing of acme: the import made it the user's.
         let fixture = Fixture::parse("regions = [\"us-east-1\"]\n", "test").unwrap();

@@ -704,3 +704,110 @@ async fn every_shipped_scenario_loads_and_plays() {
     }
     assert!(played >= 12, "only {played} scenarios");
 }
+
+/// A control call with `host` as its `Host` header (none for `None`).
+async fn control_at(
+    service: &codeartifact_mock::MockService,
+    host: Option<&str>,
+    authorization: Option<&str>,
+) -> u16 {
+    let mut builder = http::Request::builder().method("GET").uri("/_mock/health");
+    if let Some(host) = host {
+        builder = builder.header("host", host);
+    }
+    if let Some(authorization) = authorization {
+        builder = builder.header("authorization", authorization);
+    }
+    call(service, builder.body(bytes::Bytes::new()).unwrap())
+        .await
+        .status
+}
+
+#[tokio::test]
+async fn without_an_admin_token_only_requests_to_a_loopback_name_reach_the_control_api() {
+    let service = service_at(t0());
+    for host in ["localhost:8080", "127.0.0.1:1", "[::1]:8080", "localhost"] {
+        assert_eq!(control_at(&service, Some(host), None).await, 200, "{host}");
+    }
+    // What a browser sends after a page rebinds its own name to 127.0.0.1.
+    for host in [
+        Some("attacker.example"),
+        Some("attacker.example:8080"),
+        Some("127.0.0.1.attacker.example:8080"),
+        None,
+    ] {
+        assert_eq!(control_at(&service, host, None).await, 403, "{host:?}");
+    }
+    let helper = control(&service, "GET", "/_mock/health", "").await;
+    assert_eq!(helper.status, 200, "the test helper names 127.0.0.1");
+    // With an admin token the token decides, whatever the name; its scheme in any case.
+    let guarded = service_with(
+        t0(),
+        ServiceConfig {
+            admin_token: Some(SecretKey::new("s3cret")),
+            ..ServiceConfig::default()
+        },
+    );
+    assert_eq!(
+        control_at(
+            &guarded,
+            Some("mock.ci.internal:8080"),
+            Some("bearer s3cret")
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        control_at(
+            &guarded,
+            Some("mock.ci.internal:8080"),
+            Some("BEARER  s3cret")
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        control_at(
+            &guarded,
+            Some("mock.ci.internal:8080"),
+            Some("Basic s3cret")
+        )
+        .await,
+        401
+    );
+}
+
+#[tokio::test]
+async fn a_fixture_sent_to_the_control_api_seeds_only_the_built_in_files() {
+    let service = service_at(t0());
+    let fixture = |file: &str| {
+        format!(
+            "regions = [\"us-east-1\"]\n[[domains]]\nname = \"acme\"\nowner = \"111122223333\"\n\
+             [[repositories]]\ndomain = \"acme\"\nowner = \"111122223333\"\nname = \"store\"\n\
+             [[packages]]\ndomain = \"acme\"\nowner = \"111122223333\"\nrepository = \"store\"\nformat = \"generic\"\n\
+             namespace = \"x\"\nname = \"f\"\nversion = \"1\"\nfile = \"{file}\"\n"
+        )
+    };
+    for file in [
+        "/etc/passwd",
+        "../../../../etc/passwd",
+        "/dev/zero",
+        "Cargo.toml",
+    ] {
+        let answer = control(&service, "PUT", "/_mock/config", &fixture(file)).await;
+        assert_eq!(answer.status, 400, "{file}");
+        let message = answer.message();
+        assert!(
+            message.contains("`file`") && message.contains("only the built-in files"),
+            "{file}: {message}"
+        );
+    }
+    let answer = control(
+        &service,
+        "PUT",
+        "/_mock/config",
+        &fixture("packages/mock-hello-1.0.0.tgz"),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+}

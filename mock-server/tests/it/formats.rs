@@ -293,6 +293,14 @@ async fn maven_gets_a_basic_challenge_and_a_version_is_published_by_its_metadata
         .status,
         201
     );
+    // A checksum of a file that was never put sums nothing.
+    let missing = format!("{base}com/acme/tiny/1.0.0/tiny-1.0.0-sources.jar.sha1");
+    assert_eq!(
+        put(&service, &missing, &auth, Bytes::from_static(b"ignored"))
+            .await
+            .status,
+        404
+    );
     // Unfinished until the metadata names it.
     assert_eq!(get(&service, &jar, &auth).await.status, 404);
     let described = op(&service, &admin(), "DescribePackageVersion", "domain=acme&repository=releases&format=maven&namespace=com.acme&package=tiny&version=1.0.0", None).await.assert_ok();

@@ -337,3 +337,67 @@ async fn reads_search_at_most_25_upstream_repositories() {
     assert_eq!(packument("chain-2").await, 200);
     assert_eq!(packument("chain-0").await, 404);
 }
+
+#[tokio::test]
+async fn an_upper_case_asset_digest_is_refused_by_the_models_pattern() {
+    let service = service_at(t0());
+    let sha = hex::encode(sha2::Sha256::digest(b"archive")).to_ascii_uppercase();
+    let answer = op_with(
+        &service,
+        &admin(),
+        "PublishPackageVersion",
+        "domain=acme&repository=releases&format=generic&namespace=my-ns&package=tool&version=1.0.0&asset=a.tgz",
+        &[("x-amz-content-sha256", &sha)],
+        Bytes::from_static(b"archive"),
+    )
+    .await;
+    // The signature layer reads the digest in either case; the model allows `[0-9a-f]+`.
+    answer.assert_error(400, "ValidationException");
+    assert!(
+        answer.message().contains("at 'assetSHA256'"),
+        "{}",
+        answer.message()
+    );
+}
+
+#[tokio::test]
+async fn a_version_published_between_two_pages_shifts_nothing() {
+    let service = service_at(t0());
+    for version in ["1.0.0", "1.0.1", "1.0.2", "1.0.3"] {
+        publish(&service, version, "a.tgz", version.as_bytes(), false)
+            .await
+            .assert_ok();
+    }
+    let list = |token: Option<String>| {
+        let service = service.clone();
+        async move {
+            let query = format!(
+                "domain=acme&repository=releases&format=generic&namespace=my-ns&package=tool&max-results=2{}",
+                token.map(|t| format!("&next-token={t}")).unwrap_or_default()
+            );
+            op(&service, &admin(), "ListPackageVersions", &query, None)
+                .await
+                .assert_ok()
+        }
+    };
+    let versions = |page: &Value| -> Vec<String> {
+        page["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["version"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = list(None).await;
+    // Published at the same frozen instant: the version string orders them.
+    assert_eq!(versions(&first), ["1.0.0", "1.0.1"]);
+    publish(&service, "0.9.0", "a.tgz", b"late", false)
+        .await
+        .assert_ok();
+    let second = list(first["nextToken"].as_str().map(str::to_owned)).await;
+    assert_eq!(
+        versions(&second),
+        ["1.0.2", "1.0.3"],
+        "no version seen twice or skipped"
+    );
+}

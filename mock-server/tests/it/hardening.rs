@@ -26,6 +26,28 @@ fn send_raw(server: &MockProcess, bytes: &[u8]) -> String {
     String::from_utf8_lossy(&answer).into_owned()
 }
 
+/// Sends bytes and reads until the server closes the connection: the answer, or `None` if
+/// the server neither answered nor closed within 5 s (a hang, which no test may pass on).
+fn send_and_close(server: &MockProcess, bytes: &[u8]) -> Option<String> {
+    let mut stream = TcpStream::connect(server.url.trim_start_matches("http://")).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = stream.write_all(bytes);
+    let mut answer = Vec::new();
+    match stream.read_to_end(&mut answer) {
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            None
+        }
+        _ => Some(String::from_utf8_lossy(&answer).into_owned()),
+    }
+}
+
 #[test]
 fn oversized_headers_are_refused_with_431() {
     let server = MockProcess::start(&[]);
@@ -67,7 +89,8 @@ fn garbage_and_tls_on_the_plain_port_get_400_or_a_closed_connection() {
         b"GET /\xff\xfe HTTP/1.1\r\nhost: x\r\n\r\n",
         b"POST\r\n\r\n",
     ] {
-        let answer = send_raw(&server, bytes);
+        let answer = send_and_close(&server, bytes)
+            .unwrap_or_else(|| panic!("{bytes:?}: neither answered nor closed"));
         assert!(
             answer.is_empty() || answer.starts_with("HTTP/1.1 400"),
             "{bytes:?}: {answer:.80}"
@@ -170,4 +193,44 @@ fn half_sent_requests_do_not_starve_real_clients() {
         still_serving(&server);
     }
     drop(stalled);
+}
+
+#[test]
+fn a_body_badly_chunked_or_cut_short_is_refused_and_nothing_is_stored() {
+    let server = MockProcess::start(&[]);
+    let token = token_from(&server.url);
+    let host = server.url.trim_start_matches("http://").to_owned();
+    let jar = "/d/test-domain-111122223333/us-east-1/maven/my-repo/com/acme/cut/1.0/cut-1.0.jar";
+    let headers = |extra: &str| {
+        format!("PUT {jar} HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer {token}\r\nconnection: close\r\n{extra}\r\n")
+    };
+    // A chunk size that is not hex.
+    let chunked = format!(
+        "{}5\r\nhello\r\nzz\r\n",
+        headers("transfer-encoding: chunked\r\n")
+    );
+    let answer = send_and_close(&server, chunked.as_bytes()).expect("an answer or a close");
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 400"),
+        "{answer:.200}"
+    );
+    // A hundred bytes announced, ten sent, then the client stops sending.
+    let mut stream = TcpStream::connect(&host).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+        .write_all(format!("{}0123456789", headers("content-length: 100\r\n")).as_bytes())
+        .unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 400"),
+        "{answer:.200}"
+    );
+    // Neither left a file behind.
+    let (status, body) = repository_call(&server.url, "GET", jar, &token, "");
+    assert_eq!(status, 404, "{body}");
+    still_serving(&server);
 }

@@ -21,6 +21,9 @@ mod repositories;
 /// The package registries (pip, twine, npm) and the package operations of the API.
 mod packages;
 
+/// One name, one identity: names as the registries store them, tokens by access key.
+mod names;
+
 /// The Cargo, Maven and NuGet registries at the protocol level.
 mod formats;
 
@@ -54,5 +57,6 @@ mod clients;
 /// `aws codeartifact login` with AWS CLI v1 and v2: pip, npm, twine, dry runs.
 mod login;
 
-/// The registries with twine, pip and npm: publish, install, expiry, restart.
+/// The registries with the real package managers (twine, pip, uv, npm, cargo, Maven) and the
+/// AWS CLIs: publish, install, expiry, restart.
 mod registries;
