@@ -45,7 +45,7 @@ start() {
         -e "CODEARTIFACT_MOCK_LISTEN=0.0.0.0:$port" "$@" "$image" > /dev/null 2> "$podman_errors" \
         || fail "podman could not start $name: $(cat "$podman_errors")"
     for _ in $(seq 100); do
-        if "${podman[@]}" logs "$name" 2> /dev/null | grep -q '^listening on '; then
+        if [[ "$("${podman[@]}" logs "$name" 2> /dev/null)" == *"listening on "* ]]; then
             return
         fi
         [ "$("${podman[@]}" inspect --format '{{.State.Running}}' "$name")" = true ] \
@@ -63,7 +63,7 @@ stop_cleanly() {
     local code
     code=$("${podman[@]}" inspect --format '{{.State.ExitCode}}' "$name")
     [ "$code" = 0 ] || fail "$name exited $code on SIGTERM: $("${podman[@]}" logs "$name" 2>&1)"
-    "${podman[@]}" logs "$name" 2>&1 | grep -q 'shutting down' || fail "$name did not drain"
+    [[ "$("${podman[@]}" logs "$name" 2>&1)" == *"shutting down"* ]] || fail "$name did not drain"
 }
 
 echo "--- the image"
@@ -86,11 +86,15 @@ echo "--- the default settings: control API off on 0.0.0.0, no admin token"
 port=$(free_port)
 start ca-mock-image-default "$port"
 url="http://127.0.0.1:$port"
-aws --endpoint-url "$url" codeartifact get-authorization-token --domain test-domain \
-    --query authorizationToken --output text | grep -q '^eyJ' || fail "no token from the container"
-aws --endpoint-url "$url" codeartifact login --tool pip --domain test-domain \
-    --repository my-repo --dry-run | grep -q "127.0.0.1:$port/d/test-domain-111122223333/us-east-1/pypi/my-repo/simple/" \
-    || fail "login --tool pip --dry-run did not name the container's repository endpoint"
+# Each output is read whole before it is searched: `aws ... | grep -q` fails under pipefail
+# whenever grep has its match and exits before the CLI has written the rest (broken pipe).
+token=$(aws --endpoint-url "$url" codeartifact get-authorization-token --domain test-domain \
+    --query authorizationToken --output text) || fail "get-authorization-token failed"
+[[ "$token" == eyJ* ]] || fail "no token from the container"
+dry_run=$(aws --endpoint-url "$url" codeartifact login --tool pip --domain test-domain \
+    --repository my-repo --dry-run) || fail "login --dry-run failed"
+[[ "$dry_run" == *"127.0.0.1:$port/d/test-domain-111122223333/us-east-1/pypi/my-repo/simple/"* ]] \
+    || fail "login --tool pip --dry-run did not name the container's repository endpoint: $dry_run"
 "${podman[@]}" healthcheck run ca-mock-image-default || fail "the image's health check failed"
 # The probe itself, run in the container as the runtime runs it: its verdict and reason.
 probe=$("${podman[@]}" exec ca-mock-image-default /codeartifact-mock healthcheck)

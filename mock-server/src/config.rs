@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 
-use crate::api::{ExpirationFormat, ZeroDurationPolicy};
 use crate::fixture::{Fixture, LoadError};
 use crate::journal::DEFAULT_CAPACITY;
 use crate::service::{ServiceConfig, DEFAULT_MAX_SKEW_SECONDS};
@@ -15,6 +14,7 @@ use crate::sigv4::SecretKey;
 use crate::state::Store;
 use crate::tls::{Tls, TlsError};
 use crate::token::TokenKey;
+use crate::token::{ExpirationFormat, ZeroDurationPolicy};
 use crate::workers::Workers;
 
 /// An offline, signature-checking stand-in for AWS CodeArtifact's token API.

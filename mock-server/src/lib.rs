@@ -99,6 +99,8 @@ binary_modules! {
 internal_modules! {
     /// CodeArtifact's operations, one module each.
     api,
+    /// Who may do what, for the API and the repository endpoints alike.
+    authorization,
     /// Response bodies, including one cut short on purpose.
     body,
     /// The server's clock.
@@ -176,7 +178,6 @@ pub mod log_format;
 #[doc(hidden)]
 pub mod log_writer;
 
-pub use api::{ExpirationFormat, ZeroDurationPolicy};
 pub use clock::ClockMode;
 pub use error::ErrorCode;
 pub use faults::{FaultAction, FaultRule, FaultSpec};
@@ -187,6 +188,7 @@ pub use scenario::Scenario;
 pub use server::ServerHandle;
 pub use service::{MockService, Reply, ServiceConfig};
 pub use tls::Tls;
+pub use token::{ExpirationFormat, ZeroDurationPolicy};
 
 /// Starts the mock on an ephemeral loopback port in the current tokio runtime: the server's
 /// handle alone ([`MockServer`] is the richer handle).

@@ -23,7 +23,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::api::get_authorization_token::ExpirationFormat;
+use crate::token::ExpirationFormat;
 use crate::clock::ClockSpec;
 use crate::faults::FaultSpec;
 use crate::fixture::LoadError;

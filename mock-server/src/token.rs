@@ -26,6 +26,30 @@ const HEADER_CAPACITY: usize = 160;
 /// is a kilobyte of base64, which the scalar encoder took a tenth of a request to write).
 const BASE64URL: base64_simd::Base64 = base64_simd::URL_SAFE_NO_PAD;
 
+/// What `--duration-seconds 0` does for long-term (IAM user) keys, which have no session to
+/// follow. AWS does not document it; see `docs/fidelity.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum ZeroDurationPolicy {
+    /// Issue a token with the default 12-hour lifetime.
+    #[default]
+    DefaultDuration,
+    /// Refuse with a ValidationException.
+    Reject,
+}
+
+/// How `expiration` is spelled in the JSON body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum ExpirationFormat {
+    /// Whole epoch seconds: `1764330000`.
+    #[default]
+    Integer,
+    /// Java's `Double.toString`, as Coral services often write it: `1.76433E9`.
+    JavaDouble,
+}
+
 /// What a token grants, sealed inside it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenClaims {

@@ -16,7 +16,7 @@ use crate::error::{ServiceError, ValidationReason};
 use crate::fixture::{domain_name_problem, is_account_id};
 use crate::identity::Identity;
 use crate::sigv4::Query;
-use crate::token::TokenClaims;
+use crate::token::{ExpirationFormat, TokenClaims, ZeroDurationPolicy};
 
 /// The IAM action of the operation.
 const ACTION: &str = "codeartifact:GetAuthorizationToken";
@@ -36,30 +36,6 @@ pub struct Input {
     pub domain_owner: Option<String>,
     /// `duration`, when sent.
     pub duration_seconds: Option<i64>,
-}
-
-/// What `--duration-seconds 0` does for long-term (IAM user) keys, which have no session to
-/// follow. AWS does not document it; see `docs/fidelity.md`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-pub enum ZeroDurationPolicy {
-    /// Issue a token with the default 12-hour lifetime.
-    #[default]
-    DefaultDuration,
-    /// Refuse with a ValidationException.
-    Reject,
-}
-
-/// How `expiration` is spelled in the JSON body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "kebab-case")]
-pub enum ExpirationFormat {
-    /// Whole epoch seconds: `1764330000`.
-    #[default]
-    Integer,
-    /// Java's `Double.toString`, as Coral services often write it: `1.76433E9`.
-    JavaDouble,
 }
 
 /// The manual page's rule for `durationSeconds` that the model's range (0 to 43200) cannot

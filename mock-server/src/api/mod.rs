@@ -8,7 +8,6 @@
 //! operation is implemented: routing, validation, faults, the journal and
 //! `docs/fidelity.md`'s table follow from the model and that line.
 
-pub mod access;
 pub mod copy;
 pub mod domains;
 pub mod get_authorization_token;
@@ -20,7 +19,6 @@ pub mod publish;
 pub mod repositories;
 pub mod tags;
 
-use std::time::SystemTime;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method};
@@ -31,10 +29,10 @@ use crate::identity::Identity;
 use crate::model::validate::{self, ExtraConstraint, Input};
 use crate::model::{model, OperationModel};
 use crate::sigv4::Query;
-use crate::token::TokenSealer;
-use crate::state::World;
 
-pub use get_authorization_token::{ExpirationFormat, ZeroDurationPolicy};
+pub use crate::token::{ExpirationFormat, ZeroDurationPolicy};
+// The checks and the context every operation shares with the repository endpoints.
+pub(crate) use crate::authorization::{self as access, Context};
 
 /// A modeled operation (every one of CodeArtifact's 48 is routed, implemented or not).
 #[derive(Debug, Clone, Copy)]
@@ -82,24 +80,6 @@ impl Operation {
     pub fn is_implemented(self) -> bool {
         self.handler().is_some()
     }
-}
-
-/// Everything an operation may read besides its input and caller.
-#[derive(Debug, Clone, Copy)]
-pub struct Context<'a> {
-    /// The world being served: identities (`world.directory`), domains and repositories
-    /// (`world.read()`, `world.write()`).
-    pub world: &'a World,
-    /// Seals tokens.
-    pub sealer: &'a TokenSealer,
-    /// The server's now.
-    pub now: SystemTime,
-    /// The region of the request's credential scope.
-    pub region: &'a str,
-    /// What `duration=0` does for long-term keys.
-    pub zero_duration: ZeroDurationPolicy,
-    /// How `expiration` is spelled.
-    pub expiration_format: ExpirationFormat,
 }
 
 /// An authenticated request routed to an operation, as its handler reads it.

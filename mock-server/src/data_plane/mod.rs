@@ -25,7 +25,7 @@ use std::time::{Instant, SystemTime};
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 
-use crate::api::{access, Context};
+use crate::authorization::{self as access, Context};
 use crate::body::MockBody;
 use crate::clock::unix_seconds;
 use crate::endpoint::{Endpoint, Scheme};

@@ -11,7 +11,7 @@ use std::sync::{Arc, RwLock};
 
 use http::Response;
 
-use crate::api::{ExpirationFormat, ZeroDurationPolicy};
+use crate::token::{ExpirationFormat, ZeroDurationPolicy};
 use crate::body::MockBody;
 use crate::clock::{Clock, ClockMode};
 use crate::faults::FaultSet;

@@ -176,7 +176,7 @@ fn publish_until_gone(url: String, token: String, client: Client, round: u32) ->
 
 /// What the data folder holds, read as the mock reads it (the mock must be stopped): the
 /// database's integrity check, then the world of the embedded fixture with it laid over.
-fn read_folder(data: &Path) -> Registry {
+pub(crate) fn read_folder(data: &Path) -> Registry {
     let store = Store::open(data).expect("the folder opens after a kill");
     assert_eq!(store.integrity().unwrap(), "ok", "the database is intact");
     let fixture = Fixture::embedded_default();

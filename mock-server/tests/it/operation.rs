@@ -1,8 +1,8 @@
 use std::time::{Duration, SystemTime};
 
-use codeartifact_mock::api::get_authorization_token::{ExpirationFormat, ZeroDurationPolicy};
 use codeartifact_mock::clock::unix_seconds;
 use codeartifact_mock::service::ServiceConfig;
+use codeartifact_mock::token::{ExpirationFormat, ZeroDurationPolicy};
 
 use crate::util::*;
 

@@ -17,6 +17,8 @@ use crate::util::*;
 mod cargo;
 /// Generic packages with both AWS CLIs.
 mod generic;
+/// SIGKILLs while twine, npm and the AWS CLI publish at once.
+mod kill;
 /// Maven with the user guide's settings.xml.
 mod maven;
 
@@ -60,6 +62,18 @@ const LOCALSTACK: (&str, &str) = ("test", "test");
 /// Runs `program args` in `dir` with `home` as HOME and nothing of this machine's AWS or
 /// package-manager configuration.
 fn run(home: &Path, dir: &Path, who: (&str, &str), program: &str, args: &[&str]) -> Output {
+    run_with(home, dir, who, program, args, &[])
+}
+
+/// [`run`] with more environment variables.
+fn run_with(
+    home: &Path,
+    dir: &Path,
+    who: (&str, &str),
+    program: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     let mut command = Command::new(program);
     command
         .args(args)
@@ -86,6 +100,7 @@ fn run(home: &Path, dir: &Path, who: (&str, &str), program: &str, args: &[&str])
         }
     }
     command
+        .envs(env.iter().copied())
         .output()
         .unwrap_or_else(|e| panic!("{program}: cannot run: {e}"))
 }

@@ -1,8 +1,13 @@
-//! Who may do what: the identity's own permissions, then the domain and its policy. Every
-//! operation that acts on a domain or a repository asks here, so refusals read the same
-//! everywhere (the texts AWS uses; see docs/fidelity.md).
+//! Who may do what, for the AWS API and the repository endpoints alike: the identity's own
+//! permissions, then the domain and the repository with their permissions policies (an
+//! explicit Deny wins, another account needs an Allow). Every operation and every registry
+//! asks here, so refusals read the same everywhere (the texts AWS uses; see
+//! docs/fidelity.md), and [`Context`] is what both hand a handler besides its input.
 
-use super::Context;
+use std::time::SystemTime;
+
+use crate::state::World;
+use crate::token::{ExpirationFormat, TokenSealer, ZeroDurationPolicy};
 use crate::domain::{domain_arn, Domain};
 use crate::policy::{Effect, Policy};
 use crate::registry::{DomainRecord, Registry, RepositoryRecord};
@@ -156,4 +161,22 @@ pub fn repository_not_found(repository: &str, domain: &str, owner: &str) -> Serv
     )
     .with_member("resourceId", repository)
     .with_member("resourceType", "repository")
+}
+
+/// Everything an operation may read besides its input and caller.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The world being served: identities (`world.directory`), domains and repositories
+    /// (`world.read()`, `world.write()`).
+    pub world: &'a World,
+    /// Seals tokens.
+    pub sealer: &'a TokenSealer,
+    /// The server's now.
+    pub now: SystemTime,
+    /// The region of the request's credential scope.
+    pub region: &'a str,
+    /// What `duration=0` does for long-term keys.
+    pub zero_duration: ZeroDurationPolicy,
+    /// How `expiration` is spelled.
+    pub expiration_format: ExpirationFormat,
 }
