@@ -170,15 +170,10 @@ impl Store {
     /// domain and repository exist in it; then forgets the changes that made.
     pub fn lay_over(&self, registry: &mut Registry, regions: &[String]) -> Result<(), StoreError> {
         let connection = self.connection();
-        let sql = |e: rusqlite::Error| self.error("reading", e);
-        let mut statement = connection
-            .prepare("SELECT owner, name, region, record FROM domains")
-            .map_err(sql)?;
-        let mut rows = statement.query([]).map_err(sql)?;
-        while let Some(row) = rows.next().map_err(sql)? {
-            let (owner, name, region): (String, String, String) = (row.get(0).map_err(sql)?, row.get(1).map_err(sql)?, row.get(2).map_err(sql)?);
-            let record = row.get::<_, Option<String>>(3).map_err(sql)?;
-            let record = record
+        self.each_row(&connection, "SELECT owner, name, region, record FROM domains", |row| {
+            let (owner, name, region): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            let record = row
+                .get::<_, Option<String>>(3)?
                 .map(|json| {
                     let stored: DomainRow = serde_json::from_str(&json).map_err(|e| e.to_string())?;
                     stored.into_record(&owner, &name, &region)
@@ -186,24 +181,15 @@ impl Store {
                 .transpose()
                 .map_err(|e| self.error(&format!("domain {name} of {owner} in {region}"), e))?;
             registry.put_domain(&DomainKey::new(&owner, &name, &region), record, regions);
-        }
-        drop(rows);
-        let mut statement = connection
-            .prepare("SELECT owner, domain, region, name, record FROM repositories")
-            .map_err(sql)?;
-        let mut rows = statement.query([]).map_err(sql)?;
-        while let Some(row) = rows.next().map_err(sql)? {
-            let key = RepositoryKey::new(
-                &row.get::<_, String>(0).map_err(sql)?,
-                &row.get::<_, String>(1).map_err(sql)?,
-                &row.get::<_, String>(2).map_err(sql)?,
-                &row.get::<_, String>(3).map_err(sql)?,
-            );
+            Ok(())
+        })?;
+        self.each_row(&connection, "SELECT owner, domain, region, name, record FROM repositories", |row| {
+            let key = RepositoryKey::new(&row.get::<_, String>(0)?, &row.get::<_, String>(1)?, &row.get::<_, String>(2)?, &row.get::<_, String>(3)?);
             if registry.domain(&key.owner, &key.domain, &key.region).is_none() {
-                continue;
+                return Ok(());
             }
-            let record = row.get::<_, Option<String>>(4).map_err(sql)?;
-            let record = record
+            let record = row
+                .get::<_, Option<String>>(4)?
                 .map(|json| {
                     let stored: RepositoryRow = serde_json::from_str(&json).map_err(|e| e.to_string())?;
                     stored.into_record(&key.owner, &key.domain, &key.repository, &key.region)
@@ -211,61 +197,45 @@ impl Store {
                 .transpose()
                 .map_err(|e| self.error(&format!("repository {} of {} in {}", key.repository, key.domain, key.region), e))?;
             registry.put_repository(&key, record, regions);
-        }
-        drop(rows);
-        let mut statement = connection
-            .prepare("SELECT owner, domain, region, groups FROM package_groups")
-            .map_err(sql)?;
-        let mut rows = statement.query([]).map_err(sql)?;
-        while let Some(row) = rows.next().map_err(sql)? {
-            let key = DomainKey::new(
-                &row.get::<_, String>(0).map_err(sql)?,
-                &row.get::<_, String>(1).map_err(sql)?,
-                &row.get::<_, String>(2).map_err(sql)?,
-            );
+            Ok(())
+        })?;
+        self.each_row(&connection, "SELECT owner, domain, region, groups FROM package_groups", |row| {
+            let key = DomainKey::new(&row.get::<_, String>(0)?, &row.get::<_, String>(1)?, &row.get::<_, String>(2)?);
             if registry.domain(&key.owner, &key.domain, &key.region).is_none() {
-                continue;
+                return Ok(());
             }
-            let groups = row.get::<_, Option<String>>(3).map_err(sql)?;
-            let groups = groups
+            let groups = row
+                .get::<_, Option<String>>(3)?
                 .map(|json| serde_json::from_str::<DomainGroups>(&json))
                 .transpose()
                 .map_err(|e| self.error(&format!("package groups of {} in {}", key.domain, key.region), e))?;
             registry.package_groups.put(key, groups);
-        }
-        drop(rows);
+            Ok(())
+        })?;
         // Packages before their versions: a package removed and published again is a head
         // laid first, then the versions it has now.
-        let mut statement = connection
-            .prepare("SELECT owner, domain, region, repository, format, namespace, name, head FROM packages")
-            .map_err(sql)?;
-        let mut rows = statement.query([]).map_err(sql)?;
-        while let Some(row) = rows.next().map_err(sql)? {
-            let (key, id) = package_of(row).map_err(sql)?;
+        self.each_row(&connection, "SELECT owner, domain, region, repository, format, namespace, name, head FROM packages", |row| {
+            let (key, id) = package_of(row)?;
             if registry.repository(&key.owner, &key.domain, &key.repository, &key.region).is_none() {
-                continue;
+                return Ok(());
             }
-            let head = row.get::<_, Option<String>>(7).map_err(sql)?;
-            let head = head
+            let head = row
+                .get::<_, Option<String>>(7)?
                 .map(|json| serde_json::from_str::<PackageHeadRow>(&json))
                 .transpose()
                 .map_err(|e| self.error(&format!("package {} in {}", id.full_name(), key.repository), e))?;
             registry.packages.put_head(&key, &id, head.map(|h| (h.dist_tags, h.origin)));
-        }
-        drop(rows);
-        let mut statement = connection
-            .prepare("SELECT owner, domain, region, repository, format, namespace, name, version, record FROM package_versions")
-            .map_err(sql)?;
-        let mut rows = statement.query([]).map_err(sql)?;
-        while let Some(row) = rows.next().map_err(sql)? {
-            let (key, id) = package_of(row).map_err(sql)?;
+            Ok(())
+        })?;
+        let versions = "SELECT owner, domain, region, repository, format, namespace, name, version, record FROM package_versions";
+        self.each_row(&connection, versions, |row| {
+            let (key, id) = package_of(row)?;
             if registry.repository(&key.owner, &key.domain, &key.repository, &key.region).is_none() {
-                continue;
+                return Ok(());
             }
-            let number: String = row.get(7).map_err(sql)?;
-            let record = row.get::<_, Option<String>>(8).map_err(sql)?;
+            let number: String = row.get(7)?;
             let what = || format!("version {number} of {} in {}", id.full_name(), key.repository);
-            let version = match record {
+            let version = match row.get::<_, Option<String>>(8)? {
                 None => None,
                 Some(json) => {
                     let mut version: PackageVersion = serde_json::from_str(&json).map_err(|e| self.error(&what(), e))?;
@@ -276,9 +246,29 @@ impl Store {
                 }
             };
             registry.packages.put_version(&key, &id, &number, version);
-        }
-        drop(rows);
+            Ok(())
+        })?;
         registry.forget_changes();
+        Ok(())
+    }
+
+    /// Runs `each` on every row `sql` selects; an SQLite error names the file.
+    fn each_row(
+        &self,
+        connection: &Connection,
+        sql: &str,
+        mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<(), RowError>,
+    ) -> Result<(), StoreError> {
+        let read = |e: rusqlite::Error| self.error("reading", e);
+        let mut statement = connection.prepare(sql).map_err(read)?;
+        let mut rows = statement.query([]).map_err(read)?;
+        while let Some(row) = rows.next().map_err(read)? {
+            match each(row) {
+                Ok(()) => {}
+                Err(RowError::Sql(e)) => return Err(read(e)),
+                Err(RowError::Store(e)) => return Err(e),
+            }
+        }
         Ok(())
     }
 
@@ -354,6 +344,25 @@ impl Store {
         self.connection()
             .query_row("PRAGMA integrity_check", [], |row| row.get(0))
             .map_err(|e| self.error("checking", e))
+    }
+}
+
+/// Why a row could not be laid over the world: SQLite's reading of it (named with the file
+/// by [`Store::each_row`]), or what it holds.
+enum RowError {
+    Sql(rusqlite::Error),
+    Store(StoreError),
+}
+
+impl From<rusqlite::Error> for RowError {
+    fn from(error: rusqlite::Error) -> Self {
+        Self::Sql(error)
+    }
+}
+
+impl From<StoreError> for RowError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
     }
 }
 

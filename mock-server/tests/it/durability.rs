@@ -290,17 +290,7 @@ fn a_damaged_folder_stops_the_start_with_one_line_naming_the_file() {
     let data = folder.arg("data");
     let server = MockProcess::start(&["--data-dir", &data]);
     let token = token_from(&server.url);
-    let document = serde_json::json!({
-        "name": "kept", "versions": { "1.0.0": { "name": "kept", "version": "1.0.0" } },
-        "_attachments": { "kept-1.0.0.tgz": { "data": base64_simd::STANDARD.encode_to_string("a tarball") } },
-    });
-    let (status, body) = repository_call(
-        &server.url,
-        "PUT",
-        &format!("{NPM}kept"),
-        &token,
-        &document.to_string(),
-    );
+    let (status, body) = npm_publish(&server.url, &token, "kept", "a tarball");
     assert_eq!(status, 200, "{body}");
     assert_eq!(server.terminate(), Some(0));
     let database = folder.path("data").join("state.sqlite3");
@@ -362,17 +352,7 @@ fn what_users_made_survives_restarts_under_every_shipped_scenario() {
     let data = folder.arg("data");
     let server = MockProcess::start(&["--data-dir", &data]);
     let token = token_from(&server.url);
-    let document = serde_json::json!({
-        "name": "kept", "versions": { "1.0.0": { "name": "kept", "version": "1.0.0" } },
-        "_attachments": { "kept-1.0.0.tgz": { "data": base64_simd::STANDARD.encode_to_string("a tarball") } },
-    });
-    let (status, body) = repository_call(
-        &server.url,
-        "PUT",
-        &format!("{NPM}kept"),
-        &token,
-        &document.to_string(),
-    );
+    let (status, body) = npm_publish(&server.url, &token, "kept", "a tarball");
     assert_eq!(status, 200, "{body}");
     let mut create = request(
         "POST",

@@ -123,38 +123,17 @@ async fn a_package_group_pattern_matches_crate_names_as_they_are_stored() {
     assert_eq!(answer["packageGroup"]["pattern"], "/cargo//serde$");
 }
 
-/// `npm publish` of `name` 1.0.0 with a token minted for `signing`: the status.
-async fn publish_with_token_of(service: &MockService, signing: &Signing, name: &str) -> u16 {
-    let token = call(service, signed("domain=acme", signing))
-        .await
-        .assert_ok()["authorizationToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let document = json!({
-        "name": name, "versions": { "1.0.0": { "name": name, "version": "1.0.0" } },
-        "_attachments": { format!("{name}-1.0.0.tgz"): { "data": "dGd6" } },
-    });
-    let request = http::Request::builder()
-        .method("PUT")
-        .uri(format!("/d/acme-111122223333/us-east-1/npm/store/{name}"))
-        .header("host", "127.0.0.1:8080")
-        .header("authorization", format!("Bearer {token}"))
-        .body(Bytes::from(document.to_string()))
-        .unwrap();
-    call(service, request).await.status
-}
-
 #[tokio::test]
 async fn a_token_speaks_for_the_access_key_that_asked_not_for_its_arns_first_identity() {
     let service = service();
     // The reader's token is the reader's, though the publisher has the same ARN.
+    let store = "/d/acme-111122223333/us-east-1/npm/store/";
     assert_eq!(
-        publish_with_token_of(&service, &reader(), "by-the-reader").await,
+        publish_npm(&service, &reader(), store, "by-the-reader", "1.0.0").await,
         403
     );
     assert_eq!(
-        publish_with_token_of(&service, &publisher(), "by-the-publisher").await,
+        publish_npm(&service, &publisher(), store, "by-the-publisher", "1.0.0").await,
         200
     );
 }
