@@ -25,15 +25,14 @@ impl MockService {
     /// Answers one AWS request (not a control call), journals and logs it.
     pub(crate) async fn serve_aws(&self, request: Request<Bytes>) -> Reply {
         let started = Instant::now();
-        let changes_state = Operation::route(request.method(), &normalized_path(request.uri().path()))
-            .is_some_and(Operation::changes_state);
-        let (reply, exchange, delay) = if changes_state {
-            match self.writing(|| self.respond(request)).await {
+        let operation = Operation::route(request.method(), &normalized_path(request.uri().path()));
+        let (reply, exchange, delay) = if operation.is_some_and(Operation::changes_state) {
+            match self.writing(|| self.respond_to(request, operation)).await {
                 (answered, Ok(())) => answered,
                 (answered, Err(error)) => self.commit_failed(answered, &error),
             }
         } else {
-            self.respond(request)
+            self.respond_to(request, operation)
         };
         tracing::info!(
             method = %exchange.method,
@@ -77,6 +76,16 @@ impl MockService {
         &self,
         request: Request<Bytes>,
     ) -> (Reply, Exchange, Option<std::time::Duration>) {
+        let operation = Operation::route(request.method(), &normalized_path(request.uri().path()));
+        self.respond_to(request, operation)
+    }
+
+    /// [`MockService::respond`] to a request already routed to `operation`.
+    fn respond_to(
+        &self,
+        request: Request<Bytes>,
+        operation: Option<Operation>,
+    ) -> (Reply, Exchange, Option<std::time::Duration>) {
         let now = self.shared.clock.now();
         let (parts, body) = request.into_parts();
         let header_text = |name: &header::HeaderName| {
@@ -86,7 +95,6 @@ impl MockService {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
-        let operation = Operation::route(&parts.method, &normalized_path(parts.uri.path()));
         let query = Query::parse(parts.uri.query().unwrap_or(""));
         let mut exchange = Exchange {
             method: parts.method.to_string(),
