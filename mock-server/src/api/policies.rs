@@ -86,18 +86,44 @@ fn run(
         })?),
         _ => None,
     };
-    // One shape of code for the three: a Get takes the write lock too (these calls are rare).
-    let mut registry = ctx.world.write();
-    if on_repository {
-        access::repository(&registry, ctx, caller, &action, &owner, &input.domain, &repository, || arn.clone())?;
-    } else {
-        access::domain(&registry, ctx, caller, &action, &owner, &input.domain, || arn.clone())?;
-    }
     let what = if on_repository {
         format!("repository '{repository}' of domain '{}'", input.domain)
     } else {
         format!("domain '{}'", input.domain)
     };
+    let answer = |policy: Policy, revision: u64| {
+        json_body(&Output {
+            policy: ResourcePolicy {
+                resource_arn: arn.clone(),
+                revision: revision.to_string(),
+                document: policy.document,
+            },
+        })
+    };
+    let checked = |registry: &crate::registry::Registry| -> Result<(), ServiceError> {
+        if on_repository {
+            access::repository(registry, ctx, caller, &action, &owner, &input.domain, &repository, || arn.clone())?;
+        } else {
+            access::domain(registry, ctx, caller, &action, &owner, &input.domain, || arn.clone())?;
+        }
+        Ok(())
+    };
+    if change == Change::Get {
+        // A read: the world's read lock, and nothing handed out to be changed.
+        let registry = ctx.world.read();
+        checked(&registry)?;
+        let (policy, revision) = if on_repository {
+            registry
+                .repository(&owner, &input.domain, &repository, ctx.region)
+                .map(|r| (r.repository.policy.clone(), r.policy_revision))
+        } else {
+            registry.domain(&owner, &input.domain, ctx.region).map(|d| (d.domain.policy.clone(), d.policy_revision))
+        }
+        .unwrap_or_default();
+        return Ok(answer(policy.ok_or_else(|| no_policy(&what))?, revision));
+    }
+    let mut registry = ctx.world.write();
+    checked(&registry)?;
     // The policy slot and its revision counter of the resource.
     let (slot, revision) = if on_repository {
         let record = registry
@@ -122,27 +148,18 @@ fn run(
             .with_member("resourceType", if on_repository { "repository" } else { "domain" }));
         }
     }
-    let policy = match change {
-        Change::Get => slot.clone().ok_or_else(|| no_policy(&what))?,
-        Change::Put => {
-            *revision += 1;
-            let policy = parsed.ok_or_else(|| no_policy(&what))?;
-            *slot = Some(policy.clone());
-            policy
-        }
-        Change::Delete => {
-            let removed = slot.take().ok_or_else(|| no_policy(&what))?;
-            *revision += 1;
-            removed
-        }
+    // A Put or a Delete (a Get was answered above).
+    let policy = if change == Change::Put {
+        *revision += 1;
+        let policy = parsed.ok_or_else(|| no_policy(&what))?;
+        *slot = Some(policy.clone());
+        policy
+    } else {
+        let removed = slot.take().ok_or_else(|| no_policy(&what))?;
+        *revision += 1;
+        removed
     };
-    Ok(json_body(&Output {
-        policy: ResourcePolicy {
-            resource_arn: arn,
-            revision: revision.to_string(),
-            document: policy.document,
-        },
-    }))
+    Ok(answer(policy, *revision))
 }
 
 /// PutDomainPermissionsPolicy.

@@ -60,14 +60,15 @@ fn resource_of(arn: &str, region: &str) -> Result<Resource, ServiceError> {
     }
 }
 
-/// The tags of the resource an ARN names, after the permission and the domain checks.
-fn tags_of<'r>(
-    registry: &'r mut Registry,
-    ctx: &Context<'_>,
-    caller: &Identity,
-    action: &str,
-    arn: &str,
-) -> Result<&'r mut Vec<Tag>, ServiceError> {
+/// A resource whose tags an ARN names, found after the permission and the domain checks.
+enum Tagged {
+    Domain { owner: String, name: String },
+    Repository { owner: String, domain: String, name: String },
+    PackageGroup { key: DomainKey, pattern: String },
+}
+
+/// The resource `arn` names, once `caller` may do `action` on it and it exists in the region.
+fn tagged(registry: &Registry, ctx: &Context<'_>, caller: &Identity, action: &str, arn: &str) -> Result<Tagged, ServiceError> {
     let resource = resource_of(arn, ctx.region)?;
     access::require(caller, action, || arn.to_owned())?;
     let (owner, domain) = match &resource {
@@ -78,18 +79,13 @@ fn tags_of<'r>(
     };
     access::domain(registry, ctx, caller, action, &owner, &domain, || arn.to_owned())?;
     match resource {
-        Resource::Domain { owner, name } => Ok(&mut registry
-            .domain_mut(&owner, &name, ctx.region)
-            .ok_or_else(|| ServiceError::domain_not_found(&name, &owner))?
-            .tags),
-        Resource::Repository {
-            owner,
-            domain,
-            name,
-        } => Ok(&mut registry
-            .repository_mut(&owner, &domain, &name, ctx.region)
-            .ok_or_else(|| repository_not_found(&name, &domain, &owner))?
-            .tags),
+        Resource::Domain { owner, name } => Ok(Tagged::Domain { owner, name }),
+        Resource::Repository { owner, domain, name } => {
+            if registry.repository(&owner, &domain, &name, ctx.region).is_none() {
+                return Err(repository_not_found(&name, &domain, &owner));
+            }
+            Ok(Tagged::Repository { owner, domain, name })
+        }
         Resource::PackageGroup { owner, domain, pattern } => {
             let key = DomainKey::new(&owner, &domain, ctx.region);
             let pattern = Pattern::parse(&pattern).map(|p| p.text()).unwrap_or(pattern);
@@ -97,13 +93,53 @@ fn tags_of<'r>(
             if !exists {
                 return Err(group_not_found(&pattern, &key));
             }
-            Ok(&mut groups_mut(registry, &key)
-                .groups
-                .get_mut(&pattern)
-                .ok_or_else(|| group_not_found(&pattern, &key))?
-                .tags)
+            Ok(Tagged::PackageGroup { key, pattern })
         }
     }
+}
+
+impl Tagged {
+    /// Its tags, to read (a domain's root group never changed has none).
+    fn tags<'r>(&self, registry: &'r Registry, region: &str) -> &'r [Tag] {
+        let tags = match self {
+            Self::Domain { owner, name } => registry.domain(owner, name, region).map(|d| &d.tags),
+            Self::Repository { owner, domain, name } => registry.repository(owner, domain, name, region).map(|r| &r.tags),
+            Self::PackageGroup { key, pattern } => {
+                registry.package_groups.of(key).and_then(|g| g.groups.get(pattern)).map(|g| &g.tags)
+            }
+        };
+        tags.map_or(&[], Vec::as_slice)
+    }
+
+    /// Its tags, to change (found by [`tagged`] under the same lock).
+    fn tags_mut<'r>(&self, registry: &'r mut Registry, region: &str) -> Result<&'r mut Vec<Tag>, ServiceError> {
+        match self {
+            Self::Domain { owner, name } => registry
+                .domain_mut(owner, name, region)
+                .map(|d| &mut d.tags)
+                .ok_or_else(|| ServiceError::domain_not_found(name, owner)),
+            Self::Repository { owner, domain, name } => registry
+                .repository_mut(owner, domain, name, region)
+                .map(|r| &mut r.tags)
+                .ok_or_else(|| repository_not_found(name, domain, owner)),
+            Self::PackageGroup { key, pattern } => groups_mut(registry, key)
+                .groups
+                .get_mut(pattern)
+                .map(|g| &mut g.tags)
+                .ok_or_else(|| group_not_found(pattern, key)),
+        }
+    }
+}
+
+/// The tags of the resource an ARN names, to change, after the permission and domain checks.
+fn tags_of<'r>(
+    registry: &'r mut Registry,
+    ctx: &Context<'_>,
+    caller: &Identity,
+    action: &str,
+    arn: &str,
+) -> Result<&'r mut Vec<Tag>, ServiceError> {
+    tagged(registry, ctx, caller, action, arn)?.tags_mut(registry, ctx.region)
 }
 
 /// TagResource.
@@ -161,13 +197,8 @@ pub fn list(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Resu
         tags: Vec<Tag>,
     }
     let input: Input = request.input(None)?.typed()?;
-    let mut registry = ctx.world.write();
-    let tags = tags_of(
-        &mut registry,
-        ctx,
-        caller,
-        "codeartifact:ListTagsForResource",
-        &input.resource_arn,
-    )?;
-    Ok(json_body(&Output { tags: tags.clone() }))
+    // A read: the world's read lock, and nothing handed out to be changed.
+    let registry = ctx.world.read();
+    let found = tagged(&registry, ctx, caller, "codeartifact:ListTagsForResource", &input.resource_arn)?;
+    Ok(json_body(&Output { tags: found.tags(&registry, ctx.region).to_vec() }))
 }
