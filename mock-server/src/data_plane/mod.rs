@@ -127,7 +127,10 @@ async fn answer_committed(
 ) -> Response<MockBody> {
     let reads = matches!(*request.method(), Method::GET | Method::HEAD);
     let committed = if reads {
-        let (response, retained) = answer(service, request, endpoint, host);
+        let (response, retained) = {
+            let _read = crate::state::ReadOnly::begin();
+            answer(service, request, endpoint, host)
+        };
         if retained.is_empty() {
             return response;
         }

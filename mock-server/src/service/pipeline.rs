@@ -32,6 +32,7 @@ impl MockService {
                 (answered, Err(error)) => self.commit_failed(answered, &error),
             }
         } else {
+            let _read = crate::state::ReadOnly::begin();
             self.respond_to(request, operation)
         };
         tracing::info!(

@@ -31,7 +31,7 @@ mod world;
 use std::sync::{Arc, RwLock};
 
 pub use database::{Store, StoreError};
-pub use world::World;
+pub use world::{ReadOnly, World};
 
 /// The one place requests' changes are committed, and the turn writers take.
 #[derive(Debug)]

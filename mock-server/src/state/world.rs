@@ -56,8 +56,14 @@ impl World {
     }
 
     /// The domains and repositories, to change: every change is noted, and committed by
-    /// `crate::state::Committer` after the request's handler.
+    /// `crate::state::Committer` after the request's handler. A request the router answers as
+    /// a read ([`ReadOnly`]) must not call it: its changes would fall outside the writer's
+    /// turn (debug builds, and so the tests and the fuzzer, stop there).
     pub fn write(&self) -> std::sync::RwLockWriteGuard<'_, Registry> {
+        debug_assert!(
+            !READING.with(std::cell::Cell::get),
+            "a request answered as a read took the world to change it, outside the writer's turn"
+        );
         self.registry.write().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -103,5 +109,51 @@ impl World {
             packages: Vec::new(),
             package_groups: registry.package_group_specs(),
         }
+    }
+}
+
+thread_local! {
+    /// Whether this thread is answering a request the router classed as a read. A handler
+    /// runs to its end on one thread without yielding, so the mark is exact.
+    static READING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks this thread as answering a read until dropped: [`World::write`] then refuses (in
+/// debug builds).
+#[derive(Debug)]
+pub struct ReadOnly(());
+
+impl ReadOnly {
+    /// The mark, set.
+    pub fn begin() -> Self {
+        READING.with(|r| r.set(true));
+        Self(())
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        READING.with(|r| r.set(false));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "answered as a read took the world to change it")]
+    fn a_read_may_not_take_the_world_to_change_it() {
+        let world = World::new(Arc::new(Fixture::embedded_default()), SystemTime::UNIX_EPOCH);
+        let _read = ReadOnly::begin();
+        drop(world.write());
+    }
+
+    #[test]
+    fn the_mark_ends_with_the_read() {
+        let world = World::new(Arc::new(Fixture::embedded_default()), SystemTime::UNIX_EPOCH);
+        drop(ReadOnly::begin());
+        drop(world.write());
     }
 }
