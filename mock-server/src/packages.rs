@@ -525,12 +525,12 @@ impl PackageStore {
         let touched = std::mem::take(&mut self.touched);
         let mut changes = Vec::with_capacity(touched.len());
         for ((repository, id), mut numbers) in touched {
-            let package = self.repositories.get_mut(&repository).and_then(|p| p.get_mut(&id));
-            let head = package.as_ref().map(|p| (p.dist_tags.clone(), p.origin));
-            if let Some(package) = package {
+            let mut package = self.repositories.get_mut(&repository).and_then(|p| p.get_mut(&id));
+            if let Some(package) = package.as_mut() {
                 numbers.extend(package.versions.take_touched());
             }
-            let package = self.repositories.get(&repository).and_then(|p| p.get(&id));
+            let package = package.as_deref();
+            let head = package.map(|p| (p.dist_tags.clone(), p.origin));
             let versions = numbers
                 .into_iter()
                 .map(|number| {

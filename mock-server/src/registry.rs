@@ -412,15 +412,9 @@ impl Registry {
     /// Removes the domain `name` of `owner` from `region`; a fixture domain of every region
     /// stays in the others.
     pub fn remove_domain(&mut self, owner: &str, name: &str, region: &str, all_regions: &[String]) {
-        self.touched_domains.insert(DomainKey::new(owner, name, region));
-        self.package_groups
-            .remove_domain(&DomainKey::new(owner, name, region));
-        let Some(records) = self.domains.get_mut(owner).and_then(|d| d.get_mut(name)) else {
-            return;
-        };
-        if let Some(index) = records.iter().position(|d| d.domain.exists_in(region)) {
-            remove_from_region(records, index, region, all_regions, |d| &mut d.domain.region);
-        }
+        let key = DomainKey::new(owner, name, region);
+        self.package_groups.remove_domain(&key);
+        self.put_domain(&key, None, all_regions);
     }
 
     fn repositories_in(&self, owner: &str, domain: &str) -> &[RepositoryRecord] {
@@ -516,18 +510,7 @@ impl Registry {
     ) {
         let key = RepositoryKey::new(owner, domain, region, name);
         self.packages.remove_repository(&key);
-        self.touched_repositories.insert(key);
-        let Some(records) = self.repositories.get_mut(owner).and_then(|d| d.get_mut(domain)) else {
-            return;
-        };
-        if let Some(index) = records
-            .iter()
-            .position(|r| r.repository.name == name && r.repository.exists_in(region))
-        {
-            remove_from_region(records, index, region, all_regions, |r| {
-                &mut r.repository.region
-            });
-        }
+        self.put_repository(&key, None, all_regions);
     }
 }
 

@@ -189,7 +189,12 @@ impl MockService {
     }
 
     fn serve_fixture(&self, fixture: Arc<Fixture>) -> Result<(), StoreError> {
-        let world = World::over(fixture, self.shared.clock.now(), &self.shared.committer.store())?;
+        self.serve(fixture, &self.shared.committer.store())
+    }
+
+    /// Serves `fixture` with what `store` holds laid over it, from now on.
+    fn serve(&self, fixture: Arc<Fixture>, store: &Store) -> Result<(), StoreError> {
+        let world = World::over(fixture, self.shared.clock.now(), store)?;
         *self.shared.world.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(world);
         Ok(())
     }
@@ -225,8 +230,7 @@ impl MockService {
     /// over the start fixture, and every change is committed to it before its request is
     /// answered.
     pub fn attach_store(&self, store: Store) -> Result<(), StoreError> {
-        let world = World::over(Arc::clone(&self.shared.start_fixture), self.shared.clock.now(), &store)?;
-        *self.shared.world.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(world);
+        self.serve(Arc::clone(&self.shared.start_fixture), &store)?;
         self.shared.committer.set_store(store);
         Ok(())
     }

@@ -303,12 +303,7 @@ class CodeArtifactMock:
             data = json.dumps(fixture).encode()
             content_type = "application/json"
         else:
-            text = fixture if isinstance(fixture, str) and "\n" in fixture else None
-            if text is None and isinstance(fixture, (str, os.PathLike)) and Path(fixture).is_file():
-                text = Path(fixture).read_text()
-            if text is None:
-                text = os.fspath(fixture)
-            data = text.encode()
+            data = _text_or_file(fixture).encode()
             content_type = "application/toml"
         answer = self._request("PUT", "/_mock/config", data, content_type)
         self._read_identity()
@@ -316,9 +311,7 @@ class CodeArtifactMock:
 
     def play_scenario(self, scenario: Union[str, "os.PathLike[str]"]) -> Dict[str, Any]:
         """``POST /_mock/scenario``: plays a scenario file (its text or its path)."""
-        path = Path(scenario)
-        text = path.read_text() if "\n" not in os.fspath(scenario) and path.is_file() else os.fspath(scenario)
-        return self._request("POST", "/_mock/scenario", text.encode(), "application/toml")
+        return self._request("POST", "/_mock/scenario", _text_or_file(scenario).encode(), "application/toml")
 
     def state(self) -> str:
         """``GET /_mock/state``: the world as it is now, as fixture TOML."""
@@ -369,6 +362,15 @@ class CodeArtifactMock:
 
     def __repr__(self) -> str:
         return f"CodeArtifactMock(url={self.url!r}, pid={self.pid})"
+
+
+def _text_or_file(value: Union[str, "os.PathLike[str]"]) -> str:
+    """TOML given as text, or the text of the file a path names (a one-line string that
+    names an existing file is a path)."""
+    text = os.fspath(value)
+    if "\n" not in text and Path(text).is_file():
+        return Path(text).read_text()
+    return text
 
 
 def _wait_for_listening(process: subprocess.Popen, timeout: float) -> str:
