@@ -99,7 +99,7 @@ fn hot_paths(c: &mut Criterion) {
     let model = codeartifact_mock::model::model();
     let operation = model.operation("GetAuthorizationToken").unwrap();
     let no_headers = http::HeaderMap::new();
-    let no_body = Bytes::new();
+    let no_body = codeartifact_mock::files::spool::Piece::Bytes(Bytes::new());
     c.bench_function("validate_input_against_the_model", |b| {
         b.iter(|| {
             let input = codeartifact_mock::model::validate::decode(

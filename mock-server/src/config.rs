@@ -135,6 +135,13 @@ pub struct Options {
     #[arg(long, value_name = "DIR", env = "CODEARTIFACT_MOCK_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// The largest package file taken, in bytes (a plain number, or with a suffix: 64MiB,
+    /// 500MB, 2GiB); past it an upload is answered 413, before its body is read when its
+    /// length is declared. CodeArtifact's quota is 5 GB per asset.
+    #[arg(long, value_name = "BYTES", env = "CODEARTIFACT_MOCK_MAX_ASSET_SIZE",
+          default_value = "5GiB", value_parser = parse_size)]
+    pub max_asset_size: u64,
+
     /// Seal tokens with the key in this file (created with a new key if missing), so tokens
     /// survive a restart and mocks sharing the file accept each other's tokens.
     #[arg(long, value_name = "FILE", env = "CODEARTIFACT_MOCK_TOKEN_KEY_FILE")]
@@ -262,7 +269,42 @@ impl Options {
             journal_capacity: self.journal_capacity,
             repository_host_suffix: self.repository_host_suffix.clone(),
             token_key: None,
+            max_asset_size: self.max_asset_size,
         }
+    }
+}
+
+/// A size in bytes: a plain number, or a number with a decimal (`kB`, `MB`, `GB`, `TB`) or
+/// binary (`KiB`, `MiB`, `GiB`, `TiB`) suffix, case aside; at least one byte.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, suffix) = text.split_at(digits);
+    let number: u64 = number.parse().map_err(|_| {
+        format!("'{text}' is not a size: a number of bytes, perhaps with a suffix such as 64MiB")
+    })?;
+    let unit: u64 = match suffix.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "kib" | "k" => 1 << 10,
+        "mb" => 1_000_000,
+        "mib" | "m" => 1 << 20,
+        "gb" => 1_000_000_000,
+        "gib" | "g" => 1 << 30,
+        "tb" => 1_000_000_000_000,
+        "tib" | "t" => 1 << 40,
+        other => {
+            return Err(format!(
+                "'{other}' is not a size suffix: use kB, MB, GB, TB, KiB, MiB, GiB or TiB"
+            ))
+        }
+    };
+    match number.checked_mul(unit) {
+        Some(0) => Err("the size must be at least one byte".to_owned()),
+        Some(bytes) => Ok(bytes),
+        None => Err(format!("'{text}' is too large")),
     }
 }
 
@@ -270,6 +312,21 @@ impl Options {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn sizes_are_bytes_with_decimal_or_binary_suffixes() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("500 MB"), Ok(500_000_000));
+        assert_eq!(
+            parse_size("5GiB"),
+            Ok(crate::upload::DEFAULT_MAX_ASSET_SIZE)
+        );
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        for bad in ["", "MiB", "0", "12 parsecs", "-1", "99999999999TiB"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn every_flag_reads_an_environment_variable() {

@@ -121,6 +121,8 @@ internal_modules! {
     exchange,
     /// Fault rules.
     faults,
+    /// Package files: the folder they are kept in, uploads spooled to it, their handles.
+    files,
     /// The fixture file.
     fixture,
     /// Identities.
@@ -159,6 +161,8 @@ internal_modules! {
     tls,
     /// Tokens.
     token,
+    /// Request bodies, and uploads streamed to disk as they arrive.
+    upload,
 }
 
 /// Command-line flags.

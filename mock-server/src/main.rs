@@ -127,6 +127,9 @@ fn run(options: &Options) -> anyhow::Result<()> {
         if let Some(store) = options.store().map_err(anyhow::Error::msg)? {
             service.attach_store(store).map_err(|e| anyhow::anyhow!("--data-dir: {e}"))?;
         }
+        if let Some(why) = service.store().blobs().unusable() {
+            anyhow::bail!("no folder for package files (set TMPDIR, or give --data-dir): {why}");
+        }
         for scenario in &scenarios {
             scenario.apply(&service)?;
             tracing::info!(scenario = %scenario.name, faults = scenario.faults.len(), "scenario loaded");
@@ -143,7 +146,7 @@ fn run(options: &Options) -> anyhow::Result<()> {
         let ca_bundle = tls.as_ref().and_then(|(_, ca)| ca.clone());
         let handle = server::serve_on_workers(
             listener,
-            service,
+            service.clone(),
             tls.map(|(tls, _)| tls),
             Arc::clone(&workers),
         )?;
@@ -163,6 +166,8 @@ fn run(options: &Options) -> anyhow::Result<()> {
         shutdown.await;
         tracing::info!("shutting down");
         handle.shutdown().await;
+        // The last handle: without --data-dir, the package files' temporary folder goes with it.
+        drop(service);
         Ok(())
     })
 }

@@ -198,6 +198,13 @@ impl MockServerBuilder {
         self
     }
 
+    /// The largest package file taken, in bytes (CodeArtifact's 5 GB quota by default);
+    /// past it an upload is answered 413.
+    pub fn max_asset_size(mut self, bytes: u64) -> Self {
+        self.config.max_asset_size = bytes;
+        self
+    }
+
     /// All the service's switches at once (skew window, expiration spelling, ...).
     pub fn config(mut self, config: ServiceConfig) -> Self {
         self.config = config;

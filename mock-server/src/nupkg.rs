@@ -40,37 +40,87 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<usize> {
     Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize)
 }
 
-/// The content of the first root entry of the zip `archive` whose name ends in `suffix`.
-pub fn root_entry(archive: &[u8], suffix: &str, limit: usize) -> Option<Vec<u8>> {
-    // The end-of-central-directory record: within the last 64 KiB + 22 bytes.
-    let floor = archive.len().saturating_sub(65_557);
-    let end = (floor..archive.len().saturating_sub(21))
-        .rev()
-        .find(|&i| archive.get(i..i + 4) == Some(&[0x50, 0x4b, 0x05, 0x06]))?;
-    let entries = u16_at(archive, end + 10)?;
-    let mut at = u32_at(archive, end + 16)?;
-    for _ in 0..entries {
-        if archive.get(at..at + 4)? != [0x50, 0x4b, 0x01, 0x02] {
+/// An archive read at offsets: bytes in memory, or a file (a spooled upload, never read
+/// whole).
+pub trait ReadAt {
+    /// The archive's length.
+    fn size(&self) -> usize;
+    /// `length` bytes from `offset`; `None` past the end or on a read error.
+    fn read_at(&self, offset: usize, length: usize) -> Option<Vec<u8>>;
+}
+
+impl ReadAt for [u8] {
+    fn size(&self) -> usize {
+        self.len()
+    }
+
+    fn read_at(&self, offset: usize, length: usize) -> Option<Vec<u8>> {
+        self.get(offset..offset.checked_add(length)?).map(<[u8]>::to_vec)
+    }
+}
+
+impl ReadAt for (std::fs::File, usize) {
+    fn size(&self) -> usize {
+        self.1
+    }
+
+    fn read_at(&self, offset: usize, length: usize) -> Option<Vec<u8>> {
+        if offset.checked_add(length)? > self.1 {
             return None;
         }
-        let method = u16_at(archive, at + 10)?;
-        let compressed = u32_at(archive, at + 20)?;
-        let name_length = u16_at(archive, at + 28)?;
-        let skip = name_length + u16_at(archive, at + 30)? + u16_at(archive, at + 32)?;
-        let local = u32_at(archive, at + 42)?;
-        let name = std::str::from_utf8(archive.get(at + 46..at + 46 + name_length)?).ok()?;
+        let mut buffer = vec![0; length];
+        std::os::unix::fs::FileExt::read_exact_at(&self.0, &mut buffer, offset as u64).ok()?;
+        Some(buffer)
+    }
+}
+
+/// The longest central directory read (a package of tens of thousands of files fits).
+const CENTRAL_DIRECTORY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// The content of the first root entry of the zip `archive` whose name ends in `suffix`.
+pub fn root_entry(archive: &(impl ReadAt + ?Sized), suffix: &str, limit: usize) -> Option<Vec<u8>> {
+    // The end-of-central-directory record: within the last 64 KiB + 22 bytes.
+    let size = archive.size();
+    let floor = size.saturating_sub(65_557);
+    let tail = archive.read_at(floor, size - floor)?;
+    let end = (0..tail.len().saturating_sub(21))
+        .rev()
+        .find(|&i| tail.get(i..i + 4) == Some(&[0x50, 0x4b, 0x05, 0x06]))?;
+    let entries = u16_at(&tail, end + 10)?;
+    let directory_size = u32_at(&tail, end + 12)?;
+    let directory_start = u32_at(&tail, end + 16)?;
+    if directory_size > CENTRAL_DIRECTORY_LIMIT {
+        return None;
+    }
+    let directory = archive.read_at(directory_start, directory_size)?;
+    let mut at = 0;
+    for _ in 0..entries {
+        if directory.get(at..at + 4)? != [0x50, 0x4b, 0x01, 0x02] {
+            return None;
+        }
+        let method = u16_at(&directory, at + 10)?;
+        let compressed = u32_at(&directory, at + 20)?;
+        let name_length = u16_at(&directory, at + 28)?;
+        let skip = name_length + u16_at(&directory, at + 30)? + u16_at(&directory, at + 32)?;
+        let local = u32_at(&directory, at + 42)?;
+        let name = std::str::from_utf8(directory.get(at + 46..at + 46 + name_length)?).ok()?;
         at += 46 + skip;
         if name.contains('/') || !name.to_ascii_lowercase().ends_with(suffix) {
             continue;
         }
-        if archive.get(local..local + 4)? != [0x50, 0x4b, 0x03, 0x04] {
+        let header = archive.read_at(local, 30)?;
+        if header.get(..4)? != [0x50, 0x4b, 0x03, 0x04] {
             return None;
         }
-        let data = local + 30 + u16_at(archive, local + 26)? + u16_at(archive, local + 28)?;
-        let raw = archive.get(data..data.checked_add(compressed)?)?;
+        // A compressed entry larger than the limit would not inflate within it either.
+        if compressed > limit {
+            return None;
+        }
+        let data = local + 30 + u16_at(&header, 26)? + u16_at(&header, 28)?;
+        let raw = archive.read_at(data, compressed)?;
         return match method {
-            0 => (raw.len() <= limit).then(|| raw.to_vec()),
-            8 => decompress_to_vec_with_limit(raw, limit).ok(),
+            0 => Some(raw),
+            8 => decompress_to_vec_with_limit(&raw, limit).ok(),
             _ => None,
         };
     }
@@ -105,8 +155,23 @@ fn attribute(tag: &str, attribute: &str) -> Option<String> {
     Some(unescape(&tag[at..end]))
 }
 
+/// The nuspec of a pushed `.nupkg`, in memory or spooled.
+pub fn read_piece(nupkg: &crate::files::spool::Piece) -> Option<Nuspec> {
+    match nupkg {
+        crate::files::spool::Piece::Bytes(bytes) => read(bytes),
+        crate::files::spool::Piece::File(spooled) => {
+            let file = std::fs::File::open(spooled.file.path()).ok()?;
+            read_from(&(file, usize::try_from(spooled.size).ok()?))
+        }
+    }
+}
+
 /// The nuspec of a `.nupkg`, if it has one with an id and a version.
 pub fn read(nupkg: &[u8]) -> Option<Nuspec> {
+    read_from(nupkg)
+}
+
+fn read_from(nupkg: &(impl ReadAt + ?Sized)) -> Option<Nuspec> {
     let bytes = root_entry(nupkg, ".nuspec", NUSPEC_LIMIT)?;
     let text = String::from_utf8(bytes).ok()?;
     let text = text.trim_start_matches('\u{feff}').to_owned();

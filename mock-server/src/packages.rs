@@ -18,7 +18,10 @@ use std::ops::Deref;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use sha2::Digest;
+
+use crate::files::blobs::Blobs;
+use crate::files::content::{Content, Source};
+use crate::files::spool::{Digests, Piece};
 
 /// A package version's status, as the API spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -183,25 +186,38 @@ pub struct Asset {
     pub size: u64,
     /// Hex digests by the API's algorithm names (`MD5`, `SHA-1`, `SHA-256`, `SHA-512`).
     pub hashes: BTreeMap<String, String>,
-    /// The content; empty once the version is disposed.
+    /// Where the content is (the store, once committed; [`Asset::open`] reads it).
     #[serde(skip)]
-    pub content: Bytes,
+    pub content: Content,
 }
 
 impl Asset {
-    /// An asset of `content`, its hashes computed.
+    /// An uploaded asset of `content` (in memory), its hashes computed.
     pub fn new(name: &str, content: Bytes) -> Self {
-        let hashes = BTreeMap::from([
-            ("MD5".to_owned(), hex::encode(md5::Md5::digest(&content))),
-            ("SHA-1".to_owned(), hex::encode(sha1_digest(&content))),
-            ("SHA-256".to_owned(), hex::encode(sha2::Sha256::digest(&content))),
-            ("SHA-512".to_owned(), hex::encode(sha2::Sha512::digest(&content))),
-        ]);
+        Self::uploaded(name, Piece::Bytes(content))
+    }
+
+    /// An uploaded asset: in memory (its hashes computed now) or spooled (computed already).
+    pub fn uploaded(name: &str, piece: Piece) -> Self {
+        let (size, hashes) = match &piece {
+            Piece::Bytes(bytes) => (bytes.len() as u64, Digests::of(bytes)),
+            Piece::File(spooled) => (spooled.size, spooled.hashes.clone()),
+        };
+        Self {
+            name: name.to_owned(),
+            size,
+            hashes,
+            content: Content::upload(piece),
+        }
+    }
+
+    /// A fixture's seeded asset, kept in memory with the fixture.
+    pub fn seeded(name: &str, content: Bytes) -> Self {
         Self {
             name: name.to_owned(),
             size: content.len() as u64,
-            hashes,
-            content,
+            hashes: Digests::of(&content),
+            content: Content::fixed(content),
         }
     }
 
@@ -209,12 +225,11 @@ impl Asset {
     pub fn hash(&self, algorithm: &str) -> &str {
         self.hashes.get(algorithm).map_or("", String::as_str)
     }
-}
 
-fn sha1_digest(content: &[u8]) -> Vec<u8> {
-    ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, content)
-        .as_ref()
-        .to_vec()
+    /// Opens the content, wherever it is.
+    pub fn open(&self, blobs: &Blobs) -> std::io::Result<Source> {
+        self.content.open(blobs, self.hash("SHA-256"), self.size)
+    }
 }
 
 /// A dependency a version declares.

@@ -1,22 +1,18 @@
 //! Where a request goes, decided from its path before its body is read: the control API
 //! (`/_mock/`, when it is on), a repository endpoint of the data plane (`/d/`), or
 //! CodeArtifact's AWS API (everything else; the service model routes it to an operation).
-//! Each route has its own body limit, so a large fixture can be sent to the control API while
-//! an AWS request stays small.
+//! Each route has its own body shape and limit, so a large fixture can be sent to the control
+//! API and a package of gigabytes to a repository while an AWS request stays small.
 
-use bytes::Bytes;
 use http::Request;
 
 use crate::endpoint::Endpoint;
 use crate::service::{MockService, Reply, CONTROL_PREFIX};
+use crate::upload::{RequestBody, Shape};
 
 /// Largest body of an AWS API request (every input of CodeArtifact's API but an asset
 /// upload is a few kilobytes of JSON at most).
 pub const AWS_MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// Largest body of a repository request: a package upload (twine's form, npm's JSON with
-/// the tarball in base64). Past it the server answers 413.
-pub const REPOSITORY_MAX_BODY_BYTES: usize = 128 * 1024 * 1024;
 
 /// Largest body of a control call: a fixture of tens of thousands of entries fits.
 pub const CONTROL_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -76,12 +72,21 @@ impl Route {
         }
     }
 
-    /// The largest body this route reads; past it the server answers 413.
-    pub fn body_limit(self) -> usize {
+    /// How this route reads the body of a request with `parts`, and the most it takes (past
+    /// it the server answers 413): uploads stream to disk, up to the asset limit.
+    pub fn body_shape(self, service: &MockService, parts: &http::request::Parts) -> Shape {
+        let max_asset = service.config().max_asset_size;
         match self {
-            Self::Control => CONTROL_MAX_BODY_BYTES,
-            Self::Repository | Self::AssetUpload => REPOSITORY_MAX_BODY_BYTES,
-            Self::Aws => AWS_MAX_BODY_BYTES,
+            Self::Control => Shape::Whole(CONTROL_MAX_BODY_BYTES as u64),
+            Self::Aws => Shape::Whole(AWS_MAX_BODY_BYTES as u64),
+            Self::AssetUpload => Shape::File(max_asset),
+            Self::Repository => {
+                let path = parts.uri.path();
+                let host = parts.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+                let endpoint = Endpoint::parse(path)
+                    .or_else(|| Endpoint::from_host(host, path, &service.config().repository_host_suffix));
+                Shape::of_repository(endpoint.as_ref(), &parts.method, &parts.headers, max_asset)
+            }
         }
     }
 }
@@ -89,7 +94,8 @@ impl Route {
 impl MockService {
     /// Answers one request, whatever its route: the entry point of the server, of tests and
     /// of embedders. AWS requests are journaled and logged.
-    pub async fn handle(&self, request: Request<Bytes>) -> Reply {
+    pub async fn handle(&self, request: Request<impl Into<RequestBody>>) -> Reply {
+        let request = request.map(Into::into);
         match Route::of_request(self, &request) {
             Route::Control => {
                 // A call that may replace the world waits for the writer's turn, so it never
@@ -99,7 +105,7 @@ impl MockService {
                 } else {
                     Some(self.writers_turn().await)
                 };
-                Reply::Respond(crate::control::handle(self, request))
+                Reply::Respond(crate::control::handle(self, request.map(RequestBody::into_bytes)))
             }
             Route::Repository => crate::data_plane::serve(self, request).await,
             Route::Aws | Route::AssetUpload => self.serve_aws(request).await,
@@ -130,6 +136,8 @@ mod tests {
             },
         );
         assert_eq!(Route::of(&off, "/_mock/health", None), Route::Aws);
-        assert!(Route::Control.body_limit() > Route::Aws.body_limit());
+        let (parts, ()) = Request::put("/v1/package/version/publish").body(()).unwrap().into_parts();
+        assert!(Route::Control.body_shape(&on, &parts).limit() > Route::Aws.body_shape(&on, &parts).limit());
+        assert_eq!(Route::AssetUpload.body_shape(&on, &parts), Shape::File(crate::upload::DEFAULT_MAX_ASSET_SIZE));
     }
 }

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
-use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -18,6 +17,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::body::MockBody;
+use crate::upload::{self, ingest::Refused, RequestBody};
 use crate::error::{message_body, ErrorCode};
 use crate::endpoint::Scheme;
 use crate::router::Route;
@@ -193,55 +193,52 @@ async fn answer(
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok());
     let route = Route::of(&service, parts.uri.path(), host);
-    let limit = route.body_limit();
+    let shape = route.body_shape(&service, &parts);
+    let limit = shape.limit();
     // A declared length over the limit is refused before a byte of the body is read.
     let declared = parts
         .headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return Ok(refusal(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("Request body exceeds the limit of {limit} bytes"),
-        ));
+    if declared.is_some_and(|length| length > limit) {
+        return Ok(too_large(limit));
     }
     // A body declared empty (what every AWS client sends here) needs no read, and no timer.
-    let collected = if declared == Some(0) || http_body::Body::is_end_stream(&body) {
-        Ok(Ok(http_body_util::Collected::default()))
+    let body = if declared == Some(0) {
+        Ok(RequestBody::default())
     } else {
-        tokio::time::timeout(route.body_read_timeout(), Limited::new(body, limit).collect()).await
+        let place = service.store().blobs().spool_place();
+        upload::ingest::receive(body, shape, declared, route.body_read_timeout(), place).await
     };
-    let bytes = match collected {
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(error))
-            if error
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            return Ok(refusal(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("Request body exceeds the limit of {limit} bytes"),
-            ));
-        }
+    let body = match body {
+        Ok(body) => body,
+        Err(Refused::TooLarge(limit)) => return Ok(too_large(limit)),
         // A client that went away mid-body, or broken chunking: nothing of it is handled (a
         // body cut short must never be stored as if it were whole).
-        Ok(Err(error)) => {
+        Err(Refused::Broken(error)) => {
             return Ok(refusal(
                 StatusCode::BAD_REQUEST,
                 format!("The request body could not be read: {error}"),
             ));
         }
-        Err(_elapsed) => {
+        Err(Refused::TimedOut) => {
             return Ok(refusal(
                 StatusCode::REQUEST_TIMEOUT,
                 "Your socket connection to the server was not read from or written to within the timeout period.".to_owned(),
             ));
         }
+        Err(Refused::Disk(error)) => {
+            tracing::error!(%error, "an upload could not be spooled");
+            return Ok(refusal(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("The upload could not be stored, so nothing was changed ({error}). Try again once the cause is fixed."),
+            ));
+        }
     };
     // No timer here: the handler's only wait is a scripted delay, capped at 10 minutes when
     // the rule is added (`MAX_DELAY_MS`), so every request ends.
-    let reply = service.handle(Request::from_parts(parts, bytes)).await;
+    let reply = service.handle(Request::from_parts(parts, body)).await;
     // Let the other requests ready on this worker be handled before this answer is written,
     // so a tick's answers go out back to back instead of one handler apart. Every write wakes
     // the client's thread, which on loopback usually shares the core and preempts the server
@@ -257,11 +254,19 @@ async fn answer(
     }
 }
 
+/// `413`: the body, or a file in it, is longer than `limit`.
+fn too_large(limit: u64) -> Response<MockBody> {
+    refusal(StatusCode::PAYLOAD_TOO_LARGE, format!("Request body exceeds the limit of {limit} bytes"))
+}
+
 /// A refusal before the request reaches the service: a JSON message (with an error type when
 /// AWS has one for it), and the connection closed.
 fn refusal(status: StatusCode, message: String) -> Response<MockBody> {
-    let code =
-        (status == StatusCode::REQUEST_TIMEOUT).then_some(ErrorCode::RequestTimeoutException);
+    let code = match status {
+        StatusCode::REQUEST_TIMEOUT => Some(ErrorCode::RequestTimeoutException),
+        StatusCode::INTERNAL_SERVER_ERROR => Some(ErrorCode::InternalServerException),
+        _ => None,
+    };
     let body = message_body(&message);
     let mut response = Response::builder()
         .status(status)

@@ -271,7 +271,7 @@ mod tests {
             op,
             query,
             &http::HeaderMap::new(),
-            &bytes::Bytes::new(),
+            &crate::files::spool::Piece::Bytes(bytes::Bytes::new()),
             Some(extra_constraint),
         )?
         .typed()

@@ -20,7 +20,6 @@ pub mod repositories;
 pub mod tags;
 
 
-use bytes::Bytes;
 use http::{HeaderMap, Method};
 
 use crate::endpoint::Scheme;
@@ -91,8 +90,8 @@ pub struct Request<'a> {
     pub query: &'a Query,
     /// The headers.
     pub headers: &'a HeaderMap,
-    /// The body.
-    pub body: &'a Bytes,
+    /// The body: JSON in memory, or PublishPackageVersion's asset (perhaps spooled).
+    pub body: &'a crate::files::spool::Piece,
     /// The scheme the request arrived over.
     pub scheme: Scheme,
 }
@@ -144,8 +143,8 @@ pub enum Handle {
 /// A blob payload and the output members the model puts in headers.
 #[derive(Debug, Clone)]
 pub struct Blob {
-    /// The payload.
-    pub content: Bytes,
+    /// The asset whose content is the payload (opened by the pipeline, which streams it).
+    pub asset: crate::packages::Asset,
     /// Header members (`X-AssetName`, ...), by their header names.
     pub headers: Vec<(&'static str, String)>,
 }

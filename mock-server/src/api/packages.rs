@@ -584,7 +584,7 @@ pub fn get_asset(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) ->
             .with_member("resourceType", "asset")
         })?;
     Ok(Blob {
-        content: asset.content.clone(),
+        asset: asset.clone(),
         headers: vec![
             ("x-assetname", asset.name.clone()),
             ("x-packageversion", version.version.clone()),

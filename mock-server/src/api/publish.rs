@@ -11,13 +11,13 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use sha2::Digest;
 
 use super::packages::{package_key, PackageInput};
 use super::{Context, Request};
 use crate::error::{ErrorCode, ServiceError, ValidationReason};
 use crate::identity::Identity;
 use crate::model::output::value_body;
+use crate::files::spool::Piece;
 use crate::packages::{new_revision, Asset, PackageVersion, VersionStatus, MAX_ASSETS_PER_VERSION};
 
 #[derive(Debug, Deserialize)]
@@ -46,7 +46,7 @@ fn conflict(message: String, resource: &str, kind: &str) -> ServiceError {
 pub fn handle_request(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>) -> Result<Vec<u8>, ServiceError> {
     let decoded = request.input(None)?;
     let input: PublishInput = decoded.typed()?;
-    let content = decoded.payload.clone().unwrap_or_default();
+    let content = decoded.payload.clone().unwrap_or(Piece::Bytes(bytes::Bytes::new()));
     if input.package.format != "generic" {
         return Err(invalid(format!(
             "Only generic packages can be published with PublishPackageVersion, not {} packages",
@@ -56,8 +56,11 @@ pub fn handle_request(ctx: &Context<'_>, caller: &Identity, request: &Request<'_
     if input.package.namespace.as_deref().unwrap_or("").is_empty() {
         return Err(invalid("A generic package must have a namespace"));
     }
-    // Lower-case hex: the model's pattern for assetSHA256 refused anything else already.
-    if hex::encode(sha2::Sha256::digest(&content)) != input.asset_sha256 {
+    // Hashed before the world's lock is taken: a spooled asset was hashed on its way in, one
+    // in memory is hashed here, once. Lower-case hex: the model's pattern for assetSHA256
+    // refused anything else already.
+    let asset = Asset::uploaded(&input.asset_name, content);
+    if asset.hash("SHA-256") != input.asset_sha256 {
         return Err(invalid(format!(
             "The SHA256 hash of asset '{}' does not match the assetSHA256 given",
             input.asset_name
@@ -100,7 +103,6 @@ pub fn handle_request(ctx: &Context<'_>, caller: &Identity, request: &Request<'_
         .with_member("resourceId", number.as_str())
         .with_member("resourceType", "package-version"));
     }
-    let asset = Asset::new(&input.asset_name, content);
     let summary = json!({ "name": asset.name, "size": asset.size, "hashes": asset.hashes });
     version.assets.push(asset);
     version.revision = new_revision();

@@ -20,11 +20,12 @@ use http::{Method, Request, Response, StatusCode};
 use serde_json::{json, Map, Value};
 
 use super::{json as json_response, respond, Refusal, Served};
+use crate::upload::RequestBody;
 use crate::body::MockBody;
 use crate::packages::{new_revision, Asset, Dependency, PackageId, PackageVersion, VersionStatus};
 
 /// Answers a request to a Cargo repository endpoint.
-pub fn serve(served: &Served<'_>, request: &Request<Bytes>, rest: &str) -> Response<MockBody> {
+pub fn serve(served: &Served<'_>, request: &Request<RequestBody>, rest: &str) -> Response<MockBody> {
     let path = rest.trim_start_matches('/');
     let method = request.method();
     if path == "config.json" {
@@ -119,7 +120,7 @@ fn index_file(served: &Served<'_>, path: &str) -> Response<MockBody> {
 /// `api/v1/crates/NAME/VERSION/download`: the `.crate` file.
 fn download(served: &Served<'_>, name: &str, version: &str) -> Response<MockBody> {
     match served.served_asset(&PackageId::cargo(name), version, |a| a.name.ends_with(".crate")) {
-        Some(content) => respond(StatusCode::OK, "application/x-tar", content),
+        Some(asset) => served.file_response(&asset, "application/x-tar"),
         None => error(StatusCode::NOT_FOUND, &format!("Version {version} of crate '{name}' was not found")),
     }
 }
@@ -144,25 +145,13 @@ fn yank(served: &Served<'_>, name: &str, version: &str, status: VersionStatus) -
     json_response(StatusCode::OK, &json!({ "ok": true }))
 }
 
-/// The publish body's two parts: the metadata JSON and the `.crate` file, each after its
-/// length as a 32-bit little-endian number.
-fn split_publish(body: &[u8]) -> Option<(Value, Bytes)> {
-    let take = |from: usize| -> Option<(&[u8], usize)> {
-        let length = u32::from_le_bytes(body.get(from..from + 4)?.try_into().ok()?) as usize;
-        let start = from + 4;
-        Some((body.get(start..start.checked_add(length)?)?, start + length))
-    };
-    let (metadata, next) = take(0)?;
-    let (file, end) = take(next)?;
-    if end != body.len() {
-        return None;
-    }
-    Some((serde_json::from_slice(metadata).ok()?, Bytes::copy_from_slice(file)))
-}
-
 /// `PUT api/v1/crates/new`: `cargo publish`.
-fn publish(served: &Served<'_>, body: &Bytes) -> Response<MockBody> {
-    let Some((metadata, file)) = split_publish(body) else {
+fn publish(served: &Served<'_>, body: &RequestBody) -> Response<MockBody> {
+    let Some((metadata, file)) = body
+        .cargo_publish()
+        .ok()
+        .and_then(|(metadata, file)| Some((serde_json::from_slice::<Value>(&metadata).ok()?, file)))
+    else {
         return error(StatusCode::BAD_REQUEST, "The body is not a cargo publish request (metadata and .crate, each after its length)");
     };
     let (Some(name), Some(number)) = (metadata["name"].as_str(), metadata["vers"].as_str()) else {
@@ -176,7 +165,7 @@ fn publish(served: &Served<'_>, body: &Bytes) -> Response<MockBody> {
         return error(StatusCode::BAD_REQUEST, &format!("'{number}' is not a valid crate version"));
     }
     let id = PackageId::cargo(name);
-    let asset = Asset::new(&format!("{name}-{number}.crate"), file);
+    let asset = Asset::uploaded(&format!("{name}-{number}.crate"), file);
     let line = index_line(&metadata, name, number, asset.hash("SHA-256"));
     let text_of = |key: &str| metadata[key].as_str().map(str::to_owned).filter(|s| !s.is_empty());
     let mut registry = served.ctx.world.write();
@@ -295,23 +284,6 @@ mod tests {
         assert_eq!(index_path("Serde").as_deref(), Some("se/rd/serde"));
         assert_eq!(index_path("ወ"), None);
         assert_eq!(index_path(""), None);
-    }
-
-    #[test]
-    fn a_publish_body_splits_into_metadata_and_file_and_nothing_else_does() {
-        let metadata = br#"{"name":"tiny","vers":"0.1.0"}"#;
-        let mut body = Vec::new();
-        body.extend_from_slice(&(metadata.len() as u32).to_le_bytes());
-        body.extend_from_slice(metadata);
-        body.extend_from_slice(&3u32.to_le_bytes());
-        body.extend_from_slice(b"tar");
-        let (value, file) = split_publish(&body).unwrap();
-        assert_eq!((value["name"].as_str(), &file[..]), (Some("tiny"), &b"tar"[..]));
-        assert!(split_publish(&body[..body.len() - 1]).is_none());
-        let mut longer = body.clone();
-        longer.push(0);
-        assert!(split_publish(&longer).is_none());
-        assert!(split_publish(&[0xff, 0xff, 0xff, 0xff]).is_none());
     }
 
     #[test]

@@ -20,7 +20,9 @@ use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 
 use super::{respond, text, Served};
+use crate::upload::RequestBody;
 use crate::body::MockBody;
+use crate::files::spool::{Digests, Piece};
 use crate::packages::{
     new_revision, Asset, Dependency, PackageId, PackageVersion, VersionStatus, MAX_ASSETS_PER_VERSION,
 };
@@ -86,7 +88,7 @@ fn parse(path: &str) -> Option<Target> {
 }
 
 /// Answers a request to a Maven repository endpoint.
-pub fn serve(served: &Served<'_>, request: &Request<Bytes>, rest: &str) -> Response<MockBody> {
+pub fn serve(served: &Served<'_>, request: &Request<RequestBody>, rest: &str) -> Response<MockBody> {
     let path = rest.trim_matches('/');
     let (path, checksum) = CHECKSUMS
         .iter()
@@ -97,16 +99,19 @@ pub fn serve(served: &Served<'_>, request: &Request<Bytes>, rest: &str) -> Respo
     };
     match (request.method().clone(), checksum) {
         (Method::GET | Method::HEAD, None) => match read(served, &target) {
-            Some(content) => respond(StatusCode::OK, content_type(path), content),
+            Some(Read::Stored(asset)) => served.file_response(&asset, content_type(path)),
+            Some(Read::Made(content)) => respond(StatusCode::OK, content_type(path), Bytes::from(content)),
             None => text(StatusCode::NOT_FOUND, &format!("'{path}' was not found")),
         },
+        // A stored file's checksum is one of its recorded digests; a made one's is computed.
         (Method::GET | Method::HEAD, Some(algorithm)) => match read(served, &target) {
-            Some(content) => respond(StatusCode::OK, "text/plain", Bytes::from(Asset::new("", content).hash(algorithm).to_owned())),
+            Some(Read::Stored(asset)) => respond(StatusCode::OK, "text/plain", Bytes::from(asset.hash(algorithm).to_owned())),
+            Some(Read::Made(content)) => respond(StatusCode::OK, "text/plain", Bytes::from(Digests::of(content.as_bytes()).remove(algorithm).unwrap_or_default())),
             None => text(StatusCode::NOT_FOUND, &format!("'{path}' was not found")),
         },
         // A checksum of a file put before: the repository computes its own.
         (Method::PUT, Some(_)) => put_checksum(served, &target),
-        (Method::PUT, None) => put(served, target, request.body()),
+        (Method::PUT, None) => put(served, target, request.body().piece()),
         (method, _) => text(StatusCode::METHOD_NOT_ALLOWED, &format!("{method} is not allowed here")),
     }
 }
@@ -119,12 +124,18 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
+/// What a GET of a target answers: a stored file, or metadata made on the spot.
+enum Read {
+    Stored(Asset),
+    Made(String),
+}
+
 /// The content a GET of the target answers.
-fn read(served: &Served<'_>, target: &Target) -> Option<Bytes> {
+fn read(served: &Served<'_>, target: &Target) -> Option<Read> {
     match target {
-        Target::File { id, version, file } => served.served_asset(id, version, |a| a.name == *file),
-        Target::SnapshotMetadata { id, version } => served.served_asset(id, version, |a| a.name == METADATA),
-        Target::ArtifactMetadata { id } => artifact_metadata(served, &served.ctx.world.read(), id).map(Bytes::from),
+        Target::File { id, version, file } => served.served_asset(id, version, |a| a.name == *file).map(Read::Stored),
+        Target::SnapshotMetadata { id, version } => served.served_asset(id, version, |a| a.name == METADATA).map(Read::Stored),
+        Target::ArtifactMetadata { id } => artifact_metadata(served, &served.ctx.world.read(), id).map(Read::Made),
     }
 }
 
@@ -191,13 +202,24 @@ fn put_checksum(served: &Served<'_>, target: &Target) -> Response<MockBody> {
     respond(StatusCode::CREATED, "text/plain", Bytes::new())
 }
 
+/// The longest POM or metadata file read for what it says (real ones are kilobytes).
+const MAX_XML: u64 = 16 * 1024 * 1024;
+
 /// A PUT of a file or a metadata file.
-fn put(served: &Served<'_>, target: Target, body: &Bytes) -> Response<MockBody> {
+fn put(served: &Served<'_>, target: Target, body: Piece) -> Response<MockBody> {
     let (id, version, name) = match &target {
         Target::File { id, version, file } => (id, Some(version.as_str()), file.as_str()),
         Target::SnapshotMetadata { id, version } => (id, Some(version.as_str()), METADATA),
         Target::ArtifactMetadata { id } => (id, None, METADATA),
     };
+    // XML is read for what it says; any other file is only recorded.
+    let xml = (name.ends_with(".pom") || name == METADATA).then(|| body.bytes_up_to(MAX_XML));
+    if xml.as_ref().is_some_and(Option::is_none) {
+        return text(StatusCode::BAD_REQUEST, &format!("'{name}' is longer than {MAX_XML} bytes"));
+    }
+    let xml = xml.flatten().map(|bytes| String::from_utf8_lossy(&bytes).into_owned()).unwrap_or_default();
+    // Hashed (when in memory) before the world's lock is taken.
+    let asset = version.is_some().then(|| Asset::uploaded(name, body));
     let mut registry = served.ctx.world.write();
     if let Err(refusal) = served.authorize_publish(&registry, id) {
         return refusal.response();
@@ -205,7 +227,7 @@ fn put(served: &Served<'_>, target: Target, body: &Bytes) -> Response<MockBody> 
     let now = served.now();
     let Some(number) = version else {
         // The artifact's metadata: the versions it lists that were being deployed are done.
-        let listed = listed_versions(&String::from_utf8_lossy(body));
+        let listed = listed_versions(&xml);
         let Some(package) = registry.packages.package_mut(&served.key, id) else {
             return text(StatusCode::NOT_FOUND, &format!("No version of {}:{} was deployed here", id.namespace.as_deref().unwrap_or(""), id.name));
         };
@@ -240,13 +262,13 @@ fn put(served: &Served<'_>, target: Target, body: &Bytes) -> Response<MockBody> 
         );
     }
     if name.ends_with(".pom") {
-        let pom = String::from_utf8_lossy(body);
-        version.summary = element(&pom, "description").or_else(|| element(&pom, "name"));
-        version.home_page = element(&pom, "url");
-        version.dependencies = pom_dependencies(&pom);
+        let pom = &xml;
+        version.summary = element(pom, "description").or_else(|| element(pom, "name"));
+        version.home_page = element(pom, "url");
+        version.dependencies = pom_dependencies(pom);
         version.licenses = pom.split("<license>").skip(1).filter_map(|l| inner(l, "name")).collect();
     }
-    version.assets.push(Asset::new(name, body.clone()));
+    version.assets.extend(asset);
     version.revision = new_revision();
     drop(registry);
     respond(StatusCode::CREATED, "text/plain", Bytes::new())

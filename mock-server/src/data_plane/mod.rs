@@ -14,7 +14,6 @@
 
 pub mod cargo;
 pub mod maven;
-pub mod multipart;
 pub mod npm;
 pub mod nuget;
 pub mod pypi;
@@ -25,6 +24,7 @@ use std::time::{Instant, SystemTime};
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 
+use crate::upload::RequestBody;
 use crate::authorization::{self as access, Context};
 use crate::body::MockBody;
 use crate::clock::unix_seconds;
@@ -32,7 +32,7 @@ use crate::endpoint::{Endpoint, Scheme};
 use crate::error::ServiceError;
 use crate::faults::{FaultAction, FaultEffect, FaultTarget, RepositoryTarget};
 use crate::identity::Identity;
-use crate::packages::{PackageId, PackageVersion, RepositoryKey};
+use crate::packages::{Asset, PackageId, PackageVersion, RepositoryKey};
 use crate::registry::Registry;
 use crate::repository::repository_arn;
 use crate::service::{MockService, Reply};
@@ -42,7 +42,7 @@ pub const SERVED_FORMATS: &[&str] = &["pypi", "npm", "cargo", "maven", "nuget"];
 
 /// Answers a request to a repository endpoint, logs it (never its token) and applies the
 /// fault rules that target repository requests.
-pub async fn serve(service: &MockService, request: Request<Bytes>) -> Reply {
+pub async fn serve(service: &MockService, request: Request<RequestBody>) -> Reply {
     let started = Instant::now();
     let host = request
         .headers()
@@ -68,7 +68,7 @@ pub async fn serve(service: &MockService, request: Request<Bytes>) -> Reply {
         })
     });
     let scripted = fault.as_ref().and_then(fault_response);
-    let mut response = match scripted {
+    let response = match scripted {
         Some(response) => response,
         None => answer_committed(service, &request, endpoint.as_ref(), host).await,
     };
@@ -91,9 +91,8 @@ pub async fn serve(service: &MockService, request: Request<Bytes>) -> Reply {
             Bytes::from_static(b"<html><body><h1>200 OK</h1>This is not the package you are looking for.</body></html>"),
         )),
         Some(FaultAction::TruncateBody) => {
-            let whole = response.body().bytes();
-            *response.body_mut() = MockBody::truncated(whole);
-            Reply::Respond(response)
+            let (parts, body) = response.into_parts();
+            Reply::Respond(Response::from_parts(parts, body.truncate()))
         }
         None => Reply::Respond(response),
     }
@@ -121,7 +120,7 @@ fn fault_response(fault: &FaultEffect) -> Option<Response<MockBody>> {
 /// commit that fails answers 500 with the reason.
 async fn answer_committed(
     service: &MockService,
-    request: &Request<Bytes>,
+    request: &Request<RequestBody>,
     endpoint: Option<&Endpoint<'_>>,
     host: &str,
 ) -> Response<MockBody> {
@@ -193,7 +192,7 @@ fn json_error(status: StatusCode, error: &str, message: &str) -> Response<MockBo
 /// the versions it fetched through upstreams, for [`retain`].
 fn answer(
     service: &MockService,
-    request: &Request<Bytes>,
+    request: &Request<RequestBody>,
     endpoint: Option<&Endpoint<'_>>,
     host: &str,
 ) -> (Response<MockBody>, Vec<Retained>) {
@@ -371,8 +370,8 @@ impl Served<'_> {
         versions
     }
 
-    /// The content of the first asset `pick` chooses of a served version (not archived or
-    /// disposed) of `package`, from the repository or the first upstream that has it. A
+    /// The first asset `pick` chooses of a served version (not archived or disposed) of
+    /// `package`, from the repository or the first upstream that has it. A
     /// version found in an upstream is retained in the repository, as CodeArtifact retains
     /// what a package manager fetched through it: from then on the repository lists and
     /// serves it itself (its `origin` naming the repository it entered the domain through),
@@ -381,9 +380,9 @@ impl Served<'_> {
         &self,
         package: &PackageId,
         version: &str,
-        pick: impl Fn(&crate::packages::Asset) -> bool,
-    ) -> Option<Bytes> {
-        let (content, retained) = {
+        pick: impl Fn(&Asset) -> bool,
+    ) -> Option<Asset> {
+        let (asset, retained) = {
             let registry = self.ctx.world.read();
             self.chain(&registry, Some(package)).iter().find_map(|key| {
                 let found = registry
@@ -391,13 +390,13 @@ impl Served<'_> {
                     .package(key, package)
                     .and_then(|p| p.versions.get(version))
                     .filter(|v| v.status.is_served())?;
-                let content = found.assets.iter().find(|a| pick(a))?.content.clone();
+                let asset = found.assets.iter().find(|a| pick(a))?.clone();
                 let retained = (*key != self.key).then(|| {
                     let mut copy = found.clone();
                     copy.entry_point.get_or_insert_with(|| key.repository.clone());
                     copy
                 });
-                Some((content, retained))
+                Some((asset, retained))
             })?
         };
         if let Some(copy) = retained {
@@ -407,7 +406,23 @@ impl Served<'_> {
                 version: copy,
             });
         }
-        Some(content)
+        Some(asset)
+    }
+
+    /// A `200` with the content of `asset`, streamed from its file; a file that cannot be
+    /// opened is a 500 naming the problem (never a short or empty download).
+    pub fn file_response(&self, asset: &Asset, content_type: &str) -> Response<MockBody> {
+        match asset.open(self.service.store().blobs()) {
+            Ok(source) => Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, content_type)
+                .body(MockBody::source(source))
+                .unwrap_or_else(|_| Response::new(MockBody::full(Bytes::new()))),
+            Err(error) => {
+                tracing::error!(%error, asset = %asset.name, "a package file cannot be read");
+                json_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", &format!("The file '{}' cannot be read", asset.name))
+            }
+        }
     }
 }
 

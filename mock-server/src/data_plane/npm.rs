@@ -12,7 +12,8 @@ use http::{Method, Request, Response, StatusCode};
 use serde_json::{json, Map, Value};
 use sha2::Digest;
 
-use super::{json as json_response, respond, text, Served};
+use super::{json as json_response, text, Served};
+use crate::upload::RequestBody;
 use crate::body::MockBody;
 use crate::packages::{new_revision, rfc3339, Asset, Dependency, PackageId, PackageVersion, VersionStatus};
 
@@ -20,7 +21,7 @@ use crate::packages::{new_revision, rfc3339, Asset, Dependency, PackageId, Packa
 pub const ASSET_NAME: &str = "package.tgz";
 
 /// Answers a request to an npm repository endpoint.
-pub fn serve(served: &Served<'_>, request: &Request<Bytes>, rest: &str) -> Response<MockBody> {
+pub fn serve(served: &Served<'_>, request: &Request<RequestBody>, rest: &str) -> Response<MockBody> {
     let decoded = percent_encoding::percent_decode_str(rest).decode_utf8_lossy().into_owned();
     let path = decoded.trim_end_matches('/');
     let method = request.method();
@@ -38,7 +39,7 @@ pub fn serve(served: &Served<'_>, request: &Request<Bytes>, rest: &str) -> Respo
     }
     match *method {
         Method::GET | Method::HEAD => packument(served, path),
-        Method::PUT => publish(served, path, request.body()),
+        Method::PUT => publish(served, path, request.body().bytes()),
         // npm unpublish: CodeArtifact does not support it (DeletePackageVersions does it).
         Method::DELETE => text(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -71,7 +72,7 @@ fn valid_name(name: &str) -> bool {
 }
 
 /// `-/ping` and `-/package/NAME/dist-tags[/TAG]`.
-fn registry_command(served: &Served<'_>, request: &Request<Bytes>, command: &str) -> Response<MockBody> {
+fn registry_command(served: &Served<'_>, request: &Request<RequestBody>, command: &str) -> Response<MockBody> {
     if command == "ping" {
         return json_response(StatusCode::OK, &json!({}));
     }
@@ -91,7 +92,7 @@ fn registry_command(served: &Served<'_>, request: &Request<Bytes>, command: &str
             }
         }
         (Method::PUT, tag) | (Method::POST, tag) if !tag.is_empty() => {
-            let Ok(Value::String(version)) = serde_json::from_slice::<Value>(request.body()) else {
+            let Ok(Value::String(version)) = serde_json::from_slice::<Value>(request.body().bytes()) else {
                 return text(StatusCode::BAD_REQUEST, "The body must be the version, as a JSON string");
             };
             change_tags(served, &id, |package| {
@@ -226,15 +227,15 @@ fn tarball(served: &Served<'_>, name: &str, file: &str) -> Response<MockBody> {
     let Some(version) = version else {
         return text(StatusCode::NOT_FOUND, &format!("'{file}' is not a tarball of {name}"));
     };
-    if let Some(content) = served.served_asset(&id, version, |_| true) {
-        return respond(StatusCode::OK, "application/octet-stream", content);
+    if let Some(asset) = served.served_asset(&id, version, |_| true) {
+        return served.file_response(&asset, "application/octet-stream");
     }
     text(StatusCode::NOT_FOUND, &format!("Version {version} of {name} was not found"))
 }
 
 /// `PUT NAME`: `npm publish`'s document, one version and its tarball (base64), checked
 /// against the integrity and shasum npm computed.
-fn publish(served: &Served<'_>, name: &str, body: &Bytes) -> Response<MockBody> {
+fn publish(served: &Served<'_>, name: &str, body: &[u8]) -> Response<MockBody> {
     let Ok(document) = serde_json::from_slice::<Value>(body) else {
         return text(StatusCode::BAD_REQUEST, "The publish body is not JSON");
     };

@@ -15,13 +15,14 @@ use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
-use super::{json as json_response, multipart, respond, text, Served};
+use super::{json as json_response, respond, text, Served};
+use crate::upload::RequestBody;
 use crate::nupkg;
 use crate::body::MockBody;
 use crate::packages::{new_revision, Asset, Dependency, PackageId, PackageVersion, VersionStatus};
 
 /// Answers a request to a NuGet repository endpoint.
-pub fn serve(served: &Served<'_>, request: &Request<Bytes>, rest: &str) -> Response<MockBody> {
+pub fn serve(served: &Served<'_>, request: &Request<RequestBody>, rest: &str) -> Response<MockBody> {
     let path = rest.trim_start_matches('/');
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     let method = request.method().clone();
@@ -87,7 +88,7 @@ fn package_file(served: &Served<'_>, id: &str, version: &str, file: &str) -> Res
     let lower = file.to_ascii_lowercase();
     if lower == format!("{}.{version}.nupkg", package.name) {
         return match served.served_asset(&package, &version, |a| a.name.ends_with(".nupkg")) {
-            Some(content) => respond(StatusCode::OK, "application/octet-stream", content),
+            Some(asset) => served.file_response(&asset, "application/octet-stream"),
             None => not_found(id),
         };
     }
@@ -214,20 +215,17 @@ fn search(served: &Served<'_>, query: &str) -> Response<MockBody> {
 }
 
 /// `PUT v2/package`: a push, the `.nupkg` as the form's file.
-fn push(served: &Served<'_>, request: &Request<Bytes>) -> Response<MockBody> {
+fn push(served: &Served<'_>, request: &Request<RequestBody>) -> Response<MockBody> {
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let file = multipart::boundary(content_type)
-        .and_then(|b| multipart::parse(request.body(), &b))
-        .and_then(|parts| parts.into_iter().next())
-        .map(|part| part.content);
+    let file = request.body().form(content_type).ok().and_then(|parts| parts.into_iter().next()).map(|part| part.content);
     let Some(file) = file else {
         return text(StatusCode::BAD_REQUEST, "A push is a multipart form with the .nupkg as its file");
     };
-    let Some(nuspec) = nupkg::read(&file) else {
+    let Some(nuspec) = nupkg::read_piece(&file) else {
         return text(StatusCode::BAD_REQUEST, "The package is not a .nupkg with a nuspec (id and version) at its root");
     };
     let id = PackageId::nuget(&nuspec.id);
@@ -238,6 +236,8 @@ fn push(served: &Served<'_>, request: &Request<Bytes>) -> Response<MockBody> {
             &format!("'{}' {} is not a valid NuGet package id and version", nuspec.id, nuspec.version),
         );
     }
+    // Hashed (when in memory) before the world's lock is taken.
+    let asset = Asset::uploaded(&format!("{}.{number}.nupkg", id.name), file);
     let mut registry = served.ctx.world.write();
     if let Err(refusal) = served.authorize_publish(&registry, &id) {
         return refusal.response();
@@ -271,7 +271,7 @@ fn push(served: &Served<'_>, request: &Request<Bytes>) -> Response<MockBody> {
                     version_requirement: range.clone(),
                 })
                 .collect(),
-            assets: vec![Asset::new(&format!("{}.{number}.nupkg", id.name), file)],
+            assets: vec![asset],
             metadata: json!({ "nuspec": nuspec.text, "authors": nuspec.authors }),
             entry_point: None,
         },

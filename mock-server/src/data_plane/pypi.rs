@@ -13,8 +13,8 @@ use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
-use super::multipart::{self, Part};
 use super::{is_read, respond, text, Served};
+use crate::upload::{Part, RequestBody};
 use crate::body::MockBody;
 use crate::packages::{
     new_revision, normalize_python_name, rfc3339, Asset, Dependency, PackageId, PackageVersion,
@@ -27,7 +27,7 @@ const JSON_TYPE: &str = "application/vnd.pypi.simple.v1+json";
 const HTML_TYPE: &str = "application/vnd.pypi.simple.v1+html";
 
 /// Answers a request to a Python repository endpoint.
-pub fn serve(served: &Served<'_>, request: &Request<Bytes>, rest: &str) -> Response<MockBody> {
+pub fn serve(served: &Served<'_>, request: &Request<RequestBody>, rest: &str) -> Response<MockBody> {
     let method = request.method();
     if rest.is_empty() && method == Method::POST {
         return upload(served, request);
@@ -93,12 +93,12 @@ fn not_acceptable() -> Response<MockBody> {
     )
 }
 
-fn accept(request: &Request<Bytes>) -> Option<&str> {
+fn accept(request: &Request<RequestBody>) -> Option<&str> {
     request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok())
 }
 
 /// `simple/`: every project the repository and its upstreams list.
-fn index(served: &Served<'_>, request: &Request<Bytes>) -> Response<MockBody> {
+fn index(served: &Served<'_>, request: &Request<RequestBody>) -> Response<MockBody> {
     let Some(form) = negotiate(accept(request)) else {
         return not_acceptable();
     };
@@ -142,7 +142,7 @@ struct Listed {
 }
 
 /// `simple/PROJECT/`: the files of the project's listed versions, through the upstreams.
-fn project_page(served: &Served<'_>, request: &Request<Bytes>, project: &str) -> Response<MockBody> {
+fn project_page(served: &Served<'_>, request: &Request<RequestBody>, project: &str) -> Response<MockBody> {
     let Some(form) = negotiate(accept(request)) else {
         return not_acceptable();
     };
@@ -240,22 +240,17 @@ fn project_page(served: &Served<'_>, request: &Request<Bytes>, project: &str) ->
 /// disposed), from the repository or the first upstream that has it.
 fn download(served: &Served<'_>, project: &str, version: &str, file: &str) -> Response<MockBody> {
     let id = PackageId::pypi(project);
-    if let Some(content) = served.served_asset(&id, version, |a| a.name == file) {
-        return respond(StatusCode::OK, "application/octet-stream", content);
+    if let Some(asset) = served.served_asset(&id, version, |a| a.name == file) {
+        return served.file_response(&asset, "application/octet-stream");
     }
     text(StatusCode::NOT_FOUND, &format!("File '{file}' of {project} {version} was not found"))
 }
 
 /// A `POST` of twine's upload form: checks its digests, then adds the file to the version
 /// (creating the package and the version as needed).
-fn upload(served: &Served<'_>, request: &Request<Bytes>) -> Response<MockBody> {
-    let form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(multipart::boundary)
-        .and_then(|boundary| multipart::parse(request.body(), &boundary));
-    let Some(parts) = form else {
+fn upload(served: &Served<'_>, request: &Request<RequestBody>) -> Response<MockBody> {
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let Ok(parts) = request.body().form(content_type) else {
         return bad_request("Invalid upload: expected a multipart/form-data body (twine upload)");
     };
     let field = |name: &str| parts.iter().find(|p| p.name == name && p.filename.is_none()).map(Part::text);
@@ -282,7 +277,7 @@ fn upload(served: &Served<'_>, request: &Request<Bytes>) -> Response<MockBody> {
             "Invalid value for name: '{name}'. A project name starts and ends with a letter or numeral and holds only ASCII letters, numerals, '.', '_' and '-' (PEP 508)"
         ));
     }
-    let asset = Asset::new(&filename, file.content.clone());
+    let asset = Asset::uploaded(&filename, file.content.clone());
     for (field_name, algorithm) in [("sha256_digest", "SHA-256"), ("md5_digest", "MD5")] {
         if let Some(claimed) = field(field_name).filter(|d| !d.is_empty()) {
             if !claimed.eq_ignore_ascii_case(asset.hash(algorithm)) {
@@ -439,7 +434,7 @@ mod tests {
         let parts = vec![Part {
             name: "requires_dist".into(),
             filename: None,
-            content: Bytes::from_static(b"Requests_OAuth (>=1.0) ; extra == 'x'"),
+            content: crate::files::spool::Piece::Bytes(Bytes::from_static(b"Requests_OAuth (>=1.0) ; extra == 'x'")),
         }];
         let deps = requirements(&parts);
         assert_eq!(deps[0].package, "requests-oauth");

@@ -22,14 +22,16 @@ use serde_json::{Map, Value};
 use super::{Location, OperationModel, ServiceModel, Shape, ShapeKind};
 use crate::error::{ErrorCode, ServiceError, ValidationReason};
 use crate::sigv4::Query;
+use crate::files::spool::Piece;
 
 /// A request's valid input.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Input {
     /// Members sent, by model name, typed (numbers as numbers, booleans as booleans).
     pub members: Map<String, Value>,
-    /// The payload blob, for operations that take one (PublishPackageVersion).
-    pub payload: Option<Bytes>,
+    /// The payload blob, for operations that take one (PublishPackageVersion): in memory, or
+    /// spooled as it arrived.
+    pub payload: Option<Piece>,
 }
 
 impl Input {
@@ -52,10 +54,16 @@ pub fn decode(
     op: &OperationModel,
     query: &Query,
     headers: &HeaderMap,
-    body: &Bytes,
+    payload: &Piece,
     extra: Option<ExtraConstraint>,
 ) -> Result<Input, ServiceError> {
     let mut input = Input::default();
+    // A spooled body is an asset, never JSON.
+    let body = match payload {
+        Piece::Bytes(bytes) => bytes.clone(),
+        Piece::File(_) => Bytes::new(),
+    };
+    let body = &body;
     let Some(shape) = op.input.as_deref().and_then(|name| model.shape(name)) else {
         return Ok(input);
     };
@@ -82,8 +90,8 @@ pub fn decode(
                 }
             },
             Location::Payload => {
-                if !body.is_empty() {
-                    input.payload = Some(body.clone());
+                if !payload.is_empty() {
+                    input.payload = Some(payload.clone());
                 }
                 // Not a JSON member: only whether it was sent matters here.
                 input.payload.as_ref().map(|_| Value::Bool(true))
@@ -436,7 +444,7 @@ mod tests {
             op,
             &Query::parse(query).unwrap(),
             &HeaderMap::new(),
-            &Bytes::from(body.to_owned()),
+            &Piece::Bytes(Bytes::from(body.to_owned())),
             None,
         )
     }
@@ -529,14 +537,15 @@ mod tests {
             op,
             &query,
             &headers,
-            &Bytes::from_static(b"content"),
+            &Piece::Bytes(Bytes::from_static(b"content")),
             None,
         )
         .unwrap();
-        assert_eq!(input.payload.as_deref(), Some(&b"content"[..]));
+        let payload = input.payload.and_then(|p| p.bytes_up_to(100));
+        assert_eq!(payload.as_deref(), Some(&b"content"[..]));
         assert_eq!(input.members["assetSHA256"], sha256);
         assert!(!input.members.contains_key("assetContent"));
-        let error = decode(model, op, &query, &headers, &Bytes::new(), None).unwrap_err();
+        let error = decode(model, op, &query, &headers, &Piece::Bytes(Bytes::new()), None).unwrap_err();
         assert!(
             error.message.contains("Value null at 'assetContent'"),
             "{}",

@@ -53,6 +53,8 @@ pub struct ServiceConfig {
     pub repository_host_suffix: String,
     /// The key tokens are sealed with; a random one per service when `None`.
     pub token_key: Option<TokenKey>,
+    /// The largest asset taken (`--max-asset-size`): CodeArtifact's 5 GB quota by default.
+    pub max_asset_size: u64,
 }
 
 impl Default for ServiceConfig {
@@ -66,6 +68,7 @@ impl Default for ServiceConfig {
             journal_capacity: DEFAULT_CAPACITY,
             repository_host_suffix: DEFAULT_REPOSITORY_HOST_SUFFIX.to_owned(),
             token_key: None,
+            max_asset_size: crate::upload::DEFAULT_MAX_ASSET_SIZE,
         }
     }
 }

@@ -8,7 +8,6 @@
 
 use std::time::{Instant, SystemTime};
 
-use bytes::Bytes;
 use http::{header, Request};
 
 use super::response::{aws_response, request_id, Answer, AMZ_SDK_REQUEST, MALFORMED_BODY};
@@ -20,10 +19,12 @@ use crate::exchange::{claimed_access_key, Exchange};
 use crate::faults::{FaultAction, FaultTarget};
 use crate::endpoint::Scheme;
 use crate::sigv4::{normalized_path, AuthError, Query, RequestParts, Verified};
+use crate::files::spool::Piece;
+use crate::upload::RequestBody;
 
 impl MockService {
     /// Answers one AWS request (not a control call), journals and logs it.
-    pub(crate) async fn serve_aws(&self, request: Request<Bytes>) -> Reply {
+    pub(crate) async fn serve_aws(&self, request: Request<RequestBody>) -> Reply {
         let started = Instant::now();
         let operation = Operation::route(request.method(), &normalized_path(request.uri().path()));
         let (reply, exchange, delay) = if operation.is_some_and(Operation::changes_state) {
@@ -75,8 +76,9 @@ impl MockService {
     /// fault wants the answer held back.
     pub fn respond(
         &self,
-        request: Request<Bytes>,
+        request: Request<impl Into<RequestBody>>,
     ) -> (Reply, Exchange, Option<std::time::Duration>) {
+        let request = request.map(Into::into);
         let operation = Operation::route(request.method(), &normalized_path(request.uri().path()));
         self.respond_to(request, operation)
     }
@@ -84,11 +86,13 @@ impl MockService {
     /// [`MockService::respond`] to a request already routed to `operation`.
     fn respond_to(
         &self,
-        request: Request<Bytes>,
+        request: Request<RequestBody>,
         operation: Option<Operation>,
     ) -> (Reply, Exchange, Option<std::time::Duration>) {
         let now = self.shared.clock.now();
         let (parts, body) = request.into_parts();
+        // Every AWS body is whole: JSON in memory, or PublishPackageVersion's asset spooled.
+        let body = body.piece();
         let header_text = |name: &header::HeaderName| {
             parts
                 .headers
@@ -126,9 +130,11 @@ impl MockService {
                     query,
                     headers: &parts.headers,
                 };
-                self.shared
-                    .verifier
-                    .verify(request_parts, &body, now, &world.directory)
+                let verified = match &body {
+                    Piece::Bytes(bytes) => self.shared.verifier.verify(request_parts, bytes, now, &world.directory),
+                    Piece::File(_) => self.shared.verifier.verify_hashed(request_parts, &body.sha256(), now, &world.directory),
+                };
+                verified
                     .map(|verified| (verified, query))
                     .map_err(|e| {
                         if let AuthError::SignatureMismatch { canonical_request, string_to_sign } = &e {
@@ -150,7 +156,7 @@ impl MockService {
         let delay = fault.as_ref().and_then(|f| f.delay);
         exchange.fault = fault.as_ref().map(|f| f.rule_id);
 
-        let answer = match fault.as_ref().and_then(Answer::injected) {
+        let mut answer = match fault.as_ref().and_then(Answer::injected) {
             Some(answer) => answer,
             None => match auth {
                 Ok((verified, query)) => Answer::from(self.run(
@@ -172,12 +178,13 @@ impl MockService {
         if action == Some(FaultAction::ResetConnection) {
             return (Reply::CloseConnection, exchange, delay);
         }
+        let content = self.answer_body(&mut answer);
         exchange.status = answer.status.as_u16();
         exchange.error = answer.error;
         let body = match action {
             Some(FaultAction::MalformedBody) => MockBody::full(MALFORMED_BODY),
-            Some(FaultAction::TruncateBody) => MockBody::truncated(answer.body.clone()),
-            _ => MockBody::full(answer.body.clone()),
+            Some(FaultAction::TruncateBody) => content.truncate(),
+            _ => content,
         };
         let mut response = aws_response(answer.status, body, &exchange, answer.retry_after, now);
         answer.add_headers(&mut response);
@@ -188,6 +195,23 @@ impl MockService {
         )
     }
 
+    /// The body of `answer`: its bytes, or its asset's file streamed. A file that cannot be
+    /// opened turns the answer into a `500 InternalServerException` naming the asset.
+    fn answer_body(&self, answer: &mut Answer) -> MockBody {
+        let Some(asset) = answer.file.take() else {
+            return MockBody::full(answer.body.clone());
+        };
+        match asset.open(self.store().blobs()) {
+            Ok(source) => MockBody::source(source),
+            Err(error) => {
+                tracing::error!(%error, asset = %asset.name, "a package file cannot be read");
+                let failure = ServiceError::new(ErrorCode::InternalServerException, format!("The asset '{}' cannot be read", asset.name));
+                *answer = Answer::from(Err(failure));
+                MockBody::full(answer.body.clone())
+            }
+        }
+    }
+
     /// Runs an authenticated request through its operation: the model validates its input,
     /// then its handler runs, or the documented `NotImplementedException` answers.
     #[allow(clippy::too_many_arguments)]
@@ -196,7 +220,7 @@ impl MockService {
         operation: Option<Operation>,
         query: &Query,
         parts: &http::request::Parts,
-        body: &Bytes,
+        body: &Piece,
         verified: &Verified,
         world: &World,
         now: SystemTime,

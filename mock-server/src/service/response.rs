@@ -31,6 +31,8 @@ pub(super) struct Answer {
     pub(super) retry_after: Option<u64>,
     /// A blob's header members; a blob is `application/octet-stream`.
     pub(super) blob_headers: Option<Vec<(&'static str, String)>>,
+    /// The asset a blob's content is read from (then `body` is empty).
+    pub(super) file: Option<crate::packages::Asset>,
 }
 
 impl Answer {
@@ -49,6 +51,7 @@ impl Answer {
             error: None,
             retry_after: None,
             blob_headers: None,
+            file: None,
         })
     }
 
@@ -78,13 +81,15 @@ impl From<Result<Output, ServiceError>> for Answer {
                 error: None,
                 retry_after: None,
                 blob_headers: None,
+                file: None,
             },
             Ok(Output::Blob(blob)) => Self {
                 status: StatusCode::OK,
-                body: blob.content,
+                body: Bytes::new(),
                 error: None,
                 retry_after: None,
                 blob_headers: Some(blob.headers),
+                file: Some(blob.asset),
             },
             Err(error) => Self {
                 status: StatusCode::from_u16(error.status())
@@ -93,6 +98,7 @@ impl From<Result<Output, ServiceError>> for Answer {
                 error: Some(error.code),
                 retry_after: error.retry_after_seconds,
                 blob_headers: None,
+                file: None,
             },
         }
     }

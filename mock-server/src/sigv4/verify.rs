@@ -95,6 +95,25 @@ impl Verifier {
         now: SystemTime,
         source: &impl CredentialSource,
     ) -> Result<Verified, AuthError> {
+        // Every token request has an empty body: its hash is a constant.
+        let payload_hash = if body.is_empty() {
+            *EMPTY_PAYLOAD_SHA256
+        } else {
+            sha256_hex(body)
+        };
+        let payload_hash = std::str::from_utf8(&payload_hash).unwrap_or_default();
+        self.verify_hashed(parts, payload_hash, now, source)
+    }
+
+    /// [`Verifier::verify`] for a body whose SHA-256 (lower-case hex) is known already: an
+    /// upload hashed as it was spooled is never read again.
+    pub fn verify_hashed(
+        &self,
+        parts: RequestParts<'_>,
+        payload_hash: &str,
+        now: SystemTime,
+        source: &impl CredentialSource,
+    ) -> Result<Verified, AuthError> {
         let params = SignatureParams::extract(parts.headers, parts.query)?;
         if !params
             .signed_headers
@@ -116,13 +135,6 @@ impl Verifier {
             .ok_or(AuthError::UnknownAccessKey)?;
         check_session(&credential, params.session_token.as_deref(), now)?;
 
-        // Every token request has an empty body: its hash is a constant.
-        let payload_hash = if body.is_empty() {
-            *EMPTY_PAYLOAD_SHA256
-        } else {
-            sha256_hex(body)
-        };
-        let payload_hash = std::str::from_utf8(&payload_hash).unwrap_or_default();
         if let Some(claimed) = parts.headers.get(&X_AMZ_CONTENT_SHA256) {
             // The same digest whatever the case of its hex digits.
             if !claimed.as_bytes().eq_ignore_ascii_case(payload_hash.as_bytes()) {

@@ -23,7 +23,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::blobs::Blobs;
+use crate::files::blobs::Blobs;
 use super::legacy;
 use super::rows::{DomainRow, PackageHeadRow, RepositoryRow};
 use crate::package_groups::{DomainGroups, DomainKey};
@@ -100,7 +100,7 @@ impl Store {
             .expect("the schema is valid SQL");
         Self {
             connection: Mutex::new(connection),
-            blobs: Blobs::memory(),
+            blobs: Blobs::temporary(),
             file: None,
             _lock: None,
         }
@@ -141,7 +141,7 @@ impl Store {
                 legacy::retire(dir).map_err(StoreError)?;
             }
         }
-        store.sweep()?;
+        store.sweep(false)?;
         Ok(store)
     }
 
@@ -150,6 +150,11 @@ impl Store {
         self.file
             .as_ref()
             .map_or_else(|| "memory".to_owned(), |f| f.display().to_string())
+    }
+
+    /// The package files.
+    pub fn blobs(&self) -> &Blobs {
+        &self.blobs
     }
 
     /// Whether it is in memory (a commit then touches no disk).
@@ -238,9 +243,10 @@ impl Store {
             let version = match row.get::<_, Option<String>>(8)? {
                 None => None,
                 Some(json) => {
-                    let mut version: PackageVersion = serde_json::from_str(&json).map_err(|e| self.error(&what(), e))?;
-                    for asset in version.assets.iter_mut().filter(|a| a.size > 0) {
-                        asset.content = self.blobs.read(asset.hash("SHA-256")).map_err(|e| self.error(&what(), e))?;
+                    let version: PackageVersion = serde_json::from_str(&json).map_err(|e| self.error(&what(), e))?;
+                    // The files stay on disk (read when served); a missing one is damage.
+                    for asset in version.assets.iter().filter(|a| a.size > 0) {
+                        self.blobs.check(asset.hash("SHA-256")).map_err(|e| self.error(&what(), e))?;
                     }
                     Some(version)
                 }
@@ -279,26 +285,36 @@ impl Store {
         if changes.is_empty() {
             return Ok(());
         }
-        let mut wrote = false;
-        for version in changes.packages.iter().flat_map(|c| &c.versions).filter_map(|(_, v)| v.as_ref()) {
-            for asset in version.assets.iter().filter(|a| a.size > 0) {
-                wrote |= self
-                    .blobs
-                    .keep(asset.hash("SHA-256"), &asset.content)
-                    .map_err(|e| self.error("writing a package file", e))?;
+        // The files the commit puts in place, removed again if it fails: no row named them.
+        let mut written = Vec::new();
+        let placed = (|| {
+            for version in changes.packages.iter().flat_map(|c| &c.versions).filter_map(|(_, v)| v.as_ref()) {
+                for asset in version.assets.iter().filter(|a| a.size > 0) {
+                    let sha256 = asset.hash("SHA-256");
+                    if asset.content.place(&self.blobs, sha256).map_err(|e| self.error("writing a package file", e))? {
+                        written.push(sha256.to_owned());
+                    }
+                }
             }
-        }
-        if wrote {
-            self.blobs.sync().map_err(|e| self.error("syncing the package files", e))?;
-        }
-        let freed = {
+            if !written.is_empty() {
+                self.blobs.sync().map_err(|e| self.error("syncing the package files", e))?;
+            }
             let mut connection = self.connection();
             let transaction = connection
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| self.error("starting a transaction", e))?;
             let freed = write_rows(&transaction, changes).map_err(|e| self.error("writing", e))?;
             transaction.commit().map_err(|e| self.error("committing", e))?;
-            freed
+            Ok(freed)
+        })();
+        let freed = match placed {
+            Ok(freed) => freed,
+            Err(error) => {
+                for sha256 in &written {
+                    self.blobs.remove(sha256);
+                }
+                return Err(error);
+            }
         };
         for sha256 in freed {
             self.blobs.remove(&sha256);
@@ -319,11 +335,11 @@ impl Store {
                 .map_err(|e| self.error("clearing", e))?;
             transaction.commit().map_err(|e| self.error("committing", e))?;
         }
-        self.sweep().map(|_| ())
+        self.sweep(true).map(|_| ())
     }
 
     /// Removes the files no row names (and temporary files a kill left).
-    fn sweep(&self) -> Result<usize, StoreError> {
+    fn sweep(&self, live_spools: bool) -> Result<usize, StoreError> {
         let named: std::collections::HashSet<String> = {
             let connection = self.connection();
             let mut statement = connection
@@ -335,7 +351,7 @@ impl Store {
             names.collect::<Result<_, _>>().map_err(|e| self.error("reading", e))?
         };
         self.blobs
-            .sweep(|name| named.contains(name))
+            .sweep(|name| named.contains(name), live_spools)
             .map_err(|e| self.error("removing unnamed package files", e))
     }
 
@@ -619,7 +635,8 @@ mod tests {
         let again = restarted(&store);
         let registry = again.read();
         let kept = registry.packages.package(&my_repo("us-east-1"), &npm).unwrap();
-        assert_eq!(&kept.versions["1.0.0"].assets[0].content[..], b"one", "files come back");
+        let file = kept.versions["1.0.0"].assets[0].open(store.blobs()).unwrap().read_all().unwrap();
+        assert_eq!(&file[..], b"one", "files come back");
         assert_eq!(kept.dist_tags["latest"], "1.0.0");
         assert!(registry.packages.package(&my_repo("us-east-1"), &pypi).unwrap().versions.is_empty(), "a deleted seed stays deleted");
         assert!(registry.packages.package(&my_repo("us-west-2"), &pypi).is_some(), "other regions keep their seed");

@@ -77,10 +77,11 @@ pub(super) fn read(dir: &Path) -> Result<Option<Changes>, String> {
     for saved in state.repositories {
         for (id, package) in saved.packages {
             let mut versions = Vec::new();
-            for (number, mut version) in package.versions {
-                for asset in version.assets.iter_mut().filter(|a| a.size > 0) {
+            for (number, version) in package.versions {
+                // The files are where the store keeps them already (`DIR/blobs/SHA256`).
+                for asset in version.assets.iter().filter(|a| a.size > 0) {
                     let file = blobs.join(asset.hash("SHA-256"));
-                    asset.content = fs::read(&file).map(Into::into).map_err(|e| format!("{}: {e}", file.display()))?;
+                    fs::metadata(&file).map_err(|e| format!("{}: {e}", file.display()))?;
                 }
                 versions.push((number, Some(version)));
             }
@@ -142,7 +143,8 @@ mod tests {
         let mut registry = Registry::from_fixture(&fixture, std::time::SystemTime::UNIX_EPOCH);
         store.lay_over(&mut registry, &fixture.regions).unwrap();
         let package = registry.packages.package(&key, &PackageId::npm("old")).unwrap();
-        assert_eq!(&package.versions["1.0.0"].assets[0].content[..], b"old");
+        let file = package.versions["1.0.0"].assets[0].open(store.blobs()).unwrap().read_all().unwrap();
+        assert_eq!(&file[..], b"old");
         assert_eq!(package.dist_tags["latest"], "1.0.0");
         drop(store);
         fs::remove_dir_all(&dir).unwrap();

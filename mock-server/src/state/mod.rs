@@ -22,7 +22,6 @@
 //! registry from its fixture and the store, which the failed transaction left as it was:
 //! memory says what the disk says, and the same request succeeds once the cause is gone.
 
-pub mod blobs;
 pub mod database;
 mod legacy;
 pub mod rows;

@@ -555,10 +555,12 @@ fn repository_requests_never_log_the_token_in_any_form_even_at_trace() {
 fn an_upload_over_the_repository_limit_is_refused_before_its_body() {
     let server = MockProcess::start(&[]);
     let host = server.url.trim_start_matches("http://");
+    // npm's publish document is read whole, up to 256 MiB.
     let request = format!(
         "PUT /d/test-domain-111122223333/us-east-1/npm/my-repo/big HTTP/1.1\r\nhost: {host}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        200 * 1024 * 1024
+        300 * 1024 * 1024
     );
     let (status, text) = raw_exchange(&server.url, request.as_bytes());
     assert_eq!(status, 413, "{text}");
+    assert!(text.contains(&(256 * 1024 * 1024).to_string()), "{text}");
 }

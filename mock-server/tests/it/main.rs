@@ -57,6 +57,9 @@ mod clients;
 /// `aws codeartifact login` with AWS CLI v1 and v2: pip, npm, twine, dry runs.
 mod login;
 
+/// Files larger than memory: a gibibyte through the server, every registry's spooled upload.
+mod large_files;
+
 /// The registries with the real package managers (twine, pip, uv, npm, cargo, Maven) and the
 /// AWS CLIs: publish, install, expiry, restart.
 mod registries;

@@ -104,6 +104,20 @@ pub(crate) fn request(method: &str, path_and_query: &str, body: &'static [u8]) -
 
 /// Signs with aws-sigv4, the signer the Rust SDK uses: independent of the verifier under test.
 pub(crate) fn sign_request(request: &mut Request<Bytes>, signing: &Signing) {
+    let body = request.body().clone();
+    sign_with_body(request, signing, SignableBody::Bytes(&body));
+}
+
+/// Signs a request whose body is sent separately (streamed), by its SHA-256 in hex.
+pub(crate) fn sign_streamed(request: &mut Request<Bytes>, signing: &Signing, sha256: &str) {
+    sign_with_body(
+        request,
+        signing,
+        SignableBody::Precomputed(sha256.to_owned()),
+    );
+}
+
+fn sign_with_body(request: &mut Request<Bytes>, signing: &Signing, body: SignableBody<'_>) {
     let identity: Identity = Credentials::new(
         &signing.access_key_id,
         &signing.secret,
@@ -139,7 +153,7 @@ pub(crate) fn sign_request(request: &mut Request<Bytes>, signing: &Signing) {
         request.method().as_str(),
         uri,
         headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        SignableBody::Bytes(request.body()),
+        body,
     )
     .expect("signable request");
     let (instructions, _signature) = sign(signable, &params).expect("signing").into_parts();

@@ -177,13 +177,23 @@ async fn repository_faults_reset_the_connection_or_cut_the_body_short() {
         .add(serde_json::from_str(r#"{"format": "npm", "action": "truncate_body"}"#).unwrap())
         .unwrap();
     let response = service.handle(request()).await.into_response().unwrap();
-    let body = response.into_body();
+    let mut body = response.into_body();
+    assert_eq!(
+        http_body::Body::size_hint(&body).exact(),
+        Some(3),
+        "announced whole"
+    );
+    let first = http_body_util::BodyExt::frame(&mut body)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.into_data().unwrap(), &b"t"[..], "the first half");
     assert!(
-        matches!(
-            body,
-            codeartifact_mock::body::MockBody::Truncated { declared: 3, .. }
-        ),
-        "{body:?}"
+        http_body_util::BodyExt::frame(&mut body)
+            .await
+            .unwrap()
+            .is_err(),
+        "then cut off"
     );
     // Each rule fired once: the next read is whole.
     assert_eq!(get(&service, &tarball, &token).await.body, &b"tgz"[..]);
