@@ -142,6 +142,42 @@ pub struct Options {
           default_value = "5GiB", value_parser = parse_size)]
     pub max_asset_size: u64,
 
+    /// Where an external connection fetches from: NAME=URL, NAME one of CodeArtifact's
+    /// (public:pypi, public:npmjs, public:crates-io, public:maven-central, public:nuget-org,
+    /// ...), URL a registry's root (http:// or https://; credentials in it go to that registry
+    /// only) or an offline mirror folder (file:///DIR). Repeatable; the environment variable
+    /// takes a comma-separated list. Without one, a connection fetches nothing.
+    #[arg(long = "external-connection", value_name = "NAME=URL", env = "CODEARTIFACT_MOCK_EXTERNAL_CONNECTION",
+          value_delimiter = ',', value_parser = parse_external_connection)]
+    pub external_connections: Vec<(String, crate::external::Source)>,
+
+    /// How long connecting to an external connection's registry may take.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "CODEARTIFACT_MOCK_EXTERNAL_CONNECT_TIMEOUT_SECONDS",
+        default_value_t = 5
+    )]
+    pub external_connect_timeout_seconds: u64,
+
+    /// How long an external connection's registry may go without sending a byte.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "CODEARTIFACT_MOCK_EXTERNAL_READ_TIMEOUT_SECONDS",
+        default_value_t = 30
+    )]
+    pub external_read_timeout_seconds: u64,
+
+    /// How long an upstream's list of a package's versions is reused before it is asked again.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "CODEARTIFACT_MOCK_EXTERNAL_LISTING_TTL_SECONDS",
+        default_value_t = 300
+    )]
+    pub external_listing_ttl_seconds: u64,
+
     /// Seal tokens with the key in this file (created with a new key if missing), so tokens
     /// survive a restart and mocks sharing the file accept each other's tokens.
     #[arg(long, value_name = "FILE", env = "CODEARTIFACT_MOCK_TOKEN_KEY_FILE")]
@@ -270,8 +306,27 @@ impl Options {
             repository_host_suffix: self.repository_host_suffix.clone(),
             token_key: None,
             max_asset_size: self.max_asset_size,
+            external: crate::external::ExternalConfig {
+                sources: self.external_connections.iter().cloned().collect(),
+                connect_timeout: std::time::Duration::from_secs(
+                    self.external_connect_timeout_seconds,
+                ),
+                read_timeout: std::time::Duration::from_secs(self.external_read_timeout_seconds),
+                listing_ttl: std::time::Duration::from_secs(self.external_listing_ttl_seconds),
+            },
         }
     }
+}
+
+/// One `--external-connection NAME=URL`.
+fn parse_external_connection(text: &str) -> Result<(String, crate::external::Source), String> {
+    let mut config = crate::external::ExternalConfig::default();
+    config.add(text)?;
+    config
+        .sources
+        .into_iter()
+        .next()
+        .ok_or_else(|| "no connection".to_owned())
 }
 
 /// A size in bytes: a plain number, or a number with a decimal (`kB`, `MB`, `GB`, `TB`) or

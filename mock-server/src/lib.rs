@@ -119,6 +119,8 @@ internal_modules! {
     error,
     /// The record of one request.
     exchange,
+    /// External connections that fetch: sources, listings, the HTTP client, mirrors.
+    external,
     /// Fault rules.
     faults,
     /// Package files: the folder they are kept in, uploads spooled to it, their handles.
@@ -183,7 +185,9 @@ pub mod log_format;
 pub mod log_writer;
 
 pub use clock::ClockMode;
+pub use data_plane::SERVED_FORMATS;
 pub use error::ErrorCode;
+pub use external::{ExternalConfig, Source as ExternalSource};
 pub use faults::{FaultAction, FaultRule, FaultSpec};
 pub use fixture::{Fixture, LoadError};
 pub use journal::JournalEntry;

@@ -156,6 +156,21 @@ pub fn stored_name(format: &str, name: &str) -> String {
     }
 }
 
+/// Where Cargo looks for a crate's index file: `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd...`
+/// (`None` for a name no crate has: empty or not ASCII).
+pub fn cargo_index_path(name: &str) -> Option<String> {
+    if name.is_empty() || !name.is_ascii() {
+        return None;
+    }
+    let lower = name.to_ascii_lowercase();
+    Some(match lower.len() {
+        1 => format!("1/{lower}"),
+        2 => format!("2/{lower}"),
+        3 => format!("3/{}/{lower}", &lower[..1]),
+        _ => format!("{}/{}/{lower}", &lower[..2], &lower[2..4]),
+    })
+}
+
 /// PEP 503's normalised form of a Python project name.
 pub fn normalize_python_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -274,7 +289,8 @@ pub struct PackageVersion {
     /// `versions[v]` object of the publish) for npm.
     pub metadata: serde_json::Value,
     /// The repository it entered the domain through, when it was retained here from an
-    /// upstream (the API's `origin.domainEntryPoint`); `None`: published here.
+    /// upstream, or the external connection it was fetched through (`public:...`, which no
+    /// repository name can be); the API's `origin.domainEntryPoint`. `None`: published here.
     #[serde(default)]
     pub entry_point: Option<String>,
 }

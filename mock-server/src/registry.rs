@@ -352,6 +352,14 @@ impl Registry {
             || self.group_refusing(key, id, RestrictionType::InternalUpstream).is_some()
     }
 
+    /// Whether the repository may take versions of `id` through its external connection: the
+    /// package's own origin configuration (its `upstream` restriction covers external
+    /// connections too), then its package group's `EXTERNAL_UPSTREAM` restriction.
+    pub fn external_blocked(&self, key: &RepositoryKey, id: &PackageId) -> bool {
+        self.packages.package(key, id).is_some_and(|p| !p.origin.upstream)
+            || self.group_refusing(key, id, RestrictionType::ExternalUpstream).is_some()
+    }
+
     /// The package's group, if its restriction of `kind` refuses the package in the
     /// repository; without building a key while no domain has groups (most worlds).
     fn group_refusing(&self, key: &RepositoryKey, id: &PackageId, kind: RestrictionType) -> Option<&PackageGroup> {

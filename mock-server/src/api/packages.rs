@@ -259,11 +259,14 @@ pub fn put_origin_configuration(ctx: &Context<'_>, caller: &Identity, request: &
     Ok(value_body(json!({ "originConfiguration": origin_configuration(origin) })))
 }
 
-/// Where a version entered the domain: this repository (published here), or the upstream
-/// it was retained from (`originType` stays `INTERNAL`: nothing comes from external
-/// connections).
+/// Where a version entered the domain: this repository (published here), the upstream it
+/// was retained from (`INTERNAL`), or an external connection (`EXTERNAL`; its name, which no
+/// repository name can be, is what `entry_point` holds).
 pub(super) fn origin_of(key: &RepositoryKey, version: &PackageVersion) -> Value {
     let entry = version.entry_point.as_deref().unwrap_or(&key.repository);
+    if entry.starts_with("public:") {
+        return json!({ "domainEntryPoint": { "externalConnectionName": entry }, "originType": "EXTERNAL" });
+    }
     json!({ "domainEntryPoint": { "repositoryName": entry }, "originType": "INTERNAL" })
 }
 
@@ -288,7 +291,7 @@ pub fn list_versions(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>
         .versions
         .values()
         .filter(|v| input.status.as_deref().is_none_or(|s| s == v.status.as_str()))
-        .filter(|_| input.origin_type.as_deref().is_none_or(|o| o == "INTERNAL"))
+        .filter(|v| input.origin_type.as_deref().is_none_or(|o| origin_of(&key, v)["originType"] == o))
         .collect();
     // Newest first; the version string breaks ties, so pages are stable.
     versions.sort_by(|a, b| b.published_at.cmp(&a.published_at).then(a.version.cmp(&b.version)));

@@ -20,6 +20,7 @@ use http::{Method, Request, Response, StatusCode};
 use serde_json::{json, Map, Value};
 
 use super::{json as json_response, respond, Refusal, Served};
+use crate::packages::cargo_index_path as index_path;
 use crate::upload::RequestBody;
 use crate::body::MockBody;
 use crate::packages::{new_revision, Asset, Dependency, PackageId, PackageVersion, VersionStatus};
@@ -64,20 +65,6 @@ fn not_allowed(method: &Method) -> Response<MockBody> {
     error(StatusCode::METHOD_NOT_ALLOWED, &format!("{method} is not allowed here"))
 }
 
-/// Where Cargo looks for a crate's index file: `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd...`
-/// (`None` for a name no crate has: empty or not ASCII).
-pub fn index_path(name: &str) -> Option<String> {
-    if name.is_empty() || !name.is_ascii() {
-        return None;
-    }
-    let lower = name.to_ascii_lowercase();
-    Some(match lower.len() {
-        1 => format!("1/{lower}"),
-        2 => format!("2/{lower}"),
-        3 => format!("3/{}/{lower}", &lower[..1]),
-        _ => format!("{}/{}/{lower}", &lower[..2], &lower[2..4]),
-    })
-}
 
 /// `config.json`: downloads and the API on this endpoint, and a token on every request.
 fn config(served: &Served<'_>) -> Response<MockBody> {
@@ -103,7 +90,8 @@ fn index_file(served: &Served<'_>, path: &str) -> Response<MockBody> {
     };
     let id = PackageId::cargo(name);
     let registry = served.ctx.world.read();
-    let versions = served.versions_through(&registry, &id, |v| v.status.is_served());
+    let listing = served.external_listing(&registry, &id);
+    let versions = served.versions_with_external(&registry, listing.as_ref().map(|(_, l)| &**l), &id, |v| v.status.is_served());
     if versions.is_empty() {
         return error(StatusCode::NOT_FOUND, &format!("Crate '{name}' was not found in the repository"));
     }

@@ -98,13 +98,14 @@ pub fn serve(served: &Served<'_>, request: &Request<RequestBody>, rest: &str) ->
         return text(StatusCode::NOT_FOUND, &format!("'{rest}' is not a Maven artifact path"));
     };
     match (request.method().clone(), checksum) {
-        (Method::GET | Method::HEAD, None) => match read(served, &target) {
+        (Method::GET | Method::HEAD, None) => match read(served, &target, path) {
             Some(Read::Stored(asset)) => served.file_response(&asset, content_type(path)),
             Some(Read::Made(content)) => respond(StatusCode::OK, content_type(path), Bytes::from(content)),
             None => text(StatusCode::NOT_FOUND, &format!("'{path}' was not found")),
         },
         // A stored file's checksum is one of its recorded digests; a made one's is computed.
-        (Method::GET | Method::HEAD, Some(algorithm)) => match read(served, &target) {
+        (Method::GET | Method::HEAD, Some(algorithm)) => match read(served, &target, path) {
+            Some(Read::Stored(asset)) if asset.content.remote_location().is_some() => served.file_response(&asset, "text/plain"),
             Some(Read::Stored(asset)) => respond(StatusCode::OK, "text/plain", Bytes::from(asset.hash(algorithm).to_owned())),
             Some(Read::Made(content)) => respond(StatusCode::OK, "text/plain", Bytes::from(Digests::of(content.as_bytes()).remove(algorithm).unwrap_or_default())),
             None => text(StatusCode::NOT_FOUND, &format!("'{path}' was not found")),
@@ -130,10 +131,14 @@ enum Read {
     Made(String),
 }
 
-/// The content a GET of the target answers.
-fn read(served: &Served<'_>, target: &Target) -> Option<Read> {
+/// The content a GET of the target (at `path` in the repository) answers: held here or
+/// upstream, or through the external connection (a file it is asked for by its path).
+fn read(served: &Served<'_>, target: &Target, path: &str) -> Option<Read> {
     match target {
-        Target::File { id, version, file } => served.served_asset(id, version, |a| a.name == *file).map(Read::Stored),
+        Target::File { id, version, file } => served
+            .served_asset(id, version, |a| a.name == *file)
+            .or_else(|| served.external_file(id, version, file, path))
+            .map(Read::Stored),
         Target::SnapshotMetadata { id, version } => served.served_asset(id, version, |a| a.name == METADATA).map(Read::Stored),
         Target::ArtifactMetadata { id } => artifact_metadata(served, &served.ctx.world.read(), id).map(Read::Made),
     }
@@ -142,7 +147,8 @@ fn read(served: &Served<'_>, target: &Target) -> Option<Read> {
 /// The artifact's `maven-metadata.xml`, from the versions served through the repository and
 /// its upstreams, oldest first.
 fn artifact_metadata(served: &Served<'_>, registry: &Registry, id: &PackageId) -> Option<String> {
-    let versions = served.versions_through(registry, id, |v| v.status.is_listed());
+    let listing = served.external_listing(registry, id);
+    let versions = served.versions_with_external(registry, listing.as_ref().map(|(_, l)| &**l), id, |v| v.status.is_listed());
     let mut ordered: Vec<&PackageVersion> = versions.into_values().collect();
     ordered.sort_by(|a, b| a.published_at.cmp(&b.published_at).then(a.version.cmp(&b.version)));
     let latest = ordered.last()?;

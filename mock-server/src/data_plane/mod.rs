@@ -18,7 +18,8 @@ pub mod npm;
 pub mod nuget;
 pub mod pypi;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
@@ -32,7 +33,8 @@ use crate::endpoint::{Endpoint, Scheme};
 use crate::error::ServiceError;
 use crate::faults::{FaultAction, FaultEffect, FaultTarget, RepositoryTarget};
 use crate::identity::Identity;
-use crate::packages::{Asset, PackageId, PackageVersion, RepositoryKey};
+use crate::external::{FetchError, Fetched, Listing, Lookup, Miss};
+use crate::packages::{Asset, OriginRestrictions, PackageId, PackageVersion, RepositoryKey};
 use crate::registry::Registry;
 use crate::repository::repository_arn;
 use crate::service::{MockService, Reply};
@@ -126,19 +128,39 @@ async fn answer_committed(
 ) -> Response<MockBody> {
     let reads = matches!(*request.method(), Method::GET | Method::HEAD);
     let committed = if reads {
-        let (response, retained) = {
-            let _read = crate::state::ReadOnly::begin();
-            answer(service, request, endpoint, host)
-        };
-        if retained.is_empty() {
-            return response;
+        let mut failed = HashMap::new();
+        let mut pass = 0;
+        loop {
+            pass += 1;
+            let (response, retained, misses) = {
+                let _read = crate::state::ReadOnly::begin();
+                answer(service, request, endpoint, host, &failed)
+            };
+            // A handler that needed an external connection's listing or file answered
+            // without it: fetch what it missed, keep what came, and ask it again.
+            if !misses.is_empty() && pass <= MAX_PASSES {
+                let place = service.store().blobs().spool_place();
+                let (fetched, newly_failed) = service.external().resolve(misses, &place, service.config().max_asset_size).await;
+                failed.extend(newly_failed);
+                if !fetched.is_empty() {
+                    let key = endpoint.map(|e| RepositoryKey::new(e.owner, e.domain, e.region, e.repository));
+                    let ((), committed) = service.writing(|| keep_fetched(service, key.as_ref(), fetched)).await;
+                    if let Err(error) = committed {
+                        break Err(error);
+                    }
+                }
+                continue;
+            }
+            if retained.is_empty() {
+                return response;
+            }
+            let ((), committed) = service.writing(|| retain(service, retained)).await;
+            break committed.map(|()| response);
         }
-        let ((), committed) = service.writing(|| retain(service, retained)).await;
-        committed.map(|()| response)
     } else {
         let (response, committed) = service
             .writing(|| {
-                let (response, retained) = answer(service, request, endpoint, host);
+                let (response, retained, _) = answer(service, request, endpoint, host, &HashMap::new());
                 retain(service, retained);
                 response
             })
@@ -152,6 +174,52 @@ async fn answer_committed(
             &crate::state::commit_failure_message(&error),
         )
     })
+}
+
+/// How many times a read is answered again after fetching what it missed through an
+/// external connection (a listing, then a file, then an answer).
+const MAX_PASSES: usize = 3;
+
+/// Keeps each file fetched through an external connection in the repository that holds the
+/// connection and in the one asked (`asked`), as CodeArtifact retains what it ingested: the
+/// version is added, or the file joins a version kept before. A package first kept this way
+/// takes no direct publishing and takes upstream versions (CodeArtifact's origin controls for
+/// a package ingested from upstream).
+fn keep_fetched(service: &MockService, asked: Option<&RepositoryKey>, fetched: Vec<Fetched>) {
+    let Some(asked) = asked else { return };
+    let world = service.world();
+    let mut registry = world.write();
+    for Fetched { connection, package, version } in fetched {
+        let holder = registry.search_order(asked, Some(&package)).into_iter().find(|key| {
+            registry
+                .repository(&key.owner, &key.domain, &key.repository, &key.region)
+                .is_some_and(|r| r.repository.external_connection.as_deref() == Some(connection.as_str()))
+        });
+        let mut keys: Vec<RepositoryKey> = holder.into_iter().collect();
+        if !keys.contains(asked) {
+            keys.push(asked.clone());
+        }
+        for key in keys {
+            let new = registry.packages.package(&key, &package).is_none();
+            let entry = registry.packages.package_entry(&key, &package);
+            if new {
+                entry.origin = OriginRestrictions { publish: false, upstream: true };
+            }
+            match entry.versions.get_mut(&version.version) {
+                Some(kept) => {
+                    for asset in &version.assets {
+                        if !kept.assets.iter().any(|a| a.name == asset.name) {
+                            kept.assets.push(asset.clone());
+                            kept.revision = crate::packages::new_revision();
+                        }
+                    }
+                }
+                None => {
+                    entry.versions.insert(version.version.clone(), version.clone());
+                }
+            }
+        }
+    }
 }
 
 /// A version fetched through an upstream, to be kept in the repository asked.
@@ -188,17 +256,19 @@ fn json_error(status: StatusCode, error: &str, message: &str) -> Response<MockBo
     respond(status, "application/json", Bytes::from(body))
 }
 
-/// The registry's answer to a request for `endpoint` (the one its path or `host` names), and
-/// the versions it fetched through upstreams, for [`retain`].
+/// The registry's answer to a request for `endpoint` (the one its path or `host` names), the
+/// versions it fetched through upstreams, for [`retain`], and what it missed of external
+/// connections; `failed` says which external files could not be fetched (answered 502).
 fn answer(
     service: &MockService,
     request: &Request<RequestBody>,
     endpoint: Option<&Endpoint<'_>>,
     host: &str,
-) -> (Response<MockBody>, Vec<Retained>) {
+    failed: &HashMap<String, FetchError>,
+) -> (Response<MockBody>, Vec<Retained>, Vec<Miss>) {
     let path = request.uri().path();
     let Some(endpoint) = endpoint else {
-        return (text(StatusCode::NOT_FOUND, "Not a repository endpoint: expected /d/DOMAIN-OWNER/REGION/FORMAT/REPOSITORY/"), Vec::new());
+        return (text(StatusCode::NOT_FOUND, "Not a repository endpoint: expected /d/DOMAIN-OWNER/REGION/FORMAT/REPOSITORY/"), Vec::new(), Vec::new());
     };
     let now = service.clock().now();
     let world = service.world();
@@ -218,7 +288,7 @@ fn answer(
                 response.headers_mut().append(header::WWW_AUTHENTICATE, value);
             }
         }
-        return (response, Vec::new());
+        return (response, Vec::new(), Vec::new());
     };
     let ctx = Context {
         world: &world,
@@ -237,7 +307,7 @@ fn answer(
         })
     };
     if let Err(error) = read {
-        return (service_error(&error), Vec::new());
+        return (service_error(&error), Vec::new(), Vec::new());
     }
     // The endpoint's own URL, as the client reached it: links and tarball URLs start here.
     let prefix = &path[..path.len() - endpoint.rest.len()];
@@ -249,6 +319,8 @@ fn answer(
         key,
         base: format!("{}://{host}{prefix}", scheme.as_str()),
         retained: std::cell::RefCell::new(Vec::new()),
+        misses: std::cell::RefCell::new(Vec::new()),
+        failed,
     };
     let response = match endpoint.format {
         "pypi" => pypi::serve(&served, request, endpoint.rest),
@@ -271,7 +343,7 @@ fn answer(
             )
         }
     };
-    (response, served.retained.into_inner())
+    (response, served.retained.into_inner(), served.misses.into_inner())
 }
 
 /// The `WWW-Authenticate` values of a 401: Bearer and Basic, for the endpoint's realm
@@ -304,6 +376,10 @@ pub struct Served<'a> {
     /// Versions this request fetched through upstreams, kept in the repository once the
     /// handler is done ([`retain`]), in the writer's turn.
     retained: std::cell::RefCell<Vec<Retained>>,
+    /// What the handler needed of external connections and did not have.
+    misses: std::cell::RefCell<Vec<Miss>>,
+    /// External files that could not be fetched for this request, by location.
+    failed: &'a HashMap<String, FetchError>,
 }
 
 impl Served<'_> {
@@ -384,7 +460,7 @@ impl Served<'_> {
     ) -> Option<Asset> {
         let (asset, retained) = {
             let registry = self.ctx.world.read();
-            self.chain(&registry, Some(package)).iter().find_map(|key| {
+            let local = self.chain(&registry, Some(package)).iter().find_map(|key| {
                 let found = registry
                     .packages
                     .package(key, package)
@@ -397,7 +473,11 @@ impl Served<'_> {
                     copy
                 });
                 Some((asset, retained))
-            })?
+            });
+            match local {
+                Some(found) => found,
+                None => return self.external_asset(&registry, package, version, &pick),
+            }
         };
         if let Some(copy) = retained {
             self.retained.borrow_mut().push(Retained {
@@ -409,9 +489,104 @@ impl Served<'_> {
         Some(asset)
     }
 
+    /// The first asset `pick` chooses of `version` of `package` as an external connection
+    /// lists it, noting that it must be fetched.
+    fn external_asset(&self, registry: &Registry, package: &PackageId, version: &str, pick: &dyn Fn(&Asset) -> bool) -> Option<Asset> {
+        let (connection, listing) = self.external_listing(registry, package)?;
+        let listed = listing.versions.get(version).filter(|v| v.status.is_served())?;
+        let asset = listed.assets.iter().find(|a| pick(a))?.clone();
+        self.note_fetch(&connection, package, listed.clone(), &asset);
+        Some(asset)
+    }
+
+    /// A file at `path` (under the registry's root) of a version an external connection
+    /// lists without naming its files (Maven's), noting that it must be fetched.
+    pub fn external_file(&self, package: &PackageId, version: &str, name: &str, path: &str) -> Option<Asset> {
+        let registry = self.ctx.world.read();
+        let (connection, listing) = self.external_listing(&registry, package)?;
+        let mut listed = listing.versions.get(version)?.clone();
+        let asset = match listed.assets.iter().find(|a| a.name == name) {
+            Some(asset) => asset.clone(),
+            None => {
+                let location = self.service.external().file_location(&connection, path)?;
+                let asset = crate::external::remote_asset(name, location, Default::default(), 0);
+                listed.assets.push(asset.clone());
+                asset
+            }
+        };
+        self.note_fetch(&connection, package, listed, &asset);
+        Some(asset)
+    }
+
+    fn note_fetch(&self, connection: &str, package: &PackageId, version: PackageVersion, asset: &Asset) {
+        let pending = asset.content.remote_location().is_some_and(|l| !self.failed.contains_key(&l));
+        if pending {
+            self.misses.borrow_mut().push(Miss::File {
+                connection: connection.to_owned(),
+                package: package.clone(),
+                version: Box::new(version),
+                asset: asset.name.clone(),
+            });
+        }
+    }
+
+    /// The external connection the search order reaches for `package` (the first repository
+    /// with one that fetches, of the package's format, whose origin controls let its versions
+    /// in) and its listing, when at hand; when it is not, the handler's miss is noted and
+    /// `None` answered for now.
+    pub fn external_listing(&self, registry: &Registry, package: &PackageId) -> Option<(String, Arc<Listing>)> {
+        if package.format == "generic" {
+            return None;
+        }
+        for key in self.chain(registry, Some(package)) {
+            let record = registry.repository(&key.owner, &key.domain, &key.repository, &key.region);
+            let Some(connection) = record.and_then(|r| r.repository.external_connection.as_deref()) else {
+                continue;
+            };
+            let serves = crate::external::ExternalConfig::format_of(connection) == Some(package.format.as_str());
+            if !serves || !self.service.external().fetches(connection) || registry.external_blocked(&key, package) {
+                continue;
+            }
+            return match self.service.external().listing(connection, package) {
+                Lookup::Listed(listing) => Some((connection.to_owned(), listing)),
+                Lookup::Nothing => None,
+                Lookup::Fetch => {
+                    self.misses.borrow_mut().push(Miss::Listing { connection: connection.to_owned(), package: package.clone() });
+                    None
+                }
+            };
+        }
+        None
+    }
+
+    /// The versions `keep` keeps of `package` through the repository, its upstreams, then
+    /// the external connection they reach (the first to have a version wins).
+    pub fn versions_with_external<'r>(
+        &self,
+        registry: &'r Registry,
+        listing: Option<&'r Listing>,
+        package: &PackageId,
+        keep: impl Fn(&PackageVersion) -> bool,
+    ) -> BTreeMap<String, &'r PackageVersion> {
+        let mut versions = self.versions_through(registry, package, &keep);
+        for version in listing.into_iter().flat_map(|l| l.versions.values()).filter(|v| keep(v)) {
+            versions.entry(version.version.clone()).or_insert(version);
+        }
+        versions
+    }
+
     /// A `200` with the content of `asset`, streamed from its file; a file that cannot be
-    /// opened is a 500 naming the problem (never a short or empty download).
+    /// opened is a 500 naming the problem (never a short or empty download). A file an
+    /// external connection could not give is a 502 saying why.
     pub fn file_response(&self, asset: &Asset, content_type: &str) -> Response<MockBody> {
+        if let Some(location) = asset.content.remote_location() {
+            let why = self.failed.get(&location).map_or_else(|| "it is not fetched yet".to_owned(), ToString::to_string);
+            let status = match self.failed.get(&location) {
+                Some(FetchError::Status(404)) => StatusCode::NOT_FOUND,
+                _ => StatusCode::BAD_GATEWAY,
+            };
+            return json_error(status, "BadGateway", &format!("'{}' could not be fetched through the external connection: {why}", asset.name));
+        }
         match asset.open(self.service.store().blobs()) {
             Ok(source) => Response::builder()
                 .status(StatusCode::OK)

@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 use sha2::Digest;
 
 use super::{json as json_response, text, Served};
+use crate::external::Listing;
 use crate::upload::RequestBody;
 use crate::body::MockBody;
 use crate::packages::{new_revision, rfc3339, Asset, Dependency, PackageId, PackageVersion, VersionStatus};
@@ -86,7 +87,8 @@ fn registry_command(served: &Served<'_>, request: &Request<RequestBody>, command
     match (request.method().clone(), tags) {
         (Method::GET, "") => {
             let registry = served.ctx.world.read();
-            match versions_through(served, &registry, &id) {
+            let listing = served.external_listing(&registry, &id);
+            match versions_through(served, &registry, listing.as_ref().map(|(_, l)| &**l), &id) {
                 Some((_, tags)) => json_response(StatusCode::OK, &json!(tags)),
                 None => not_found(name),
             }
@@ -147,6 +149,7 @@ type Resolved<'r> = (BTreeMap<String, &'r PackageVersion>, BTreeMap<String, Stri
 fn versions_through<'r>(
     served: &Served<'_>,
     registry: &'r crate::registry::Registry,
+    listing: Option<&'r Listing>,
     id: &PackageId,
 ) -> Option<Resolved<'r>> {
     let mut versions: BTreeMap<String, &PackageVersion> = BTreeMap::new();
@@ -159,6 +162,16 @@ fn versions_through<'r>(
             versions.entry(version.version.clone()).or_insert(version);
         }
         tags.get_or_insert_with(|| package.dist_tags.clone());
+    }
+    // Then the external connection's versions, and its tags where none were kept here.
+    if let Some(listing) = listing {
+        for version in listing.versions.values().filter(|v| v.status.is_listed()) {
+            versions.entry(version.version.clone()).or_insert(version);
+        }
+        let tags = tags.get_or_insert_with(BTreeMap::new);
+        for (tag, version) in &listing.dist_tags {
+            tags.entry(tag.clone()).or_insert_with(|| version.clone());
+        }
     }
     let mut tags = tags?;
     tags.retain(|_, version| versions.contains_key(version));
@@ -179,7 +192,8 @@ fn tarball_url(served: &Served<'_>, id: &PackageId, version: &str) -> String {
 fn packument(served: &Served<'_>, name: &str) -> Response<MockBody> {
     let id = PackageId::npm(name);
     let registry = served.ctx.world.read();
-    let Some((versions, tags)) = versions_through(served, &registry, &id) else {
+    let listing = served.external_listing(&registry, &id);
+    let Some((versions, tags)) = versions_through(served, &registry, listing.as_ref().map(|(_, l)| &**l), &id) else {
         return not_found(name);
     };
     let mut manifests = Map::new();

@@ -72,7 +72,9 @@ fn not_found(id: &str) -> Response<MockBody> {
 /// `v3/package/ID/index.json`: the versions (unlisted ones too: a lock file may name them).
 fn versions(served: &Served<'_>, id: &str) -> Response<MockBody> {
     let registry = served.ctx.world.read();
-    let versions = served.versions_through(&registry, &PackageId::nuget(id), |v| v.status.is_served());
+    let package = PackageId::nuget(id);
+    let listing = served.external_listing(&registry, &package);
+    let versions = served.versions_with_external(&registry, listing.as_ref().map(|(_, l)| &**l), &package, |v| v.status.is_served());
     if versions.is_empty() {
         return not_found(id);
     }
@@ -94,7 +96,8 @@ fn package_file(served: &Served<'_>, id: &str, version: &str, file: &str) -> Res
     }
     if lower == format!("{}.nuspec", package.name) {
         let registry = served.ctx.world.read();
-        let nuspec = served.versions_through(&registry, &package, |v| v.status.is_served())
+        let listing = served.external_listing(&registry, &package);
+        let nuspec = served.versions_with_external(&registry, listing.as_ref().map(|(_, l)| &**l), &package, |v| v.status.is_served())
             .get(&version)
             .and_then(|v| v.metadata["nuspec"].as_str().map(str::to_owned));
         return match nuspec {
@@ -140,7 +143,8 @@ fn catalog_entry(served: &Served<'_>, id: &PackageId, version: &PackageVersion) 
 fn registration(served: &Served<'_>, id: &str) -> Response<MockBody> {
     let package = PackageId::nuget(id);
     let registry = served.ctx.world.read();
-    let versions = served.versions_through(&registry, &package, |v| v.status.is_served());
+    let listing = served.external_listing(&registry, &package);
+    let versions = served.versions_with_external(&registry, listing.as_ref().map(|(_, l)| &**l), &package, |v| v.status.is_served());
     let mut ordered: Vec<&PackageVersion> = versions.into_values().collect();
     ordered.sort_by(|a, b| nupkg::compare_versions(&a.version, &b.version));
     let (Some(lower), Some(upper)) = (ordered.first().map(|v| &v.version), ordered.last().map(|v| &v.version)) else {

@@ -175,6 +175,23 @@ fn project_page(served: &Served<'_>, request: &Request<RequestBody>, project: &s
             });
         }
     }
+    // Then what the external connection offers: versions not held here, and the files a
+    // version kept here does not have yet.
+    let listing = served.external_listing(&registry, &id);
+    for version in listing.iter().flat_map(|(_, l)| l.versions.values()).filter(|v| v.status.is_listed()) {
+        found = true;
+        let files = versions.entry(version.version.clone()).or_default();
+        for asset in &version.assets {
+            if !files.iter().any(|f| f.asset.name == asset.name) {
+                files.push(Listed {
+                    version: version.version.clone(),
+                    asset: asset.clone(),
+                    requires_python: version.metadata["requires_python"].as_str().map(str::to_owned),
+                    uploaded: rfc3339(version.published_at),
+                });
+            }
+        }
+    }
     if !found {
         return text(StatusCode::NOT_FOUND, &format!("Package '{project}' was not found in the repository"));
     }

@@ -32,6 +32,8 @@ enum Held {
     Fixed(Bytes),
     /// In the store, by SHA-256.
     Stored,
+    /// Not fetched yet: an upstream's file, at this URL or path. Never stored as it is.
+    Remote(String),
 }
 
 /// An asset's bytes, ready to be sent.
@@ -75,9 +77,23 @@ impl Content {
         Self::holding(Held::Fixed(bytes))
     }
 
+    /// An upstream's file, not fetched yet, at `location` (a URL or a mirror's path).
+    pub fn remote(location: String) -> Self {
+        Self::holding(Held::Remote(location))
+    }
+
+    /// Where a file not fetched yet is; `None` for one at hand.
+    pub fn remote_location(&self) -> Option<String> {
+        let held = self.0.as_ref()?.lock().unwrap_or_else(|p| p.into_inner());
+        match &*held {
+            Held::Remote(location) => Some(location.clone()),
+            _ => None,
+        }
+    }
+
     /// Opens the content of an asset of `size` bytes whose SHA-256 is `sha256`.
     pub fn open(&self, blobs: &Blobs, sha256: &str, size: u64) -> io::Result<Source> {
-        if size == 0 {
+        if size == 0 && self.remote_location().is_none() {
             return Ok(Source::Bytes(Bytes::new()));
         }
         let Some(held) = &self.0 else {
@@ -89,6 +105,7 @@ impl Content {
             Held::Upload(bytes) | Held::Fixed(bytes) => Ok(Source::Bytes(bytes.clone())),
             Held::Spool(spooled) => File::open(spooled.file.path()).map(|file| Source::File(file, size)),
             Held::Stored => blobs.open(sha256).map(|file| Source::File(file, size)),
+            Held::Remote(location) => Err(io::Error::new(io::ErrorKind::NotFound, format!("{location} is not fetched yet"))),
         }
     }
 
@@ -103,6 +120,7 @@ impl Content {
             Held::Upload(bytes) | Held::Fixed(bytes) => blobs.keep(sha256, bytes)?,
             Held::Spool(spooled) => blobs.adopt(sha256, &spooled.file)?,
             Held::Stored => false,
+            Held::Remote(location) => return Err(io::Error::other(format!("{location} was never fetched: it cannot be kept"))),
         };
         if !matches!(*held, Held::Fixed(_)) {
             *held = Held::Stored;

@@ -55,6 +55,8 @@ pub struct ServiceConfig {
     pub token_key: Option<TokenKey>,
     /// The largest asset taken (`--max-asset-size`): CodeArtifact's 5 GB quota by default.
     pub max_asset_size: u64,
+    /// Where external connections fetch from (`--external-connection`); none by default.
+    pub external: crate::external::ExternalConfig,
 }
 
 impl Default for ServiceConfig {
@@ -69,6 +71,7 @@ impl Default for ServiceConfig {
             repository_host_suffix: DEFAULT_REPOSITORY_HOST_SUFFIX.to_owned(),
             token_key: None,
             max_asset_size: crate::upload::DEFAULT_MAX_ASSET_SIZE,
+            external: crate::external::ExternalConfig::default(),
         }
     }
 }
@@ -113,6 +116,8 @@ struct Shared {
     expiration_format: AtomicU8,
     /// Where what users make is committed (memory, or `--data-dir`), and the writers' turn.
     committer: Committer,
+    /// The external connections' sources, listings and fetches.
+    external: crate::external::External,
 }
 
 impl MockService {
@@ -139,6 +144,7 @@ impl MockService {
             None => TokenSealer::random(),
         };
         let world = World::new(Arc::clone(&start_fixture), clock.now());
+        let config_external = config.external.clone();
         Self {
             shared: Arc::new(Shared {
                 verifier: Verifier::new(SIGNING_NAME, config.max_skew_seconds),
@@ -151,6 +157,7 @@ impl MockService {
                 world: RwLock::new(Arc::new(world)),
                 faults: FaultSet::default(),
                 committer: Committer::default(),
+                external: crate::external::External::new(config_external),
             }),
         }
     }
@@ -178,6 +185,11 @@ impl MockService {
     /// The service's switches.
     pub fn config(&self) -> &ServiceConfig {
         &self.shared.config
+    }
+
+    /// The external connections.
+    pub fn external(&self) -> &crate::external::External {
+        &self.shared.external
     }
 
     /// The fixture being served, with its lookup tables.

@@ -57,6 +57,9 @@ mod clients;
 /// `aws codeartifact login` with AWS CLI v1 and v2: pip, npm, twine, dry runs.
 mod login;
 
+/// External connections that fetch, from upstreams on loopback and mirror folders.
+mod external;
+
 /// Files larger than memory: a gibibyte through the server, every registry's spooled upload.
 mod large_files;
 

@@ -15,12 +15,16 @@ use crate::util::*;
 
 /// cargo with the user guide's credential provider.
 mod cargo;
+/// External connections with pip, uv and npm.
+mod external;
 /// Generic packages with both AWS CLIs.
 mod generic;
 /// SIGKILLs while twine, npm and the AWS CLI publish at once.
 mod kill;
 /// Maven with the user guide's settings.xml.
 mod maven;
+/// An upstream registry on loopback, and a fixture with external connections.
+mod upstream;
 
 /// A folder of its own, removed when dropped.
 struct Scratch(PathBuf);

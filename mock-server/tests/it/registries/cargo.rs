@@ -233,3 +233,120 @@ fn cargo_publishes_and_builds_through_the_credential_provider_and_a_blocking_gro
         text(&expired)
     );
 }
+
+#[test]
+#[ignore = "real clients: run by `just test` (just clients)"]
+fn cargo_builds_a_project_whose_dependency_comes_through_public_crates_io_from_a_sparse_index() {
+    use sha2::Digest;
+    let home = Scratch::new("cargo-external");
+    let h = home.0.as_path();
+    let cargo_home = home.join(".cargo/.keep");
+    let cargo_home = cargo_home.parent().unwrap().to_owned();
+    // A crate as crates.io would hold it: `cargo package`'s .crate.
+    let lib = home.join("ext-tiny/.keep");
+    let lib = lib.parent().unwrap();
+    write_crate(lib, "ext-tiny", "0.1.0");
+    let manifest = std::fs::read_to_string(lib.join("Cargo.toml"))
+        .unwrap()
+        .replace("publish = [\"codeartifact\"]\n", "");
+    std::fs::write(lib.join("Cargo.toml"), manifest).unwrap();
+    cargo_ok(
+        &cargo_home,
+        lib,
+        &["package", "--no-verify", "--allow-dirty", "--quiet"],
+    );
+    let packaged = std::fs::read(lib.join("target/package/ext-tiny-0.1.0.crate")).unwrap();
+    // The upstream: a static sparse index over it.
+    let index = home.join("index/.keep");
+    let index = index.parent().unwrap();
+    let port = super::upstream::free_port();
+    std::fs::write(
+        index.join("config.json"),
+        format!("{{\"dl\": \"http://127.0.0.1:{port}/crates\"}}"),
+    )
+    .unwrap();
+    let line = serde_json::json!({ "name": "ext-tiny", "vers": "0.1.0", "deps": [], "cksum": hex::encode(sha2::Sha256::digest(&packaged)), "features": {}, "yanked": false });
+    std::fs::create_dir_all(index.join("ex/t-")).unwrap();
+    std::fs::write(index.join("ex/t-/ext-tiny"), format!("{line}\n")).unwrap();
+    std::fs::create_dir_all(index.join("crates/ext-tiny/0.1.0")).unwrap();
+    std::fs::write(index.join("crates/ext-tiny/0.1.0/download"), &packaged).unwrap();
+    let upstream = super::upstream::StaticServer::start_on(index, port);
+
+    let config = super::upstream::fixture(h);
+    let mock = MockProcess::start(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--external-connection",
+        &format!("public:crates-io={}", upstream.url()),
+    ]);
+    let url = mock.url.clone();
+    let endpoint = aws_ok(
+        h,
+        &url,
+        &[
+            "get-repository-endpoint",
+            "--domain",
+            "test-domain",
+            "--repository",
+            "app",
+            "--format",
+            "cargo",
+            "--query",
+            "repositoryEndpoint",
+            "--output",
+            "text",
+        ],
+    );
+    let endpoint = String::from_utf8_lossy(&endpoint.stdout).trim().to_owned();
+    std::fs::write(
+        cargo_home.join("config.toml"),
+        format!(
+            "[registries.codeartifact]\nindex = \"sparse+{endpoint}\"\ncredential-provider = [\"cargo:token-from-stdout\", \"python3\", \"-m\", \"awscli\", \"--endpoint-url\", \"{url}\", \"codeartifact\", \"get-authorization-token\", \"--domain\", \"test-domain\", \"--domain-owner\", \"111122223333\", \"--region\", \"us-east-1\", \"--query\", \"authorizationToken\", \"--output\", \"text\"]\n\n[registry]\ndefault = \"codeartifact\"\n"
+        ),
+    )
+    .unwrap();
+    let app = home.join("app/.keep");
+    let app = app.parent().unwrap();
+    std::fs::create_dir_all(app.join("src")).unwrap();
+    std::fs::write(app.join("Cargo.toml"), "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\next-tiny = { version = \"0.1\", registry = \"codeartifact\" }\n").unwrap();
+    std::fs::write(
+        app.join("src/main.rs"),
+        "fn main() { println!(\"{}\", ext_tiny::add(2, 3)); }\n",
+    )
+    .unwrap();
+    let ran = cargo_ok(&cargo_home, app, &["run", "--quiet"]);
+    assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), "5");
+    assert!(
+        upstream
+            .requests()
+            .iter()
+            .any(|p| p == "/crates/ext-tiny/0.1.0/download"),
+        "{:?}",
+        upstream.requests()
+    );
+
+    // The upstream goes away: a clean build, its caches gone, still finds the crate.
+    upstream.stop();
+    let _ = std::fs::remove_dir_all(cargo_home.join("registry"));
+    let _ = std::fs::remove_dir_all(app.join("target"));
+    let _ = std::fs::remove_file(app.join("Cargo.lock"));
+    let ran = cargo_ok(&cargo_home, app, &["run", "--quiet"]);
+    assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), "5");
+    let versions = aws_ok(
+        h,
+        &url,
+        &[
+            "list-package-versions",
+            "--domain",
+            "test-domain",
+            "--repository",
+            "cargo-store",
+            "--format",
+            "cargo",
+            "--package",
+            "ext-tiny",
+        ],
+    );
+    let versions: serde_json::Value = serde_json::from_slice(&versions.stdout).unwrap();
+    assert_eq!(versions["versions"][0]["origin"]["originType"], "EXTERNAL");
+}

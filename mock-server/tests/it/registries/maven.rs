@@ -201,3 +201,104 @@ fn maven_deploys_a_release_and_a_snapshot_and_builds_against_them_with_the_users
         text(&expired)
     );
 }
+
+#[test]
+#[ignore = "real clients: run by `just test` (just clients)"]
+fn maven_resolves_a_dependency_through_public_maven_central_from_a_folder_in_maven_layout() {
+    let home = Scratch::new("maven-external");
+    let h = home.0.as_path();
+    // The mirror: a local repository `mvn install` filled (Maven's layout, as
+    // `dependency:go-offline` leaves one), with Debian's plugins as the only remote.
+    let plain = home.join("plain-settings.xml");
+    std::fs::write(&plain, "<settings><profiles><profile><id>debian</id><repositories><repository><id>debian</id><url>file:///usr/share/maven-repo</url></repository></repositories><pluginRepositories><pluginRepository><id>debian</id><url>file:///usr/share/maven-repo</url></pluginRepository></pluginRepositories></profile></profiles><activeProfiles><activeProfile>debian</activeProfile></activeProfiles><mirrors><mirror><id>debian</id><url>file:///usr/share/maven-repo</url><mirrorOf>*</mirrorOf></mirror></mirrors></settings>\n").unwrap();
+    let lib = home.join("extlib/.keep");
+    let lib = lib.parent().unwrap();
+    std::fs::create_dir_all(lib.join("src/main/java/com/acme")).unwrap();
+    std::fs::write(
+        lib.join("src/main/java/com/acme/Ext.java"),
+        "package com.acme; public class Ext { public static int twice(int a) { return 2 * a; } }\n",
+    )
+    .unwrap();
+    project(lib, "extlib", "1.0.0", "");
+    ok(
+        mvn(h, lib, &plain, "mirror", "", &["install"]),
+        "mvn install into the mirror folder",
+    );
+    let mirror = h.join("mirror");
+    assert!(mirror
+        .join("com/acme/extlib/1.0.0/extlib-1.0.0.jar")
+        .is_file());
+
+    let config = super::upstream::fixture(h);
+    let mock = MockProcess::start(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--external-connection",
+        &format!("public:maven-central=file://{}", mirror.display()),
+    ]);
+    let url = mock.url.clone();
+    let endpoint = aws_ok(
+        h,
+        &url,
+        &[
+            "get-repository-endpoint",
+            "--domain",
+            "test-domain",
+            "--repository",
+            "app",
+            "--format",
+            "maven",
+            "--query",
+            "repositoryEndpoint",
+            "--output",
+            "text",
+        ],
+    );
+    let endpoint = String::from_utf8_lossy(&endpoint.stdout).trim().to_owned();
+    let token = token_of(h, &url, EXAMPLE);
+    let settings = home.join("settings.xml");
+    std::fs::write(
+        &settings,
+        format!(
+            "<settings>\n  <servers><server><id>codeartifact</id><username>aws</username><password>${{env.CODEARTIFACT_AUTH_TOKEN}}</password></server></servers>\n  <profiles><profile><id>codeartifact</id>\n    <repositories><repository><id>codeartifact</id><url>{endpoint}</url></repository></repositories>\n    <pluginRepositories><pluginRepository><id>debian</id><url>file:///usr/share/maven-repo</url></pluginRepository></pluginRepositories>\n  </profile></profiles>\n  <activeProfiles><activeProfile>codeartifact</activeProfile></activeProfiles>\n  <mirrors><mirror><id>codeartifact</id><url>{endpoint}</url><mirrorOf>*,!debian</mirrorOf></mirror></mirrors>\n</settings>\n"
+        ),
+    )
+    .unwrap();
+    let app = home.join("app/.keep");
+    let app = app.parent().unwrap();
+    std::fs::create_dir_all(app.join("src/main/java/app")).unwrap();
+    std::fs::write(app.join("src/main/java/app/App.java"), "package app; public class App { public static void main(String[] a) { System.out.println(com.acme.Ext.twice(21)); } }\n").unwrap();
+    project(app, "app", "1.0.0", "<dependencies><dependency><groupId>com.acme</groupId><artifactId>extlib</artifactId><version>1.0.0</version></dependency></dependencies>");
+    ok(
+        mvn(h, app, &settings, "m2-app", &token, &["compile"]),
+        "mvn compile through public:maven-central",
+    );
+    let versions = aws_ok(
+        h,
+        &url,
+        &[
+            "list-package-versions",
+            "--domain",
+            "test-domain",
+            "--repository",
+            "maven-store",
+            "--format",
+            "maven",
+            "--namespace",
+            "com.acme",
+            "--package",
+            "extlib",
+        ],
+    );
+    let versions: serde_json::Value = serde_json::from_slice(&versions.stdout).unwrap();
+    assert_eq!(
+        versions["versions"][0]["origin"]["originType"], "EXTERNAL",
+        "{versions}"
+    );
+    // The mirror folder goes away: a build with an empty local repository still resolves.
+    std::fs::remove_dir_all(&mirror).unwrap();
+    ok(
+        mvn(h, app, &settings, "m2-again", &token, &["compile"]),
+        "mvn compile with the mirror gone",
+    );
+}
