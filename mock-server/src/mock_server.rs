@@ -205,6 +205,16 @@ impl MockServerBuilder {
         self
     }
 
+    /// The repositories' external connection `name` (`public:pypi`, ...) fetches from `url`:
+    /// a registry's root (`http://`, `https://`) or an offline mirror folder (`file:///DIR`).
+    /// Panics on a name or URL the binary's `--external-connection` would refuse.
+    pub fn external_connection(mut self, name: &str, url: &str) -> Self {
+        if let Err(error) = self.config.external.add(&format!("{name}={url}")) {
+            panic!("external_connection: {error}");
+        }
+        self
+    }
+
     /// All the service's switches at once (skew window, expiration spelling, ...).
     pub fn config(mut self, config: ServiceConfig) -> Self {
         self.config = config;

@@ -487,6 +487,20 @@ impl PackageStore {
         Some(package)
     }
 
+    /// A package of a repository that a direct publish adds to, created if it has none:
+    /// as CodeArtifact does for a package whose first version is published to the
+    /// repository, a new one takes no versions from upstreams or external connections
+    /// (origin controls `PUBLISH: ALLOW, UPSTREAM: BLOCK`), so a name published here cannot
+    /// be shadowed by a public package of the same name.
+    pub fn published_entry(&mut self, repository: &RepositoryKey, id: &PackageId) -> &mut Package {
+        let new = self.package(repository, id).is_none();
+        let package = self.package_entry(repository, id);
+        if new {
+            package.origin = OriginRestrictions { publish: true, upstream: false };
+        }
+        package
+    }
+
     /// A package of a repository, created empty if it has none.
     pub fn package_entry(&mut self, repository: &RepositoryKey, id: &PackageId) -> &mut Package {
         self.touched.entry((repository.clone(), id.clone())).or_default();

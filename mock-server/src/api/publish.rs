@@ -72,7 +72,7 @@ pub fn handle_request(ctx: &Context<'_>, caller: &Identity, request: &Request<'_
     if let Some(why) = registry.publish_refusal(&key, &id) {
         return Err(ServiceError::new(ErrorCode::AccessDeniedException, why));
     }
-    let package = registry.packages.package_entry(&key, &id);
+    let package = registry.packages.published_entry(&key, &id);
     let number = &input.package_version;
     let version = package
         .versions

@@ -160,7 +160,7 @@ fn publish(served: &Served<'_>, body: &RequestBody) -> Response<MockBody> {
     if let Err(refusal) = served.authorize_publish(&registry, &id) {
         return refused(&refusal);
     }
-    let package = registry.packages.package_entry(&served.key, &id);
+    let package = registry.packages.published_entry(&served.key, &id);
     if package.versions.contains_key(number) {
         return error(
             StatusCode::CONFLICT,

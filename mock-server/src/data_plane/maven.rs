@@ -247,7 +247,7 @@ fn put(served: &Served<'_>, target: Target, body: Piece) -> Response<MockBody> {
         drop(registry);
         return respond(StatusCode::CREATED, "text/plain", Bytes::new());
     };
-    let package = registry.packages.package_entry(&served.key, id);
+    let package = registry.packages.published_entry(&served.key, id);
     let version = package
         .versions
         .get_or_insert_with(number, || PackageVersion::unfinished(number, &id.name, now));

@@ -298,7 +298,7 @@ fn publish(served: &Served<'_>, name: &str, body: &[u8]) -> Response<MockBody> {
     if let Err(refusal) = served.authorize_publish(&registry, &id) {
         return refusal.response();
     }
-    let package = registry.packages.package_entry(&served.key, &id);
+    let package = registry.packages.published_entry(&served.key, &id);
     if package.versions.contains_key(number) {
         return text(
             StatusCode::CONFLICT,

@@ -246,7 +246,7 @@ fn push(served: &Served<'_>, request: &Request<RequestBody>) -> Response<MockBod
     if let Err(refusal) = served.authorize_publish(&registry, &id) {
         return refusal.response();
     }
-    let package = registry.packages.package_entry(&served.key, &id);
+    let package = registry.packages.published_entry(&served.key, &id);
     if package.versions.contains_key(&number) {
         return text(
             StatusCode::CONFLICT,

@@ -309,7 +309,7 @@ fn upload(served: &Served<'_>, request: &Request<RequestBody>) -> Response<MockB
     if let Err(refusal) = served.authorize_publish(&registry, &id) {
         return refusal.response();
     }
-    let package = registry.packages.package_entry(&served.key, &id);
+    let package = registry.packages.published_entry(&served.key, &id);
     let now = served.now();
     let entry = package.versions.get_or_insert_with(&version, || PackageVersion {
         version: version.clone(),

@@ -541,3 +541,20 @@ async fn maven_files_come_from_a_folder_in_maven_layout_and_nuget_packages_from_
     );
     std::fs::remove_dir_all(&folder).unwrap();
 }
+
+#[tokio::test]
+async fn a_rust_test_names_the_source_with_the_builder_and_a_wrong_one_is_refused_by_name() {
+    let upstream = pypi_upstream(b"sdist bytes", &sha256(b"sdist bytes")).await;
+    let mock = codeartifact_mock::MockServer::builder()
+        .fixture(fixture(""))
+        .frozen_clock(t0())
+        .external_connection("public:pypi", &upstream.uri())
+        .start()
+        .await;
+    let token = token(mock.service()).await;
+    let file = get(mock.service(), &format!("{ACME}/pypi/releases/simple/hello/1.0/hello-1.0.tar.gz"), Some(&token)).await;
+    assert_eq!((file.status, &file.body[..]), (200, &b"sdist bytes"[..]), "{}", file.message());
+    let refused = std::panic::catch_unwind(|| codeartifact_mock::MockServer::builder().external_connection("public:pip", "https://pypi.org"));
+    let message = refused.err().and_then(|p| p.downcast_ref::<String>().cloned()).unwrap_or_default();
+    assert!(message.contains("unknown external connection 'public:pip'"), "{message}");
+}
