@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `just bench`: codeartifact-mock against a bare hyper server under the same wrk load, on this
 # machine, on loopback. Prints one table: req/s, p50/p99, ratio to the baseline, start-up time,
-# peak RSS; then the cost of writes with --data-dir, the soak (a million requests) and the
-# scale check (10 vs 10,000 identities and domains). Method and figures: docs/performance.md.
+# peak RSS; then the cost of writes with --data-dir, of an external connection's first fetch,
+# the soak (a million requests) and the scale check (10 vs 10,000 identities and domains). Method and figures: docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -157,6 +157,36 @@ stop
 idle_p99=$(printf '%s\n' "${read_p99s[@]}" | sort -n | head -n 1)
 busy_p99=$(printf '%s\n' "${busy_p99s[@]}" | sort -n | head -n 1)
 
+# External connections: a PyPI upstream (a static simple index Python serves on loopback)
+# behind the fixture's public:pypi store. The first GET of a file the connection fetches,
+# then the file kept, against a file held locally (the seeded wheel, the same bytes), each
+# through `app`; then a wrk read of each.
+upstream_dir="$out/upstream"
+mkdir -p "$upstream_dir/simple/ext-bench" "$upstream_dir/files"
+wheel=fixtures/packages/mock_hello-1.0.0-py3-none-any.whl
+cp "$wheel" "$upstream_dir/files/ext_bench-1.0.0-py3-none-any.whl"
+printf '<a href="../../files/ext_bench-1.0.0-py3-none-any.whl#sha256=%s">ext_bench-1.0.0-py3-none-any.whl</a>\n' \
+    "$(sha256sum "$wheel" | cut -d' ' -f1)" >"$upstream_dir/simple/ext-bench/index.html"
+upstream_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server "$upstream_port" --bind 127.0.0.1 --directory "$upstream_dir" >"$out/upstream.log" 2>&1 &
+upstream=$!
+until (exec 3<>"/dev/tcp/127.0.0.1/$upstream_port") 2>/dev/null; do sleep 0.1; done
+start external "$bin/codeartifact-mock" --listen 127.0.0.1:0 --config fixtures/external-connections.toml \
+    --external-connection "public:pypi=http://127.0.0.1:$upstream_port"
+app=/d/test-domain-111122223333/us-east-1/pypi/app/simple
+local_file=$app/mock-hello/1.0.0/mock_hello-1.0.0-py3-none-any.whl
+fetched_file=$app/ext-bench/1.0.0/ext_bench-1.0.0-py3-none-any.whl
+read -r fetch_local fetch_first fetch_kept <<<"$("$bin/codeartifact-bench" fetch-cost "$URL" "${keys[@]}" "$local_file" "$fetched_file")"
+REGISTRY_PATH=$local_file load external-local
+local_file_rps=$RPS external_non2xx=${NON_2XX:-0}
+REGISTRY_PATH=$fetched_file load external-kept
+kept_file_rps=$RPS external_non2xx=$((external_non2xx + ${NON_2XX:-0}))
+stop
+kill "$upstream" 2>/dev/null || true
+wait "$upstream" 2>/dev/null || true
+row "mock: a file held locally (pypi)" "$local_file_rps" "-" "-" "$(ratio "$local_file_rps" "$baseline_rps")" "-" "-"
+row "mock: a file fetched upstream, then kept" "$kept_file_rps" "-" "-" "$(ratio "$kept_file_rps" "$baseline_rps")" "-" "-"
+
 # Soak: keep one server busy until it has answered a million requests.
 start soak "$bin/codeartifact-mock" --listen 127.0.0.1:0
 total=0 soak_non2xx=0
@@ -191,6 +221,7 @@ printf '%s\n' "${rows[@]}"
 echo
 echo "soak: $total requests to one server, peak RSS $soak_rss MiB"
 echo "writes (--data-dir): a publish takes $publish_early ms after 10 stored versions, $publish_late ms after 5,000 (medians of 50); npm read p99 $idle_p99 ms alone, $busy_p99 ms beside 50 publishes a second (runs: ${read_p99s[*]} / ${busy_p99s[*]})"
+echo "external connections: a local file $fetch_local ms, the first fetch of a file through public:pypi $fetch_first ms, that file kept $fetch_kept ms (medians of 25; the first is one request)"
 echo "runs (req/s): baseline ${runs_baseline[*]%%|*}; mock ${runs_mock[*]%%|*}; start-up ms is the median of three starts (first start of the 10,000-entry fixture: $first_startup_10000 ms)"
 echo
 # Non-2xx answers over every run of the mock, soak included.
@@ -208,3 +239,4 @@ check "peak RSS < 64 MiB after a million requests (got $soak_rss MiB; aim 20)" "
 check "10 -> 10,000 identities: throughput falls <= 10% (${scale_10} -> ${scale_10000} req/s)" "${scale_10000} >= 0.9 * ${scale_10}"
 check "a publish after 5,000 versions <= 2x one after 10 (${publish_early} -> ${publish_late} ms)" "$publish_late <= 2 * $publish_early"
 check "npm read p99 beside a stream of publishes <= 3x idle (${idle_p99} -> ${busy_p99} ms)" "$busy_p99 <= 3 * $idle_p99"
+check "a fetched file, once kept, reads within 3x of a local one (${kept_file_rps} vs ${local_file_rps} req/s, non-2xx: $external_non2xx)" "$kept_file_rps * 3 >= $local_file_rps && $external_non2xx == 0"

@@ -44,7 +44,10 @@ fn main() -> anyhow::Result<()> {
             rate.parse().context("PER_SECOND must be a number")?,
             seconds.parse().context("SECONDS must be a number")?,
         ),
-        _ => bail!("usage: codeartifact-bench baseline [ADDR] | wrk-script URL KEY SECRET REGION | fixture N | registry-script URL KEY SECRET REGION PATH | publish-cost URL KEY SECRET REGION N | publish-stream URL KEY SECRET REGION PER_SECOND SECONDS"),
+        ["fetch-cost", url, key, secret, region, local, fetched] => {
+            fetch_cost(url, &token(url, key, secret, region)?, local, fetched)
+        }
+        _ => bail!("usage: codeartifact-bench baseline [ADDR] | wrk-script URL KEY SECRET REGION | fixture N | registry-script URL KEY SECRET REGION PATH | publish-cost URL KEY SECRET REGION N | publish-stream URL KEY SECRET REGION PER_SECOND SECONDS | fetch-cost URL KEY SECRET REGION LOCAL_PATH FETCHED_PATH"),
     }
 }
 
@@ -224,6 +227,38 @@ fn publish_stream(url: &str, token: &str, rate: u32, seconds: u64) -> anyhow::Re
         std::thread::sleep(next.saturating_duration_since(std::time::Instant::now()));
     }
     println!("{published}");
+    Ok(())
+}
+
+/// A GET of a repository endpoint path with the token, timed; an error unless it is 200.
+fn timed_get(url: &str, token: &str, path: &str) -> anyhow::Result<std::time::Duration> {
+    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    let request = format!("GET {path} HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer {token}\r\nconnection: close\r\n\r\n");
+    let started = std::time::Instant::now();
+    let answer = exchange(host, request.as_bytes())?;
+    let took = started.elapsed();
+    if !answer.starts_with("HTTP/1.1 200") {
+        bail!("GET {path}: {}", answer.lines().next().unwrap_or_default());
+    }
+    Ok(took)
+}
+
+/// What an external connection's first fetch adds: a file held locally (median of 25), the
+/// first GET of a file the connection must fetch, then the same file kept (median of 25).
+/// Prints "local_ms first_ms kept_ms".
+fn fetch_cost(url: &str, token: &str, local: &str, fetched: &str) -> anyhow::Result<()> {
+    let local_ms = median(
+        (0..25)
+            .map(|_| timed_get(url, token, local))
+            .collect::<Result<_, _>>()?,
+    );
+    let first_ms = timed_get(url, token, fetched)?.as_secs_f64() * 1000.0;
+    let kept_ms = median(
+        (0..25)
+            .map(|_| timed_get(url, token, fetched))
+            .collect::<Result<_, _>>()?,
+    );
+    println!("{local_ms:.3} {first_ms:.3} {kept_ms:.3}");
     Ok(())
 }
 

@@ -552,9 +552,95 @@ async fn a_rust_test_names_the_source_with_the_builder_and_a_wrong_one_is_refuse
         .start()
         .await;
     let token = token(mock.service()).await;
-    let file = get(mock.service(), &format!("{ACME}/pypi/releases/simple/hello/1.0/hello-1.0.tar.gz"), Some(&token)).await;
-    assert_eq!((file.status, &file.body[..]), (200, &b"sdist bytes"[..]), "{}", file.message());
-    let refused = std::panic::catch_unwind(|| codeartifact_mock::MockServer::builder().external_connection("public:pip", "https://pypi.org"));
-    let message = refused.err().and_then(|p| p.downcast_ref::<String>().cloned()).unwrap_or_default();
-    assert!(message.contains("unknown external connection 'public:pip'"), "{message}");
+    let file = get(
+        mock.service(),
+        &format!("{ACME}/pypi/releases/simple/hello/1.0/hello-1.0.tar.gz"),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(
+        (file.status, &file.body[..]),
+        (200, &b"sdist bytes"[..]),
+        "{}",
+        file.message()
+    );
+    let refused = std::panic::catch_unwind(|| {
+        codeartifact_mock::MockServer::builder()
+            .external_connection("public:pip", "https://pypi.org")
+    });
+    let message = refused
+        .err()
+        .and_then(|p| p.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    assert!(
+        message.contains("unknown external connection 'public:pip'"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn the_shipped_fixture_serves_local_and_fetched_packages_through_app() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/external-connections.toml");
+    let fixture = codeartifact_mock::Fixture::load(&path).expect("the shipped fixture loads");
+    let wheelhouse = std::env::temp_dir().join(format!(
+        "codeartifact-external-wheelhouse-{}",
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&wheelhouse).unwrap();
+    std::fs::write(
+        wheelhouse.join("requests-2.0.0-py3-none-any.whl"),
+        b"a wheel",
+    )
+    .unwrap();
+    let external = ExternalConfig {
+        sources: [(
+            "public:pypi".to_owned(),
+            ExternalSource::Mirror(wheelhouse.clone()),
+        )]
+        .into(),
+        ..ExternalConfig::default()
+    };
+    let clock =
+        codeartifact_mock::clock::Clock::new(codeartifact_mock::clock::ClockMode::Frozen(t0()));
+    let service = MockService::with_clock(
+        &fixture,
+        ServiceConfig {
+            external,
+            ..ServiceConfig::default()
+        },
+        clock,
+    );
+    let example = Signing::key(
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        t0(),
+    );
+    let token = call(&service, signed("domain=test-domain", &example))
+        .await
+        .assert_ok()["authorizationToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let app = "/d/test-domain-111122223333/us-east-1/pypi/app/simple";
+    let local = get(
+        &service,
+        &format!("{app}/mock-hello/1.0.0/mock_hello-1.0.0-py3-none-any.whl"),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(local.status, 200, "{}", local.message());
+    let fetched = get(
+        &service,
+        &format!("{app}/requests/2.0.0/requests-2.0.0-py3-none-any.whl"),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(
+        (fetched.status, &fetched.body[..]),
+        (200, &b"a wheel"[..]),
+        "{}",
+        fetched.message()
+    );
+    std::fs::remove_dir_all(&wheelhouse).unwrap();
 }
