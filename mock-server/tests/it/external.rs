@@ -644,3 +644,125 @@ async fn the_shipped_fixture_serves_local_and_fetched_packages_through_app() {
     );
     std::fs::remove_dir_all(&wheelhouse).unwrap();
 }
+
+#[tokio::test]
+async fn credentials_go_to_their_own_upstream_only_and_a_file_past_the_asset_limit_is_refused() {
+    let other = MockServer::start().await;
+    Mock::given(path("/elsewhere/hello-1.0.tar.gz"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"0123456789 too long".to_vec()))
+        .mount(&other)
+        .await;
+    let upstream = MockServer::start().await;
+    let basic = format!(
+        "Basic {}",
+        base64_simd::STANDARD.encode_to_string("ci:s3cret")
+    );
+    Mock::given(path("/simple/hello/"))
+        .and(wiremock::matchers::header("authorization", basic.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            "<a href=\"/f/hello-1.0.tar.gz\">hello-1.0.tar.gz</a>",
+            "text/html",
+        ))
+        .mount(&upstream)
+        .await;
+    Mock::given(path("/f/hello-1.0.tar.gz"))
+        .respond_with(ResponseTemplate::new(302).insert_header(
+            "location",
+            format!("{}/elsewhere/hello-1.0.tar.gz", other.uri()),
+        ))
+        .mount(&upstream)
+        .await;
+    let mut external = ExternalConfig::default();
+    external
+        .add(&format!(
+            "public:pypi={}",
+            upstream.uri().replace("http://", "http://ci:s3cret@")
+        ))
+        .unwrap();
+    let clock =
+        codeartifact_mock::clock::Clock::new(codeartifact_mock::clock::ClockMode::Frozen(t0()));
+    let config = ServiceConfig {
+        external,
+        max_asset_size: 10,
+        ..ServiceConfig::default()
+    };
+    let service = MockService::with_clock(&fixture(""), config, clock);
+    let token = token(&service).await;
+    let page = get(
+        &service,
+        &format!("{ACME}/pypi/releases/simple/hello/"),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(
+        page.status,
+        200,
+        "the page was asked with the URL's credentials: {}",
+        page.message()
+    );
+    let file = get(
+        &service,
+        &format!("{ACME}/pypi/releases/simple/hello/1.0/hello-1.0.tar.gz"),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(file.status, 502, "{}", file.message());
+    assert!(
+        file.message().contains("exceeds the limit of 10 bytes"),
+        "{}",
+        file.message()
+    );
+    let redirected = other.received_requests().await.unwrap();
+    assert_eq!(redirected.len(), 1);
+    assert!(
+        redirected[0].headers.get("authorization").is_none(),
+        "credentials never follow a redirect to another host"
+    );
+    for request in upstream.received_requests().await.unwrap() {
+        let sent = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(
+            !sent.contains(&token),
+            "the client's token never goes upstream"
+        );
+    }
+}
+
+#[test]
+fn an_upstreams_credentials_never_reach_the_log() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/external-connections.toml");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let connection = format!("public:pypi=http://ci:s3cr3tpass@127.0.0.1:{port}");
+    let args = [
+        "--config",
+        fixture.to_str().unwrap(),
+        "--external-connection",
+        &connection,
+    ];
+    let server = MockProcess::start_logging(&args, "debug");
+    let token = token_from(&server.url);
+    let (status, _) = repository_call(
+        &server.url,
+        "GET",
+        "/d/test-domain-111122223333/us-east-1/pypi/app/simple/requests/",
+        &token,
+        "",
+    );
+    assert_eq!(status, 404, "the upstream is down and nothing is local");
+    let logs = server.logs();
+    assert!(
+        logs.contains("could not be read"),
+        "the failure is logged: {logs}"
+    );
+    let encoded = base64_simd::STANDARD.encode_to_string("ci:s3cr3tpass");
+    assert!(
+        !logs.contains("s3cr3tpass") && !logs.contains(&encoded),
+        "{logs}"
+    );
+}
