@@ -87,6 +87,16 @@ pub struct Fetched {
     pub version: PackageVersion,
 }
 
+/// A file to fetch: through which connection, of which listed version, from where.
+#[derive(Debug, Clone, Copy)]
+struct FileRequest<'a> {
+    connection: &'a str,
+    package: &'a PackageId,
+    version: &'a PackageVersion,
+    asset: &'a str,
+    location: &'a str,
+}
+
 /// One file's fetch: empty until the first asker is done, then its result for the others.
 type FetchSlot = Arc<tokio::sync::Mutex<Option<Result<Fetched, FetchError>>>>;
 
@@ -183,7 +193,8 @@ impl External {
                     let Some(location) = version.assets.iter().find(|a| a.name == asset).and_then(|a| a.content.remote_location()) else {
                         continue;
                     };
-                    match self.fetch_once(&connection, &package, &version, &asset, &location, place, max_asset_size).await {
+                    let file = FileRequest { connection: &connection, package: &package, version: &version, asset: &asset, location: &location };
+                    match self.fetch_once(&file, place, max_asset_size).await {
                         Ok(file) => fetched.push(file),
                         Err(error) => {
                             tracing::warn!(connection = %connection, package = %package.full_name(), file = %asset, %error, "an external connection's file could not be fetched");
@@ -232,24 +243,14 @@ impl External {
     }
 
     /// Fetches one file, once however many requests want it at the same time.
-    #[allow(clippy::too_many_arguments)]
-    async fn fetch_once(
-        &self,
-        connection: &str,
-        package: &PackageId,
-        version: &PackageVersion,
-        asset: &str,
-        location: &str,
-        place: &std::io::Result<SpoolPlace>,
-        max_asset_size: u64,
-    ) -> Result<Fetched, FetchError> {
-        let key = format!("{connection} {location}");
+    async fn fetch_once(&self, file: &FileRequest<'_>, place: &std::io::Result<SpoolPlace>, max_asset_size: u64) -> Result<Fetched, FetchError> {
+        let key = format!("{} {}", file.connection, file.location);
         let slot = Arc::clone(self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).entry(key.clone()).or_default());
         let mut result = slot.lock().await;
         if let Some(done) = result.as_ref() {
             return done.clone();
         }
-        let fetched = self.fetch(connection, package, version, asset, location, place, max_asset_size).await;
+        let fetched = self.fetch(file, place, max_asset_size).await;
         *result = Some(fetched.clone());
         drop(result);
         // The next request after this one finds the file kept, or tries again.
@@ -257,17 +258,8 @@ impl External {
         fetched
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn fetch(
-        &self,
-        connection: &str,
-        package: &PackageId,
-        version: &PackageVersion,
-        asset: &str,
-        location: &str,
-        place: &std::io::Result<SpoolPlace>,
-        max_asset_size: u64,
-    ) -> Result<Fetched, FetchError> {
+    async fn fetch(&self, file: &FileRequest<'_>, place: &std::io::Result<SpoolPlace>, max_asset_size: u64) -> Result<Fetched, FetchError> {
+        let FileRequest { connection, package, version, asset, location } = *file;
         let listed = version.assets.iter().find(|a| a.name == asset).ok_or(FetchError::Status(404))?;
         let place = place.as_ref().map_err(|e| FetchError::Unreachable(format!("no folder for package files: {e}")))?;
         let source = self.config.sources.get(connection).ok_or(FetchError::Status(404))?;

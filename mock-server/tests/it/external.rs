@@ -59,6 +59,15 @@ fn service(sources: &[(&str, ExternalSource)], extra_fixture: &str) -> MockServi
     )
 }
 
+/// `server` answers GETs of `at` with `response`.
+async fn mount(server: &MockServer, at: &str, response: ResponseTemplate) {
+    Mock::given(method("GET"))
+        .and(path(at))
+        .respond_with(response)
+        .mount(server)
+        .await;
+}
+
 fn registry_source(server: &MockServer) -> ExternalSource {
     ExternalSource::Registry {
         root: server.uri(),
@@ -291,21 +300,23 @@ async fn an_unreachable_or_silent_upstream_is_an_answer_in_time() {
     assert_eq!(page.status, 404, "{}", page.message());
     // A server that answers the page but never sends the file: 502 once the read times out.
     let silent = MockServer::start().await;
-    Mock::given(path("/simple/hello/"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(
+    mount(
+        &silent,
+        "/simple/hello/",
+        ResponseTemplate::new(200).set_body_raw(
             "<a href=\"/f/hello-1.0.tar.gz\">hello-1.0.tar.gz</a>",
             "text/html",
-        ))
-        .mount(&silent)
-        .await;
-    Mock::given(path("/f/hello-1.0.tar.gz"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_bytes(b"x".to_vec())
-                .set_delay(Duration::from_secs(30)),
-        )
-        .mount(&silent)
-        .await;
+        ),
+    )
+    .await;
+    mount(
+        &silent,
+        "/f/hello-1.0.tar.gz",
+        ResponseTemplate::new(200)
+            .set_body_bytes(b"x".to_vec())
+            .set_delay(Duration::from_secs(30)),
+    )
+    .await;
     let service = self::service(&[("public:pypi", registry_source(&silent))], "");
     let token = self::token(&service).await;
     let started = std::time::Instant::now();
@@ -381,21 +392,20 @@ async fn crates_come_from_a_sparse_index_and_their_checksum_is_checked() {
         b"[package]\nname = \"tiny\"\nversion = \"0.1.0\"\n",
     )]);
     let line = json!({ "name": "tiny", "vers": "0.1.0", "deps": [], "cksum": sha256(&crate_file), "features": {}, "yanked": false });
-    Mock::given(path("/config.json"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({ "dl": format!("{}/crates", server.uri()) })),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(path("/ti/ny/tiny"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(format!("{line}\n")))
-        .mount(&server)
-        .await;
-    Mock::given(path("/3/t/tiny"))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "/config.json",
+        ResponseTemplate::new(200)
+            .set_body_json(json!({ "dl": format!("{}/crates", server.uri()) })),
+    )
+    .await;
+    mount(
+        &server,
+        "/ti/ny/tiny",
+        ResponseTemplate::new(200).set_body_string(format!("{line}\n")),
+    )
+    .await;
+    mount(&server, "/3/t/tiny", ResponseTemplate::new(404)).await;
     Mock::given(path("/crates/tiny/0.1.0/download"))
         .respond_with(ResponseTemplate::new(200).set_body_bytes(crate_file.clone()))
         .expect(1)
@@ -444,18 +454,19 @@ async fn maven_files_come_from_a_folder_in_maven_layout_and_nuget_packages_from_
         &[("Acme.Tiny.nuspec", b"<package><metadata><id>Acme.Tiny</id><version>1.0.0</version><description>tiny</description><authors>me</authors></metadata></package>")],
         true,
     );
-    Mock::given(path("/v3/index.json"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "version": "3.0.0", "resources": [{ "@id": format!("{}/flat/", nuget.uri()), "@type": "PackageBaseAddress/3.0.0" }] })))
-        .mount(&nuget)
-        .await;
-    Mock::given(path("/flat/acme.tiny/index.json"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "versions": ["1.0.0"] })))
-        .mount(&nuget)
-        .await;
-    Mock::given(path("/flat/acme.tiny/1.0.0/acme.tiny.1.0.0.nupkg"))
-        .respond_with(ResponseTemplate::new(200).set_body_bytes(nupkg.clone()))
-        .mount(&nuget)
-        .await;
+    mount(&nuget, "/v3/index.json", ResponseTemplate::new(200).set_body_json(json!({ "version": "3.0.0", "resources": [{ "@id": format!("{}/flat/", nuget.uri()), "@type": "PackageBaseAddress/3.0.0" }] }))).await;
+    mount(
+        &nuget,
+        "/flat/acme.tiny/index.json",
+        ResponseTemplate::new(200).set_body_json(json!({ "versions": ["1.0.0"] })),
+    )
+    .await;
+    mount(
+        &nuget,
+        "/flat/acme.tiny/1.0.0/acme.tiny.1.0.0.nupkg",
+        ResponseTemplate::new(200).set_body_bytes(nupkg.clone()),
+    )
+    .await;
     let index = ExternalSource::Registry {
         root: format!("{}/v3/index.json", nuget.uri()),
         authorization: None,
@@ -648,10 +659,12 @@ async fn the_shipped_fixture_serves_local_and_fetched_packages_through_app() {
 #[tokio::test]
 async fn credentials_go_to_their_own_upstream_only_and_a_file_past_the_asset_limit_is_refused() {
     let other = MockServer::start().await;
-    Mock::given(path("/elsewhere/hello-1.0.tar.gz"))
-        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"0123456789 too long".to_vec()))
-        .mount(&other)
-        .await;
+    mount(
+        &other,
+        "/elsewhere/hello-1.0.tar.gz",
+        ResponseTemplate::new(200).set_body_bytes(b"0123456789 too long".to_vec()),
+    )
+    .await;
     let upstream = MockServer::start().await;
     let basic = format!(
         "Basic {}",
@@ -665,13 +678,15 @@ async fn credentials_go_to_their_own_upstream_only_and_a_file_past_the_asset_lim
         ))
         .mount(&upstream)
         .await;
-    Mock::given(path("/f/hello-1.0.tar.gz"))
-        .respond_with(ResponseTemplate::new(302).insert_header(
+    mount(
+        &upstream,
+        "/f/hello-1.0.tar.gz",
+        ResponseTemplate::new(302).insert_header(
             "location",
             format!("{}/elsewhere/hello-1.0.tar.gz", other.uri()),
-        ))
-        .mount(&upstream)
-        .await;
+        ),
+    )
+    .await;
     let mut external = ExternalConfig::default();
     external
         .add(&format!(

@@ -161,14 +161,16 @@ fn token_of(home: &Path, url: &str, who: (&str, &str)) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
-/// A tiny pure-Python wheel of `hello-mock` `1.0.0`, built with the standard library.
+/// A tiny pure-Python wheel of NAME VERSION in OUT_DIR, requiring the comma-separated
+/// REQUIRES (optional), built with the standard library; prints its path.
 const MAKE_WHEEL: &str = r#"
 import base64, hashlib, sys, zipfile
 name, version, out_dir = sys.argv[1], sys.argv[2], sys.argv[3]
+requires = "".join(f"Requires-Dist: {r}\n" for r in (sys.argv[4] if len(sys.argv) > 4 else "").split(",") if r)
 dist = name.replace("-", "_")
 files = {
     f"{dist}/__init__.py": f"VERSION = {version!r}\n",
-    f"{dist}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: A tiny test package\nRequires-Python: >=3.8\n\nHello.\n",
+    f"{dist}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: A tiny test package\nRequires-Python: >=3.8\n{requires}\nHello.\n",
     f"{dist}-{version}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: codeartifact-mock-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
 }
 record = f"{dist}-{version}.dist-info/RECORD"
@@ -184,6 +186,28 @@ with zipfile.ZipFile(out, "w") as z:
         z.writestr(zipfile.ZipInfo(path, (2020, 1, 1, 0, 0, 0)), text)
 print(out)
 "#;
+
+/// The endpoint `get-repository-endpoint` gives for `repository` of test-domain and `format`.
+fn endpoint_of(home: &Path, url: &str, repository: &str, format: &str) -> String {
+    let args = [
+        "get-repository-endpoint",
+        "--domain",
+        "test-domain",
+        "--domain-owner",
+        "111122223333",
+        "--repository",
+        repository,
+        "--format",
+        format,
+        "--query",
+        "repositoryEndpoint",
+        "--output",
+        "text",
+    ];
+    String::from_utf8_lossy(&aws_ok(home, url, &args).stdout)
+        .trim()
+        .to_owned()
+}
 
 /// The index URL `login --tool pip` wrote, token included.
 fn pip_index_url(home: &Path) -> String {

@@ -51,6 +51,18 @@ fn cargo_ok(cargo_home: &Path, dir: &Path, args: &[&str]) -> Output {
     )
 }
 
+/// The user guide's cargo configuration in `cargo_home`: the sparse index at `endpoint`, and
+/// `aws codeartifact get-authorization-token` at the mock (`url`) as the credential provider.
+fn use_codeartifact(cargo_home: &Path, endpoint: &str, url: &str) {
+    std::fs::write(
+        cargo_home.join("config.toml"),
+        format!(
+            "[registries.codeartifact]\nindex = \"sparse+{endpoint}\"\ncredential-provider = [\"cargo:token-from-stdout\", \"python3\", \"-m\", \"awscli\", \"--endpoint-url\", \"{url}\", \"codeartifact\", \"get-authorization-token\", \"--domain\", \"test-domain\", \"--domain-owner\", \"111122223333\", \"--region\", \"us-east-1\", \"--query\", \"authorizationToken\", \"--output\", \"text\"]\n\n[registry]\ndefault = \"codeartifact\"\n"
+        ),
+    )
+    .unwrap();
+}
+
 /// A library crate `name` at `version` in `dir`, publishable to the `codeartifact` registry.
 fn write_crate(dir: &Path, name: &str, version: &str) {
     std::fs::create_dir_all(dir.join("src")).unwrap();
@@ -75,34 +87,9 @@ fn cargo_publishes_and_builds_through_the_credential_provider_and_a_blocking_gro
     let h = home.0.as_path();
     let cargo_home = home.join(".cargo/.keep");
     let cargo_home = cargo_home.parent().unwrap().to_owned();
-    let endpoint = aws_ok(
-        h,
-        &url,
-        &[
-            "get-repository-endpoint",
-            "--domain",
-            "test-domain",
-            "--domain-owner",
-            "111122223333",
-            "--repository",
-            "my-repo",
-            "--format",
-            "cargo",
-            "--query",
-            "repositoryEndpoint",
-            "--output",
-            "text",
-        ],
-    );
-    let endpoint = String::from_utf8_lossy(&endpoint.stdout).trim().to_owned();
+    let endpoint = super::endpoint_of(h, &url, "my-repo", "cargo");
     // The user guide's configuration, the CLI pointed at the mock.
-    std::fs::write(
-        cargo_home.join("config.toml"),
-        format!(
-            "[registries.codeartifact]\nindex = \"sparse+{endpoint}\"\ncredential-provider = [\"cargo:token-from-stdout\", \"python3\", \"-m\", \"awscli\", \"--endpoint-url\", \"{url}\", \"codeartifact\", \"get-authorization-token\", \"--domain\", \"test-domain\", \"--domain-owner\", \"111122223333\", \"--region\", \"us-east-1\", \"--query\", \"authorizationToken\", \"--output\", \"text\"]\n\n[registry]\ndefault = \"codeartifact\"\n"
-        ),
-    )
-    .unwrap();
+    use_codeartifact(&cargo_home, &endpoint, &url);
 
     let lib = home.join("tiny-mock-crate/.keep");
     let lib = lib.parent().unwrap();
@@ -280,31 +267,8 @@ fn cargo_builds_a_project_whose_dependency_comes_through_public_crates_io_from_a
         &format!("public:crates-io={}", upstream.url()),
     ]);
     let url = mock.url.clone();
-    let endpoint = aws_ok(
-        h,
-        &url,
-        &[
-            "get-repository-endpoint",
-            "--domain",
-            "test-domain",
-            "--repository",
-            "app",
-            "--format",
-            "cargo",
-            "--query",
-            "repositoryEndpoint",
-            "--output",
-            "text",
-        ],
-    );
-    let endpoint = String::from_utf8_lossy(&endpoint.stdout).trim().to_owned();
-    std::fs::write(
-        cargo_home.join("config.toml"),
-        format!(
-            "[registries.codeartifact]\nindex = \"sparse+{endpoint}\"\ncredential-provider = [\"cargo:token-from-stdout\", \"python3\", \"-m\", \"awscli\", \"--endpoint-url\", \"{url}\", \"codeartifact\", \"get-authorization-token\", \"--domain\", \"test-domain\", \"--domain-owner\", \"111122223333\", \"--region\", \"us-east-1\", \"--query\", \"authorizationToken\", \"--output\", \"text\"]\n\n[registry]\ndefault = \"codeartifact\"\n"
-        ),
-    )
-    .unwrap();
+    let endpoint = super::endpoint_of(h, &url, "app", "cargo");
+    use_codeartifact(&cargo_home, &endpoint, &url);
     let app = home.join("app/.keep");
     let app = app.parent().unwrap();
     std::fs::create_dir_all(app.join("src")).unwrap();

@@ -12,30 +12,8 @@ use std::path::Path;
 use sha2::Digest;
 
 use super::upstream::{fixture, free_port, StaticServer};
-use super::{aws_ok, must, ok, pip_index_url, run, text, Scratch, EXAMPLE};
+use super::{aws_ok, must, ok, pip_index_url, run, text, Scratch, EXAMPLE, MAKE_WHEEL};
 use crate::util::*;
-
-/// A pure-Python wheel of `name` `version`, requiring `requires` (may be empty), built with
-/// the standard library; prints its path.
-const MAKE_WHEEL: &str = r#"
-import base64, hashlib, sys, zipfile
-name, version, requires, out_dir = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-dist = name.replace("-", "_")
-requires_dist = "".join(f"Requires-Dist: {r}\n" for r in requires.split(",") if r)
-files = {
-    f"{dist}/__init__.py": f"VERSION = {version!r}\n",
-    f"{dist}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{requires_dist}\n",
-    f"{dist}-{version}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: codeartifact-mock-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-}
-record = f"{dist}-{version}.dist-info/RECORD"
-lines = [f"{p},sha256={base64.urlsafe_b64encode(hashlib.sha256(t.encode()).digest()).rstrip(b'=').decode()},{len(t.encode())}" for p, t in files.items()]
-files[record] = "\n".join(lines + [f"{record},,"]) + "\n"
-out = f"{out_dir}/{dist}-{version}-py3-none-any.whl"
-with zipfile.ZipFile(out, "w") as z:
-    for path, text in files.items():
-        z.writestr(zipfile.ZipInfo(path, (2020, 1, 1, 0, 0, 0)), text)
-print(out)
-"#;
 
 /// An `npm pack`-style tarball of `name` `version` with `dependencies` (JSON); prints its
 /// path.
@@ -51,6 +29,36 @@ with tarfile.open(out, "w:gz") as tar:
         tar.addfile(info, io.BytesIO(data))
 print(out)
 "#;
+
+/// A mock on the external-connection fixture whose `connection` fetches from `url`.
+fn mock_with(config: &Path, connection: &str, url: &str, extra: &[&str]) -> MockProcess {
+    let setting = format!("{connection}={url}");
+    let mut args = vec![
+        "--config",
+        config.to_str().unwrap(),
+        "--external-connection",
+        &setting,
+    ];
+    args.extend_from_slice(extra);
+    MockProcess::start(&args)
+}
+
+/// `npm install` in `project` from nothing: no node_modules, no lock file, an empty cache.
+fn fresh_npm_install(home: &Path, project: &Path, install: &[&str], what: &str) {
+    let _ = std::fs::remove_dir_all(project.join("node_modules"));
+    let _ = std::fs::remove_file(project.join("package-lock.json"));
+    ok(
+        run(
+            home,
+            project,
+            EXAMPLE,
+            "npm",
+            &["cache", "clean", "--force"],
+        ),
+        "npm cache clean",
+    );
+    ok(run(home, project, EXAMPLE, "npm", install), what);
+}
 
 fn login(home: &Path, url: &str, tool: &str) {
     aws_ok(
@@ -149,8 +157,8 @@ fn pip_and_uv_install_through_public_pypi_from_a_pypi_server_and_from_a_wheelhou
                 MAKE_WHEEL,
                 name,
                 "1.0.0",
-                requires,
                 wheelhouse.to_str().unwrap(),
+                requires,
             ],
         );
         wheels.push((
@@ -175,12 +183,7 @@ fn pip_and_uv_install_through_public_pypi_from_a_pypi_server_and_from_a_wheelhou
     }
     let upstream = StaticServer::start(index);
     let config = fixture(h);
-    let mock = MockProcess::start(&[
-        "--config",
-        config.to_str().unwrap(),
-        "--external-connection",
-        &format!("public:pypi={}", upstream.url()),
-    ]);
+    let mock = mock_with(&config, "public:pypi", &upstream.url(), &[]);
 
     login(h, &mock.url, "pip");
     let first = scratch.join("first/.keep");
@@ -235,12 +238,12 @@ fn pip_and_uv_install_through_public_pypi_from_a_pypi_server_and_from_a_wheelhou
     );
 
     // uv, through a mock whose connection reads the wheelhouse folder.
-    let offline = MockProcess::start(&[
-        "--config",
-        config.to_str().unwrap(),
-        "--external-connection",
-        &format!("public:pypi=file://{}", wheelhouse.display()),
-    ]);
+    let offline = mock_with(
+        &config,
+        "public:pypi",
+        &format!("file://{}", wheelhouse.display()),
+        &[],
+    );
     login(h, &offline.url, "pip");
     let index_url = pip_index_url(h);
     let uv_target = scratch.join("uv/.keep");
@@ -266,14 +269,13 @@ fn pip_and_uv_install_through_public_pypi_from_a_pypi_server_and_from_a_wheelhou
     );
 
     // An upstream that is not there: pip fails in time, the mock serves on.
-    let nowhere = MockProcess::start(&[
-        "--config",
-        config.to_str().unwrap(),
-        "--external-connection",
-        &format!("public:pypi=http://127.0.0.1:{}", free_port()),
-        "--external-connect-timeout-seconds",
-        "2",
-    ]);
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let nowhere = mock_with(
+        &config,
+        "public:pypi",
+        &closed,
+        &["--external-connect-timeout-seconds", "2"],
+    );
     login(h, &nowhere.url, "pip");
     let started = std::time::Instant::now();
     let failed = pip_install(
@@ -358,12 +360,7 @@ fn npm_installs_a_package_and_its_dependency_through_public_npmjs_from_a_registr
     }
     let upstream = StaticServer::start_on(registry, port);
     let config = fixture(h);
-    let mock = MockProcess::start(&[
-        "--config",
-        config.to_str().unwrap(),
-        "--external-connection",
-        &format!("public:npmjs={base}"),
-    ]);
+    let mock = mock_with(&config, "public:npmjs", &base, &[]);
 
     login(h, &mock.url, "npm");
     let project = scratch.join("project/.keep");
@@ -404,33 +401,20 @@ fn npm_installs_a_package_and_its_dependency_through_public_npmjs_from_a_registr
 
     // The upstream goes away; a clean install still works from what was kept.
     upstream.stop();
-    std::fs::remove_dir_all(project.join("node_modules")).unwrap();
-    let _ = std::fs::remove_file(project.join("package-lock.json"));
-    ok(
-        run(h, project, EXAMPLE, "npm", &["cache", "clean", "--force"]),
-        "npm cache clean",
-    );
-    ok(
-        run(h, project, EXAMPLE, "npm", &install),
-        "npm install with the upstream gone",
-    );
+    fresh_npm_install(h, project, &install, "npm install with the upstream gone");
 
     // A mock whose connection reads the folder of tarballs.
-    let offline = MockProcess::start(&[
-        "--config",
-        config.to_str().unwrap(),
-        "--external-connection",
-        &format!("public:npmjs=file://{}", tarballs.display()),
-    ]);
-    login(h, &offline.url, "npm");
-    std::fs::remove_dir_all(project.join("node_modules")).unwrap();
-    let _ = std::fs::remove_file(project.join("package-lock.json"));
-    ok(
-        run(h, project, EXAMPLE, "npm", &["cache", "clean", "--force"]),
-        "npm cache clean",
+    let offline = mock_with(
+        &config,
+        "public:npmjs",
+        &format!("file://{}", tarballs.display()),
+        &[],
     );
-    ok(
-        run(h, project, EXAMPLE, "npm", &install),
+    login(h, &offline.url, "npm");
+    fresh_npm_install(
+        h,
+        project,
+        &install,
         "npm install from the folder of tarballs",
     );
     assert!(project

@@ -37,6 +37,20 @@ fn mvn(
         .expect("mvn runs")
 }
 
+/// The user guide's settings.xml in `home`: server `codeartifact` with the token from
+/// `CODEARTIFACT_AUTH_TOKEN`, every download through `endpoint` but Debian's plugins.
+fn user_guide_settings(home: &Path, endpoint: &str) -> std::path::PathBuf {
+    let settings = home.join("settings.xml");
+    std::fs::write(
+        &settings,
+        format!(
+            "<settings>\n  <servers><server><id>codeartifact</id><username>aws</username><password>${{env.CODEARTIFACT_AUTH_TOKEN}}</password></server></servers>\n  <profiles><profile><id>codeartifact</id>\n    <repositories><repository><id>codeartifact</id><url>{endpoint}</url></repository></repositories>\n    <pluginRepositories><pluginRepository><id>debian</id><url>file:///usr/share/maven-repo</url></pluginRepository></pluginRepositories>\n  </profile></profiles>\n  <activeProfiles><activeProfile>codeartifact</activeProfile></activeProfiles>\n  <mirrors><mirror><id>codeartifact</id><url>{endpoint}</url><mirrorOf>*,!debian</mirrorOf></mirror></mirrors>\n</settings>\n"
+        ),
+    )
+    .unwrap();
+    settings
+}
+
 fn project(dir: &Path, artifact: &str, version: &str, body: &str) {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(
@@ -55,33 +69,9 @@ fn maven_deploys_a_release_and_a_snapshot_and_builds_against_them_with_the_users
     let url = mock.url.clone();
     let home = Scratch::new("maven");
     let h = home.0.as_path();
-    let endpoint = aws_ok(
-        h,
-        &url,
-        &[
-            "get-repository-endpoint",
-            "--domain",
-            "test-domain",
-            "--repository",
-            "my-repo",
-            "--format",
-            "maven",
-            "--query",
-            "repositoryEndpoint",
-            "--output",
-            "text",
-        ],
-    );
-    let endpoint = String::from_utf8_lossy(&endpoint.stdout).trim().to_owned();
+    let endpoint = super::endpoint_of(h, &url, "my-repo", "maven");
     let token = token_of(h, &url, EXAMPLE);
-    let settings = home.join("settings.xml");
-    std::fs::write(
-        &settings,
-        format!(
-            "<settings>\n  <servers><server><id>codeartifact</id><username>aws</username><password>${{env.CODEARTIFACT_AUTH_TOKEN}}</password></server></servers>\n  <profiles><profile><id>codeartifact</id>\n    <repositories><repository><id>codeartifact</id><url>{endpoint}</url></repository></repositories>\n    <pluginRepositories><pluginRepository><id>debian</id><url>file:///usr/share/maven-repo</url></pluginRepository></pluginRepositories>\n  </profile></profiles>\n  <activeProfiles><activeProfile>codeartifact</activeProfile></activeProfiles>\n  <mirrors><mirror><id>codeartifact</id><url>{endpoint}</url><mirrorOf>*,!debian</mirrorOf></mirror></mirrors>\n</settings>\n"
-        ),
-    )
-    .unwrap();
+    let settings = user_guide_settings(h, &endpoint);
     let distribution = format!(
         "<distributionManagement><repository><id>codeartifact</id><url>{endpoint}</url></repository><snapshotRepository><id>codeartifact</id><url>{endpoint}</url></snapshotRepository></distributionManagement>"
     );
@@ -237,33 +227,9 @@ fn maven_resolves_a_dependency_through_public_maven_central_from_a_folder_in_mav
         &format!("public:maven-central=file://{}", mirror.display()),
     ]);
     let url = mock.url.clone();
-    let endpoint = aws_ok(
-        h,
-        &url,
-        &[
-            "get-repository-endpoint",
-            "--domain",
-            "test-domain",
-            "--repository",
-            "app",
-            "--format",
-            "maven",
-            "--query",
-            "repositoryEndpoint",
-            "--output",
-            "text",
-        ],
-    );
-    let endpoint = String::from_utf8_lossy(&endpoint.stdout).trim().to_owned();
+    let endpoint = super::endpoint_of(h, &url, "app", "maven");
     let token = token_of(h, &url, EXAMPLE);
-    let settings = home.join("settings.xml");
-    std::fs::write(
-        &settings,
-        format!(
-            "<settings>\n  <servers><server><id>codeartifact</id><username>aws</username><password>${{env.CODEARTIFACT_AUTH_TOKEN}}</password></server></servers>\n  <profiles><profile><id>codeartifact</id>\n    <repositories><repository><id>codeartifact</id><url>{endpoint}</url></repository></repositories>\n    <pluginRepositories><pluginRepository><id>debian</id><url>file:///usr/share/maven-repo</url></pluginRepository></pluginRepositories>\n  </profile></profiles>\n  <activeProfiles><activeProfile>codeartifact</activeProfile></activeProfiles>\n  <mirrors><mirror><id>codeartifact</id><url>{endpoint}</url><mirrorOf>*,!debian</mirrorOf></mirror></mirrors>\n</settings>\n"
-        ),
-    )
-    .unwrap();
+    let settings = user_guide_settings(h, &endpoint);
     let app = home.join("app/.keep");
     let app = app.parent().unwrap();
     std::fs::create_dir_all(app.join("src/main/java/app")).unwrap();
