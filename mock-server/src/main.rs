@@ -133,6 +133,9 @@ fn run(options: &Options) -> anyhow::Result<()> {
         for (name, source) in &service.config().external.sources {
             tracing::info!(connection = %name, source = %source, "external connection");
         }
+        // Mirror folders are read once in the background: serving starts at once.
+        let indexing = service.clone();
+        std::thread::spawn(move || indexing.external().index_mirrors());
         if let Some(why) = service.store().blobs().unusable() {
             anyhow::bail!("no folder for package files (set TMPDIR, or give --data-dir): {why}");
         }

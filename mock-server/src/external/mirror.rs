@@ -1,9 +1,10 @@
 //! Offline mirrors: a folder of package files as the package managers make them (`pip
 //! download`'s wheels and sdists, `npm pack`'s tarballs, `.crate` files, `.nupkg` files, a
-//! Maven repository layout), read as an upstream would list them. The folder is read again
-//! each time a listing is wanted (so files added while the mock runs are found), but a file
-//! is opened only when it is new or changed: its digests and manifest are kept by path, size
-//! and modification time.
+//! Maven repository layout), read as an upstream would list them. Every file is read once at
+//! start ([`index`]); the folder is walked again when a listing is wanted (at most every
+//! [`super::MIRROR_LISTING_TTL`]), so files added while the mock runs are found, but a file is
+//! opened only when it is new or changed: its digests and manifest are kept by path, size and
+//! modification time.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -77,6 +78,45 @@ fn files(dir: &Path, keep: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
     found
 }
 
+/// A format's mirror files: which names are its, and what is read of one (its manifest).
+struct Kind {
+    is_file: fn(&str) -> bool,
+    read: fn(&[u8]) -> Option<Value>,
+}
+
+fn kind(format: &str) -> Option<Kind> {
+    let kind = |is_file, read| Some(Kind { is_file, read });
+    match format {
+        "pypi" => kind(|n| [".whl", ".tar.gz", ".zip", ".tar.bz2"].iter().any(|s| n.ends_with(s)), |_| None),
+        "npm" => kind(|n| n.ends_with(".tgz"), npm_manifest),
+        "cargo" => kind(|n| n.ends_with(".crate"), cargo_line),
+        "nuget" => kind(|n| n.to_ascii_lowercase().ends_with(".nupkg"), nuget_identity),
+        _ => None,
+    }
+}
+
+fn npm_manifest(content: &[u8]) -> Option<Value> {
+    let json = super::archive::tar_gz_entry(content, |p| p.split_once('/').is_some_and(|(_, rest)| rest == "package.json"))?;
+    serde_json::from_slice::<Value>(&json).ok()
+}
+
+fn cargo_line(content: &[u8]) -> Option<Value> {
+    let toml = super::archive::tar_gz_entry(content, |p| p.split_once('/').is_some_and(|(_, rest)| rest == "Cargo.toml"))?;
+    super::cargo::manifest_to_index(&String::from_utf8_lossy(&toml))
+}
+
+fn nuget_identity(content: &[u8]) -> Option<Value> {
+    let nuspec = crate::nupkg::read(content)?;
+    Some(json!({ "id": nuspec.id, "version": nuspec.version }))
+}
+
+/// Reads every file of `format` in `dir` once (its digests and manifest), so the first
+/// request after a start finds the mirror indexed. How many files were read.
+pub(crate) fn index(dir: &Path, format: &str, cache: &DigestCache) -> usize {
+    let Some(kind) = kind(format) else { return 0 };
+    files(dir, &kind.is_file).iter().filter(|path| cache.known(path, kind.read).is_some()).count()
+}
+
 /// The mirror's listing of `package`.
 pub(crate) fn listing(dir: &Path, format: &str, package: &PackageId, cache: &DigestCache) -> Result<Listing, FetchError> {
     if !dir.is_dir() {
@@ -126,14 +166,14 @@ fn location(path: &Path) -> String {
 /// Wheels and sdists: the project and version from the file name (PEP 427, PEP 625).
 fn pypi(dir: &Path, package: &PackageId, cache: &DigestCache) -> Listing {
     let mut listing = Listing::default();
-    let python = |name: &str| [".whl", ".tar.gz", ".zip", ".tar.bz2"].iter().any(|s| name.ends_with(s));
-    for path in files(dir, &python) {
+    let Some(kind) = kind("pypi") else { return listing };
+    for path in files(dir, &kind.is_file) {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
         let Some((project, number)) = super::pypi::project_and_version(&name) else { continue };
         if normalize_python_name(&project) != package.name {
             continue;
         }
-        let Some(known) = cache.known(&path, |_| None) else { continue };
+        let Some(known) = cache.known(&path, kind.read) else { continue };
         let sha256 = BTreeMap::from([("SHA-256".to_owned(), known.digests["SHA-256"].clone())]);
         let size = fs::metadata(&path).map_or(0, |m| m.len());
         let version = listing.versions.entry(number.clone()).or_insert_with(|| listed_version(&number, &project, modified(&path)));
@@ -146,12 +186,9 @@ fn pypi(dir: &Path, package: &PackageId, cache: &DigestCache) -> Listing {
 /// `npm pack` tarballs: the manifest from `package/package.json`.
 fn npm(dir: &Path, package: &PackageId, cache: &DigestCache) -> Listing {
     let mut listing = Listing::default();
-    let read = |content: &[u8]| {
-        let json = super::archive::tar_gz_entry(content, |p| p.split_once('/').is_some_and(|(_, rest)| rest == "package.json"))?;
-        serde_json::from_slice::<Value>(&json).ok()
-    };
-    for path in files(dir, &|n: &str| n.ends_with(".tgz")) {
-        let Some(known) = cache.known(&path, read) else { continue };
+    let Some(kind) = kind("npm") else { return listing };
+    for path in files(dir, &kind.is_file) {
+        let Some(known) = cache.known(&path, kind.read) else { continue };
         let Some(manifest) = known.manifest.clone() else { continue };
         if manifest["name"].as_str() != Some(package.full_name().as_str()) {
             continue;
@@ -170,12 +207,9 @@ fn npm(dir: &Path, package: &PackageId, cache: &DigestCache) -> Listing {
 /// `.crate` files: the index line from the `Cargo.toml` inside.
 fn cargo(dir: &Path, package: &PackageId, cache: &DigestCache) -> Listing {
     let mut listing = Listing::default();
-    let read = |content: &[u8]| {
-        let toml = super::archive::tar_gz_entry(content, |p| p.split_once('/').is_some_and(|(_, rest)| rest == "Cargo.toml"))?;
-        super::cargo::manifest_to_index(&String::from_utf8_lossy(&toml))
-    };
-    for path in files(dir, &|n: &str| n.ends_with(".crate")) {
-        let Some(known) = cache.known(&path, read) else { continue };
+    let Some(kind) = kind("cargo") else { return listing };
+    for path in files(dir, &kind.is_file) {
+        let Some(known) = cache.known(&path, kind.read) else { continue };
         let Some(mut line) = known.manifest.clone() else { continue };
         let name = line["name"].as_str().unwrap_or_default().to_owned();
         if name.to_ascii_lowercase() != package.name {
@@ -213,12 +247,9 @@ fn maven(dir: &Path, package: &PackageId) -> Listing {
 /// `.nupkg` files: the id and version from the nuspec inside.
 fn nuget(dir: &Path, package: &PackageId, cache: &DigestCache) -> Listing {
     let mut listing = Listing::default();
-    let read = |content: &[u8]| {
-        let nuspec = crate::nupkg::read(content)?;
-        Some(json!({ "id": nuspec.id, "version": nuspec.version }))
-    };
-    for path in files(dir, &|n: &str| n.to_ascii_lowercase().ends_with(".nupkg")) {
-        let Some(known) = cache.known(&path, read) else { continue };
+    let Some(kind) = kind("nuget") else { return listing };
+    for path in files(dir, &kind.is_file) {
+        let Some(known) = cache.known(&path, kind.read) else { continue };
         let Some(manifest) = known.manifest else { continue };
         let id = manifest["id"].as_str().unwrap_or_default();
         if id.to_ascii_lowercase() != package.name {
@@ -232,4 +263,28 @@ fn nuget(dir: &Path, package: &PackageId, cache: &DigestCache) -> Listing {
         listing.versions.insert(number, version);
     }
     listing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_is_indexed_once_and_files_added_later_are_listed() {
+        let dir = std::env::temp_dir().join(format!("codeartifact-mirror-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("nested")).unwrap();
+        fs::write(dir.join("hello-1.0-py3-none-any.whl"), b"one").unwrap();
+        let cache = DigestCache::default();
+        assert_eq!(index(&dir, "pypi", &cache), 1);
+        let package = PackageId::pypi("hello");
+        let listed = listing(&dir, "pypi", &package, &cache).unwrap();
+        assert_eq!(listed.versions.keys().collect::<Vec<_>>(), ["1.0"]);
+        assert_eq!(listed.versions["1.0"].assets[0].hash("SHA-256"), Digests::of(b"one")["SHA-256"]);
+        fs::write(dir.join("nested/hello-2.0.tar.gz"), b"two").unwrap();
+        let listed = listing(&dir, "pypi", &package, &cache).unwrap();
+        assert_eq!(listed.versions.keys().collect::<Vec<_>>(), ["1.0", "2.0"], "a file added later is found");
+        assert!(matches!(listing(&dir, "pypi", &PackageId::pypi("other"), &cache), Err(FetchError::Status(404))));
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -39,6 +39,9 @@ pub use http::FetchError;
 /// fits).
 pub const MAX_LISTING_BYTES: u64 = 64 * 1024 * 1024;
 
+/// How long a mirror folder's listing is reused: files added to the folder are found within it.
+pub const MIRROR_LISTING_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// How long a listing that could not be had is not asked for again.
 const FAILED_LISTING_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -141,6 +144,17 @@ impl External {
         &self.config
     }
 
+    /// Reads every mirror folder's files once (their digests and manifests), so the first
+    /// request after a start finds them indexed; blocking: run it off the serving threads.
+    pub fn index_mirrors(&self) {
+        for (name, source) in &self.config.sources {
+            if let (Source::Mirror(dir), Some(format)) = (source, ExternalConfig::format_of(name)) {
+                let files = mirror::index(dir, format, &self.mirror_digests);
+                tracing::info!(connection = %name, folder = %dir.display(), files, "mirror indexed");
+            }
+        }
+    }
+
     /// Where a file at `path` (relative to the registry's root) is fetched from through
     /// `connection`: a Maven file no listing names beforehand. `None` for a mirror (whose
     /// listing names its files) or a connection that fetches nothing.
@@ -165,7 +179,11 @@ impl External {
         let Some(cached) = listings.get(&(connection.to_owned(), package.clone())) else {
             return Lookup::Fetch;
         };
-        let ttl = if cached.listing.is_ok() { self.config.listing_ttl } else { FAILED_LISTING_TTL };
+        let ttl = match (&cached.listing, self.config.sources.get(connection)) {
+            (Err(_), _) => FAILED_LISTING_TTL,
+            (Ok(_), Some(Source::Mirror(_))) => MIRROR_LISTING_TTL,
+            (Ok(_), _) => self.config.listing_ttl,
+        };
         match &cached.listing {
             _ if cached.at.elapsed() > ttl => Lookup::Fetch,
             Ok(listing) => Lookup::Listed(Arc::clone(listing)),

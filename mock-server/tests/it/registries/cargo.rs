@@ -257,6 +257,9 @@ fn cargo_builds_a_project_whose_dependency_comes_through_public_crates_io_from_a
     std::fs::write(index.join("ex/t-/ext-tiny"), format!("{line}\n")).unwrap();
     std::fs::create_dir_all(index.join("crates/ext-tiny/0.1.0")).unwrap();
     std::fs::write(index.join("crates/ext-tiny/0.1.0/download"), &packaged).unwrap();
+    // The same crate under a name a package group keeps from the connection.
+    let blocked_line = serde_json::json!({ "name": "ext-blocked", "vers": "0.1.0", "deps": [], "cksum": line["cksum"], "features": {}, "yanked": false });
+    std::fs::write(index.join("ex/t-/ext-blocked"), format!("{blocked_line}\n")).unwrap();
     let upstream = super::upstream::StaticServer::start_on(index, port);
 
     let config = super::upstream::fixture(h);
@@ -289,6 +292,29 @@ fn cargo_builds_a_project_whose_dependency_comes_through_public_crates_io_from_a
         upstream.requests()
     );
 
+    // A package group that blocks EXTERNAL_UPSTREAM: the upstream is never asked for the
+    // crate (cargo then probes `ext_blocked`, another name, which the upstream does not have).
+    let blocked_app = home.join("blocked-app/.keep");
+    let blocked_app = blocked_app.parent().unwrap();
+    std::fs::create_dir_all(blocked_app.join("src")).unwrap();
+    std::fs::write(blocked_app.join("Cargo.toml"), "[package]\nname = \"blocked-app\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\next-blocked = { version = \"0.1\", registry = \"codeartifact\" }\n").unwrap();
+    std::fs::write(blocked_app.join("src/main.rs"), "fn main() {}\n").unwrap();
+    let refused = cargo(&cargo_home, blocked_app, &["generate-lockfile"], &[]);
+    assert!(!refused.status.success(), "{}", text(&refused));
+    let asked = upstream.requests();
+    assert!(
+        !asked.iter().any(|p| p.ends_with("/ext-blocked")),
+        "{asked:?}"
+    );
+    // No token: 401 before anything is asked upstream.
+    let index_file = "/d/test-domain-111122223333/us-east-1/cargo/app/ex/t-/ext-other";
+    assert_eq!(super::upstream::without_token(&url, index_file), 401);
+    assert_eq!(
+        upstream.requests().len(),
+        asked.len(),
+        "nothing was asked upstream"
+    );
+
     // The upstream goes away: a clean build, its caches gone, still finds the crate.
     upstream.stop();
     let _ = std::fs::remove_dir_all(cargo_home.join("registry"));
@@ -313,4 +339,30 @@ fn cargo_builds_a_project_whose_dependency_comes_through_public_crates_io_from_a
     );
     let versions: serde_json::Value = serde_json::from_slice(&versions.stdout).unwrap();
     assert_eq!(versions["versions"][0]["origin"]["originType"], "EXTERNAL");
+
+    // An upstream that is not there: cargo fails in time, the mock serves on.
+    let closed = format!(
+        "public:crates-io=http://127.0.0.1:{}",
+        super::upstream::free_port()
+    );
+    let nowhere = MockProcess::start(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--external-connection",
+        &closed,
+        "--external-connect-timeout-seconds",
+        "2",
+    ]);
+    let endpoint = super::endpoint_of(h, &nowhere.url, "app", "cargo");
+    use_codeartifact(&cargo_home, &endpoint, &nowhere.url);
+    let _ = std::fs::remove_dir_all(cargo_home.join("registry"));
+    let _ = std::fs::remove_file(app.join("Cargo.lock"));
+    let started = std::time::Instant::now();
+    let failed = cargo(&cargo_home, app, &["generate-lockfile"], &[]);
+    assert!(!failed.status.success(), "{}", text(&failed));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "in time"
+    );
+    assert!(super::upstream::alive(&nowhere.url), "the mock serves on");
 }

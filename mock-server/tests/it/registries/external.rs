@@ -11,7 +11,7 @@ use std::path::Path;
 
 use sha2::Digest;
 
-use super::upstream::{fixture, free_port, StaticServer};
+use super::upstream::{alive, fixture, free_port, without_token, StaticServer};
 use super::{aws_ok, must, ok, pip_index_url, run, text, Scratch, EXAMPLE, MAKE_WHEEL};
 use crate::util::*;
 
@@ -216,12 +216,13 @@ fn pip_and_uv_install_through_public_pypi_from_a_pypi_server_and_from_a_wheelhou
     assert!(!refused.status.success(), "{}", text(&refused));
     // No token: 401 before anything is asked upstream.
     let before = upstream.requests().len();
-    let host = mock.url.trim_start_matches("http://");
-    let (status, _) = raw_exchange(
-        &mock.url,
-        format!("GET /d/test-domain-111122223333/us-east-1/pypi/app/simple/ext-other/ HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n").as_bytes(),
+    assert_eq!(
+        without_token(
+            &mock.url,
+            "/d/test-domain-111122223333/us-east-1/pypi/app/simple/ext-other/"
+        ),
+        401
     );
-    assert_eq!(status, 401);
     let after = upstream.requests();
     assert_eq!(after.len(), before, "nothing was asked upstream: {after:?}");
     assert!(
@@ -288,15 +289,7 @@ fn pip_and_uv_install_through_public_pypi_from_a_pypi_server_and_from_a_wheelhou
         started.elapsed() < std::time::Duration::from_secs(60),
         "in time"
     );
-    let (status, _) = raw_exchange(
-        &nowhere.url,
-        b"GET /_mock/health HTTP/1.1
-host: 127.0.0.1
-connection: close
-
-",
-    );
-    assert_eq!(status, 200, "the mock serves on");
+    assert!(alive(&nowhere.url), "the mock serves on");
 }
 
 /// The packument a registry serves for `name`, its tarball at `base/tarballs/FILE`.
@@ -337,6 +330,7 @@ fn npm_installs_a_package_and_its_dependency_through_public_npmjs_from_a_registr
     for (name, dependencies) in [
         ("ext-right", "{}"),
         ("ext-left", r#"{"ext-right": "^1.0.0"}"#),
+        ("ext-blocked", "{}"),
     ] {
         let out = tarballs.join(format!("{name}-1.0.0.tgz"));
         must(
@@ -399,9 +393,62 @@ fn npm_installs_a_package_and_its_dependency_through_public_npmjs_from_a_registr
         [("1.0.0".to_owned(), "EXTERNAL".to_owned())]
     );
 
+    // A package group that blocks EXTERNAL_UPSTREAM, and a request without a token: nothing
+    // is asked of the upstream.
+    let before = upstream.requests().len();
+    let blocked = run(
+        h,
+        project,
+        EXAMPLE,
+        "npm",
+        &["install", "--no-audit", "--no-fund", "ext-blocked"],
+    );
+    assert!(!blocked.status.success(), "{}", text(&blocked));
+    let app = "/d/test-domain-111122223333/us-east-1/npm/app";
+    assert_eq!(without_token(&mock.url, &format!("{app}/ext-other")), 401);
+    let after = upstream.requests();
+    assert_eq!(after.len(), before, "nothing was asked upstream: {after:?}");
+
     // The upstream goes away; a clean install still works from what was kept.
     upstream.stop();
     fresh_npm_install(h, project, &install, "npm install with the upstream gone");
+
+    // An upstream that is not there: npm fails in time, the mock serves on.
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let nowhere = mock_with(
+        &config,
+        "public:npmjs",
+        &closed,
+        &["--external-connect-timeout-seconds", "2"],
+    );
+    login(h, &nowhere.url, "npm");
+    let _ = std::fs::remove_dir_all(project.join("node_modules"));
+    let _ = std::fs::remove_file(project.join("package-lock.json"));
+    ok(
+        run(h, project, EXAMPLE, "npm", &["cache", "clean", "--force"]),
+        "npm cache clean",
+    );
+    let started = std::time::Instant::now();
+    let failed = run(
+        h,
+        project,
+        EXAMPLE,
+        "npm",
+        &[
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--fetch-retries",
+            "0",
+            "ext-left",
+        ],
+    );
+    assert!(!failed.status.success(), "{}", text(&failed));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "in time"
+    );
+    assert!(alive(&nowhere.url), "the mock serves on");
 
     // A mock whose connection reads the folder of tarballs.
     let offline = mock_with(

@@ -219,6 +219,25 @@ fn maven_resolves_a_dependency_through_public_maven_central_from_a_folder_in_mav
         .join("com/acme/extlib/1.0.0/extlib-1.0.0.jar")
         .is_file());
 
+    // The same artifact under a name a package group keeps from the connection.
+    let blocked = mirror.join("com/acme/ext-blocked/1.0.0");
+    std::fs::create_dir_all(&blocked).unwrap();
+    let pom =
+        std::fs::read_to_string(mirror.join("com/acme/extlib/1.0.0/extlib-1.0.0.pom")).unwrap();
+    std::fs::write(
+        blocked.join("ext-blocked-1.0.0.pom"),
+        pom.replace(
+            "<artifactId>extlib</artifactId>",
+            "<artifactId>ext-blocked</artifactId>",
+        ),
+    )
+    .unwrap();
+    std::fs::copy(
+        mirror.join("com/acme/extlib/1.0.0/extlib-1.0.0.jar"),
+        blocked.join("ext-blocked-1.0.0.jar"),
+    )
+    .unwrap();
+
     let config = super::upstream::fixture(h);
     let mock = MockProcess::start(&[
         "--config",
@@ -261,10 +280,52 @@ fn maven_resolves_a_dependency_through_public_maven_central_from_a_folder_in_mav
         versions["versions"][0]["origin"]["originType"], "EXTERNAL",
         "{versions}"
     );
+    // A package group that blocks EXTERNAL_UPSTREAM keeps ext-blocked out; no token, no file.
+    let blocked_app = home.join("blocked-app/.keep");
+    let blocked_app = blocked_app.parent().unwrap();
+    project(blocked_app, "blocked-app", "1.0.0", "<dependencies><dependency><groupId>com.acme</groupId><artifactId>ext-blocked</artifactId><version>1.0.0</version></dependency></dependencies>");
+    let refused = mvn(
+        h,
+        blocked_app,
+        &settings,
+        "m2-blocked",
+        &token,
+        &["compile"],
+    );
+    assert!(!refused.status.success(), "{}", text(&refused));
+    let pom_path =
+        "/d/test-domain-111122223333/us-east-1/maven/app/com/acme/extlib/1.0.0/extlib-1.0.0.pom";
+    assert_eq!(super::upstream::without_token(&url, pom_path), 401);
+
     // The mirror folder goes away: a build with an empty local repository still resolves.
     std::fs::remove_dir_all(&mirror).unwrap();
     ok(
         mvn(h, app, &settings, "m2-again", &token, &["compile"]),
         "mvn compile with the mirror gone",
     );
+
+    // A registry that is not there: Maven fails in time, the mock serves on.
+    let closed = format!(
+        "public:maven-central=http://127.0.0.1:{}",
+        super::upstream::free_port()
+    );
+    let nowhere = MockProcess::start(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--external-connection",
+        &closed,
+        "--external-connect-timeout-seconds",
+        "2",
+    ]);
+    let endpoint = super::endpoint_of(h, &nowhere.url, "app", "maven");
+    let settings = user_guide_settings(h, &endpoint);
+    let token = token_of(h, &nowhere.url, EXAMPLE);
+    let started = std::time::Instant::now();
+    let failed = mvn(h, app, &settings, "m2-nowhere", &token, &["compile"]);
+    assert!(!failed.status.success(), "{}", text(&failed));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(120),
+        "in time"
+    );
+    assert!(super::upstream::alive(&nowhere.url), "the mock serves on");
 }

@@ -81,6 +81,23 @@ impl Drop for StaticServer {
     }
 }
 
+/// The status of a GET of `path` at the mock `url` with no token (`401`, before any upstream
+/// is asked).
+pub(super) fn without_token(url: &str, path: &str) -> u16 {
+    let host = url.trim_start_matches("http://");
+    let request = format!("GET {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n");
+    crate::util::raw_exchange(url, request.as_bytes()).0
+}
+
+/// Whether the mock at `url` still serves.
+pub(super) fn alive(url: &str) -> bool {
+    crate::util::raw_exchange(
+        url,
+        b"GET /_mock/health HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n",
+    )
+    .0 == 200
+}
+
 /// A loopback port nothing listens on now.
 pub(super) fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -89,8 +106,8 @@ pub(super) fn free_port() -> u16 {
 
 /// The embedded fixture's identities and repositories (not its seeded packages), plus
 /// `pypi-store`, `npm-store`, `cargo-store` and `maven-store` (each with its external
-/// connection), `app` reading through all four, and a package group that keeps
-/// `ext-blocked` from PyPI.
+/// connection), `app` reading through all four, and package groups that keep each format's
+/// `ext-blocked` from its external connection.
 pub(super) fn fixture(dir: &Path) -> PathBuf {
     let default = codeartifact_mock::fixture::DEFAULT_FIXTURE;
     let mut text = default.split("\n[[packages]]").next().unwrap().to_owned();
@@ -103,7 +120,14 @@ pub(super) fn fixture(dir: &Path) -> PathBuf {
         text.push_str(&format!("\n[[repositories]]\ndomain = \"test-domain\"\nowner = \"111122223333\"\nname = \"{name}\"\nexternal_connection = \"{connection}\"\n"));
     }
     text.push_str("\n[[repositories]]\ndomain = \"test-domain\"\nowner = \"111122223333\"\nname = \"app\"\nupstreams = [\"pypi-store\", \"npm-store\", \"cargo-store\", \"maven-store\"]\n");
-    text.push_str("\n[[package_groups]]\ndomain = \"test-domain\"\nowner = \"111122223333\"\npattern = \"/pypi//ext-blocked$\"\nexternal_upstream = \"BLOCK\"\n");
+    for pattern in [
+        "/pypi//ext-blocked$",
+        "/npm//ext-blocked$",
+        "/cargo//ext-blocked$",
+        "/maven/com.acme/ext-blocked$",
+    ] {
+        text.push_str(&format!("\n[[package_groups]]\ndomain = \"test-domain\"\nowner = \"111122223333\"\npattern = \"{pattern}\"\nexternal_upstream = \"BLOCK\"\n"));
+    }
     let path = dir.join("fixture.toml");
     std::fs::write(&path, text).unwrap();
     path
