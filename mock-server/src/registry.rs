@@ -134,7 +134,7 @@ impl Registry {
             }
         }
         for spec in &fixture.packages {
-            let (id, version) = spec.seeded(loaded_at);
+            let (id, version) = spec.seeded();
             for region in regions_of(fixture, &spec.owner, &spec.domain, spec.region.as_ref()) {
                 let key = RepositoryKey::new(&spec.owner, &spec.domain, &region, &spec.repository);
                 let package = registry.packages.package_entry(&key, &id);

@@ -29,6 +29,12 @@ pub fn serve(served: &Served<'_>, request: &Request<RequestBody>, rest: &str) ->
     if let Some(command) = path.strip_prefix("-/") {
         return registry_command(served, request, command);
     }
+    // npm 7+ unpublishes with `PUT NAME/-rev/REV` (the packument less a version) or `DELETE
+    // NAME/-rev/REV` (the whole package); older npm deletes tarballs. CodeArtifact refuses
+    // every form, so every client reports a failure instead of "already gone".
+    if path.contains("/-rev/") || (*method == Method::DELETE) {
+        return unpublish_refused();
+    }
     if let Some((name, file)) = path.split_once("/-/") {
         return match *method {
             Method::GET | Method::HEAD => tarball(served, name, file),
@@ -41,13 +47,17 @@ pub fn serve(served: &Served<'_>, request: &Request<RequestBody>, rest: &str) ->
     match *method {
         Method::GET | Method::HEAD => packument(served, path),
         Method::PUT => publish(served, path, request.body().bytes()),
-        // npm unpublish: CodeArtifact does not support it (DeletePackageVersions does it).
-        Method::DELETE => text(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "npm unpublish is not supported: delete package versions with the CodeArtifact API",
-        ),
         _ => not_allowed(method),
     }
+}
+
+/// `405` for `npm unpublish` in any form: CodeArtifact removes versions through its API
+/// (DeletePackageVersions, DisposePackageVersions), never through npm.
+fn unpublish_refused() -> Response<MockBody> {
+    text(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "npm unpublish is not supported by CodeArtifact: remove package versions with DeletePackageVersions or DisposePackageVersions",
+    )
 }
 
 fn not_allowed(method: &Method) -> Response<MockBody> {
@@ -247,6 +257,47 @@ fn tarball(served: &Served<'_>, name: &str, file: &str) -> Response<MockBody> {
     text(StatusCode::NOT_FOUND, &format!("Version {version} of {name} was not found"))
 }
 
+/// `PUT NAME` without attachments: `npm deprecate` (and `npm undeprecate`) sends the packument
+/// it read with `deprecated` set on the versions it names (an empty string removes it). Every
+/// version it lists must be this repository's own; the change needs the publish permission.
+fn change_metadata(served: &Served<'_>, name: &str, document: &Value) -> Response<MockBody> {
+    let Some(versions) = document["versions"].as_object() else {
+        return text(StatusCode::BAD_REQUEST, "Changing metadata needs 'versions'");
+    };
+    let id = PackageId::npm(name);
+    let mut registry = served.ctx.world.write();
+    if let Err(refusal) = served.permit(&registry, "codeartifact:PublishPackageVersion", &id) {
+        return refusal.response();
+    }
+    let Some(package) = registry.packages.package_mut(&served.key, &id) else {
+        return not_found(name);
+    };
+    if let Some(missing) = versions.keys().find(|number| !package.versions.contains_key(number.as_str())) {
+        return text(StatusCode::NOT_FOUND, &format!("Version {missing} of {name} is not in this repository"));
+    }
+    for (number, manifest) in versions {
+        let wanted = manifest["deprecated"].as_str().filter(|m| !m.is_empty());
+        let Some(version) = package.versions.get(number) else { continue };
+        if version.metadata["deprecated"].as_str() == wanted {
+            continue;
+        }
+        let Some(version) = package.versions.get_mut(number) else { continue };
+        match (wanted, version.metadata.as_object_mut()) {
+            (Some(message), Some(metadata)) => {
+                metadata.insert("deprecated".to_owned(), json!(message));
+            }
+            (None, Some(metadata)) => {
+                metadata.remove("deprecated");
+            }
+            (Some(message), None) => version.metadata = json!({ "name": name, "version": number, "deprecated": message }),
+            (None, None) => {}
+        }
+        version.revision = crate::packages::new_revision();
+    }
+    drop(registry);
+    json_response(StatusCode::OK, &json!({ "ok": true }))
+}
+
 /// `PUT NAME`: `npm publish`'s document, one version and its tarball (base64), checked
 /// against the integrity and shasum npm computed.
 fn publish(served: &Served<'_>, name: &str, body: &[u8]) -> Response<MockBody> {
@@ -255,6 +306,10 @@ fn publish(served: &Served<'_>, name: &str, body: &[u8]) -> Response<MockBody> {
     };
     if document["name"].as_str() != Some(name) {
         return text(StatusCode::BAD_REQUEST, "The document's name does not match the URL");
+    }
+    // No tarball: the packument sent back with changed metadata (`npm deprecate`).
+    if document["_attachments"].as_object().is_none_or(serde_json::Map::is_empty) {
+        return change_metadata(served, name, &document);
     }
     let (Some(versions), Some(attachments)) = (document["versions"].as_object(), document["_attachments"].as_object())
     else {

@@ -23,6 +23,8 @@ mod generic;
 mod kill;
 /// Maven with the user guide's settings.xml.
 mod maven;
+/// npm's deprecate, unpublish and dist-tag as CodeArtifact answers them.
+mod npm;
 /// An upstream registry on loopback, and a fixture with external connections.
 mod upstream;
 

@@ -134,3 +134,115 @@ async fn npm_publish_then_packument_and_tarball_through_an_upstream() {
     .await;
     assert_eq!(tags.json(), json!({ "beta": "1.0.0", "latest": "1.2.0" }));
 }
+
+#[tokio::test]
+async fn npm_deprecate_changes_metadata_and_every_form_of_unpublish_is_refused() {
+    let (service, token) = with_left_pad().await;
+    let packument = |service: &codeartifact_mock::MockService, token: &str| {
+        let (service, token) = (service.clone(), token.to_owned());
+        async move {
+            get(&service, &format!("{NPM}left-pad"), &token)
+                .await
+                .json()
+        }
+    };
+    // What npm deprecate sends: the packument it read, `deprecated` on one version, no
+    // attachments.
+    let mut document = packument(&service, &token).await;
+    document["versions"]["1.3.0"]["deprecated"] = json!("use 2.0.0");
+    let changed = put(
+        &service,
+        &format!("{NPM}left-pad"),
+        &token,
+        Bytes::from(document.to_string()),
+    )
+    .await;
+    assert_eq!(changed.status, 200, "{}", changed.message());
+    let read = packument(&service, &token).await;
+    assert_eq!(read["versions"]["1.3.0"]["deprecated"], "use 2.0.0");
+    // Through `team`, the upstream's deprecation shows too.
+    let through = get(&service, &format!("{TEAM_NPM}left-pad"), &token)
+        .await
+        .json();
+    assert_eq!(through["versions"]["1.3.0"]["deprecated"], "use 2.0.0");
+    // An empty message removes it.
+    let mut document = read.clone();
+    document["versions"]["1.3.0"]["deprecated"] = json!("");
+    assert_eq!(
+        put(
+            &service,
+            &format!("{NPM}left-pad"),
+            &token,
+            Bytes::from(document.to_string())
+        )
+        .await
+        .status,
+        200
+    );
+    assert!(packument(&service, &token).await["versions"]["1.3.0"]
+        .get("deprecated")
+        .is_none());
+    // A version the repository does not have is refused, and changes nothing.
+    let mut document = read.clone();
+    document["versions"]["9.9.9"] =
+        json!({ "name": "left-pad", "version": "9.9.9", "deprecated": "no" });
+    let refused = put(
+        &service,
+        &format!("{NPM}left-pad"),
+        &token,
+        Bytes::from(document.to_string()),
+    )
+    .await;
+    assert_eq!(refused.status, 404, "{}", refused.message());
+    // The reader may not deprecate.
+    let reader = token_of(
+        &service,
+        &Signing::key("AKIAREADEREXAMPLE001", "reader/secret/EXAMPLEKEY", t0()),
+    )
+    .await;
+    assert_eq!(
+        put(
+            &service,
+            &format!("{NPM}left-pad"),
+            &reader,
+            Bytes::from(read.to_string())
+        )
+        .await
+        .status,
+        403
+    );
+
+    // npm 7+ unpublish (one version, then the whole package) and older npm's deletes: 405.
+    let mut less = read.clone();
+    less["versions"].as_object_mut().unwrap().remove("1.3.0");
+    for (method, path, body) in [
+        (
+            "PUT",
+            format!("{NPM}left-pad/-rev/undefined"),
+            Bytes::from(less.to_string()),
+        ),
+        (
+            "DELETE",
+            format!("{NPM}left-pad/-rev/undefined"),
+            Bytes::new(),
+        ),
+        (
+            "DELETE",
+            format!("{NPM}left-pad/-/left-pad-1.3.0.tgz/-rev/undefined"),
+            Bytes::new(),
+        ),
+        ("DELETE", format!("{NPM}left-pad"), Bytes::new()),
+    ] {
+        let answer = registry(&service, method, &path, &token, &[], body).await;
+        assert_eq!(answer.status, 405, "{method} {path}");
+        assert!(
+            answer.message().contains("not supported"),
+            "{}",
+            answer.message()
+        );
+    }
+    assert!(
+        packument(&service, &token).await["versions"]["1.3.0"].is_object(),
+        "nothing was removed"
+    );
+}
