@@ -770,7 +770,7 @@ fn an_upstreams_credentials_never_reach_the_log() {
         "",
     );
     assert_eq!(status, 404, "the upstream is down and nothing is local");
-    let logs = server.logs();
+    let logs = server.logs_with("could not be read");
     assert!(
         logs.contains("could not be read"),
         "the failure is logged: {logs}"

@@ -333,6 +333,15 @@ impl MockProcess {
         self.child.wait().expect("the mock exits").code()
     }
 
+    /// Its log once it holds `text` (log lines are written in batches), or after 10 s.
+    pub(crate) fn logs_with(&self, text: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !self.logs().contains(text) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.logs()
+    }
+
     pub(crate) fn logs(&self) -> String {
         std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
     }
