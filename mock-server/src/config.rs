@@ -178,6 +178,13 @@ pub struct Options {
     )]
     pub external_listing_ttl_seconds: u64,
 
+    /// Apply CodeArtifact's request-rate quotas (per second of the server's clock: 40
+    /// GetAuthorizationToken, 10 PublishPackageVersion, 5 CopyPackageVersions, 800 reads and 100
+    /// writes per account, 1,200 requests per token, 600 without a token per address, ...):
+    /// ThrottlingException with Retry-After on the API, 429 at the repositories. Off by default.
+    #[arg(long, env = "CODEARTIFACT_MOCK_ENFORCE_QUOTAS", value_parser = BoolishValueParser::new())]
+    pub enforce_quotas: bool,
+
     /// Seal tokens with the key in this file (created with a new key if missing), so tokens
     /// survive a restart and mocks sharing the file accept each other's tokens.
     #[arg(long, value_name = "FILE", env = "CODEARTIFACT_MOCK_TOKEN_KEY_FILE")]
@@ -306,6 +313,7 @@ impl Options {
             repository_host_suffix: self.repository_host_suffix.clone(),
             token_key: None,
             max_asset_size: self.max_asset_size,
+            enforce_quotas: self.enforce_quotas,
             external: crate::external::ExternalConfig {
                 sources: self.external_connections.iter().cloned().collect(),
                 connect_timeout: std::time::Duration::from_secs(

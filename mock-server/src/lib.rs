@@ -149,6 +149,8 @@ internal_modules! {
     router,
     /// Resource policies.
     policy,
+    /// CodeArtifact's request-rate quotas, when enforced.
+    quotas,
     /// Scenario files.
     scenario,
     /// The service: state, pipeline, responses.

@@ -147,19 +147,20 @@ fn serve_inner(
 
 /// One accepted connection: the TLS handshake when serving HTTPS, then HTTP/1.1.
 async fn connection(stream: TcpStream, service: MockService, watcher: Watcher, tls: Option<Tls>) {
+    let peer = stream.peer_addr().map_or(std::net::Ipv4Addr::LOCALHOST.into(), |a| a.ip());
     let Some(tls) = tls else {
-        return serve_connection(stream, service, watcher, Scheme::Http).await;
+        return serve_connection(stream, service, watcher, Scheme::Http, peer).await;
     };
     // The handshake is held to the same bound as request headers.
     match tokio::time::timeout(HEADER_READ_TIMEOUT, tls.acceptor().accept(stream)).await {
-        Ok(Ok(stream)) => serve_connection(stream, service, watcher, Scheme::Https).await,
+        Ok(Ok(stream)) => serve_connection(stream, service, watcher, Scheme::Https, peer).await,
         Ok(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
         Err(_) => tracing::debug!("TLS handshake timed out"),
     }
 }
 
 /// One HTTP/1.1 connection, plain or TLS, watched for graceful shutdown.
-async fn serve_connection<I>(io: I, service: MockService, watcher: Watcher, scheme: Scheme)
+async fn serve_connection<I>(io: I, service: MockService, watcher: Watcher, scheme: Scheme, peer: std::net::IpAddr)
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -172,7 +173,7 @@ where
             TokioIo::new(io),
             // One handle per connection: cloning it per request touches a reference count
             // of this connection only, not one shared by every core.
-            service_fn(move |request| answer(Arc::clone(&service), request, scheme)),
+            service_fn(move |request| answer(Arc::clone(&service), request, scheme, peer)),
         );
     if let Err(error) = watcher.watch(connection).await {
         tracing::debug!(%error, "connection ended with an error");
@@ -184,10 +185,13 @@ async fn answer(
     service: Arc<MockService>,
     request: Request<Incoming>,
     scheme: Scheme,
+    peer: std::net::IpAddr,
 ) -> Result<Response<MockBody>, std::io::Error> {
     let (mut parts, body) = request.into_parts();
-    // What the client reached, for the URLs the mock hands out (repository endpoints).
+    // What the client reached, for the URLs the mock hands out (repository endpoints), and
+    // where it came from (the quota of requests without a token is per address).
     parts.extensions.insert(scheme);
+    parts.extensions.insert(crate::quotas::ClientAddress(peer));
     let host = parts
         .headers
         .get(http::header::HOST)

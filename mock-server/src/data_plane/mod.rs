@@ -70,9 +70,11 @@ pub async fn serve(service: &MockService, request: Request<RequestBody>) -> Repl
         })
     });
     let scripted = fault.as_ref().and_then(fault_response);
-    let response = match scripted {
-        Some(response) => response,
-        None => answer_committed(service, &request, endpoint.as_ref(), host).await,
+    let throttled = endpoint.as_ref().and_then(|e| throttled(service, e, &request));
+    let response = match (scripted, throttled) {
+        (Some(response), _) => response,
+        (None, Some(response)) => response,
+        (None, None) => answer_committed(service, &request, endpoint.as_ref(), host).await,
     };
     tracing::info!(
         method = %request.method(),
@@ -98,6 +100,33 @@ pub async fn serve(service: &MockService, request: Request<RequestBody>) -> Repl
         }
         None => Reply::Respond(response),
     }
+}
+
+/// Counts a repository request against CodeArtifact's quotas (`--enforce-quotas`): with a
+/// token this mock can open, its token's and its account's reads or writes; without one, its
+/// address's. Past a quota, the answer: `429` with `Retry-After: 1`, as the service throttles.
+fn throttled(service: &MockService, endpoint: &Endpoint<'_>, request: &Request<RequestBody>) -> Option<Response<MockBody>> {
+    use crate::quotas::{account_of, ClientAddress, Counter};
+    if !service.config().enforce_quotas {
+        return None;
+    }
+    let now = service.clock().now();
+    let claims = token_claims(service, endpoint, request.headers(), now);
+    let counters = match (presented_token(request.headers()), claims) {
+        (Some(token), Some(claims)) => {
+            let (account, region) = (account_of(&claims.principal).to_owned(), claims.region.clone());
+            let kind = if is_read(request.method()) { Counter::Reads(account, region) } else { Counter::Writes(account, region) };
+            vec![Counter::token(&token), kind]
+        }
+        _ => {
+            let address = request.extensions().get::<ClientAddress>().map_or(std::net::Ipv4Addr::LOCALHOST.into(), |a| a.0);
+            vec![Counter::Anonymous(address)]
+        }
+    };
+    let message = service.admit(&counters).err()?;
+    let mut response = json_error(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", &message);
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(1));
+    Some(response)
 }
 
 /// The answer a fired rule scripts instead of the registry's, if it scripts one (a delay or a

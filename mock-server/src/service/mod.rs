@@ -57,6 +57,8 @@ pub struct ServiceConfig {
     pub max_asset_size: u64,
     /// Where external connections fetch from (`--external-connection`); none by default.
     pub external: crate::external::ExternalConfig,
+    /// Whether CodeArtifact's request-rate quotas are applied (`--enforce-quotas`).
+    pub enforce_quotas: bool,
 }
 
 impl Default for ServiceConfig {
@@ -72,6 +74,7 @@ impl Default for ServiceConfig {
             token_key: None,
             max_asset_size: crate::upload::DEFAULT_MAX_ASSET_SIZE,
             external: crate::external::ExternalConfig::default(),
+            enforce_quotas: false,
         }
     }
 }
@@ -118,6 +121,8 @@ struct Shared {
     committer: Committer,
     /// The external connections' sources, listings and fetches.
     external: crate::external::External,
+    /// The request-rate quotas' counts (`--enforce-quotas`).
+    quotas: crate::quotas::Quotas,
 }
 
 impl MockService {
@@ -158,6 +163,7 @@ impl MockService {
                 faults: FaultSet::default(),
                 committer: Committer::default(),
                 external: crate::external::External::new(config_external),
+                quotas: crate::quotas::Quotas::default(),
             }),
         }
     }
@@ -190,6 +196,15 @@ impl MockService {
     /// The external connections.
     pub fn external(&self) -> &crate::external::External {
         &self.shared.external
+    }
+
+    /// Counts a request against CodeArtifact's quotas when they are enforced; the quota it
+    /// would break, if any.
+    pub fn admit(&self, counters: &[crate::quotas::Counter]) -> Result<(), String> {
+        if !self.shared.config.enforce_quotas {
+            return Ok(());
+        }
+        self.shared.quotas.admit(self.shared.clock.now(), counters)
     }
 
     /// The fixture being served, with its lookup tables.
@@ -230,10 +245,11 @@ impl MockService {
     }
 
     /// Back to the start: the fixture loaded at start, no faults, the real clock, an empty
-    /// journal, the configured `expiration` spelling, and nothing of what users made (with
-    /// `--data-dir`, the folder is emptied too).
+    /// journal, no request counted against a quota, the configured `expiration` spelling, and
+    /// nothing of what users made (with `--data-dir`, the folder is emptied too).
     pub fn reset(&self) -> Result<(), StoreError> {
         self.shared.clock.set(ClockMode::Real);
+        self.shared.quotas.clear();
         self.set_expiration_format(self.shared.config.expiration_format);
         self.shared.faults.clear();
         self.shared.journal.clear();

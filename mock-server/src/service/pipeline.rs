@@ -212,6 +212,16 @@ impl MockService {
         }
     }
 
+    /// Counts an authenticated call against its operation's quota and its account's reads or
+    /// writes (`--enforce-quotas`): `ThrottlingException` with `Retry-After: 1` past one.
+    fn admit_operation(&self, operation: Operation, account: &str, region: &str) -> Result<(), ServiceError> {
+        use crate::quotas::Counter;
+        let kind = if operation.changes_state() { Counter::Writes(account.to_owned(), region.to_owned()) } else { Counter::Reads(account.to_owned(), region.to_owned()) };
+        let counters: Vec<Counter> = Counter::operation(operation.name(), account, region).into_iter().chain([kind]).collect();
+        self.admit(&counters)
+            .map_err(|message| ServiceError::new(ErrorCode::ThrottlingException, message).with_retry_after(1))
+    }
+
     /// Runs an authenticated request through its operation: the model validates its input,
     /// then its handler runs, or the documented `NotImplementedException` answers.
     #[allow(clippy::too_many_arguments)]
@@ -232,6 +242,7 @@ impl MockService {
             .directory
             .identity(&verified.access_key_id)
             .ok_or_else(|| AuthError::UnknownAccessKey.to_service_error())?;
+        self.admit_operation(operation, &caller.account, &verified.region)?;
         let request = api::Request {
             operation,
             query,

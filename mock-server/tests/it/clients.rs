@@ -777,3 +777,64 @@ fn a_scenario_given_at_start_is_played_in_order() {
         )
     });
 }
+
+#[test]
+#[ignore = "needs the real clients: `just test` prepares and runs them"]
+fn the_aws_clis_retry_a_throttled_token_request_and_succeed_the_next_second_with_quotas_enforced() {
+    let server = MockProcess::start(&[
+        "--config",
+        fixture_path().to_str().unwrap(),
+        "--enforce-quotas",
+    ]);
+    let host = server.url.trim_start_matches("http://").to_owned();
+    for client in aws_clis() {
+        control_http(&server.url, "POST", "/_mock/reset", "");
+        // The server's clock stopped at this second: the 40 a second are used up and stay so.
+        let (status, _) = control_http(
+            &server.url,
+            "PUT",
+            "/_mock/clock",
+            r#"{"frozen_at": "now"}"#,
+        );
+        assert_eq!(status, 200);
+        for _ in 0..40 {
+            let mut request =
+                crate::util::request("POST", &format!("{TOKEN_PATH}?domain=acme"), b"");
+            request.headers_mut().insert("host", host.parse().unwrap());
+            sign_request(&mut request, &Signing::dev(SystemTime::now()));
+            assert_eq!(raw_exchange(&server.url, &to_wire(&request)).0, 200);
+        }
+        let output = run(
+            &client,
+            &server.url,
+            &retries(Env::dev(), 3),
+            &["--domain", "acme"],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{}: {stderr}", client.name);
+        assert!(
+            stderr.contains("ThrottlingException"),
+            "{}: {stderr}",
+            client.name
+        );
+        let throttled = journal(&server)
+            .iter()
+            .filter(|e| **e == failed(429, "ThrottlingException"))
+            .count();
+        assert_eq!(
+            throttled, 3,
+            "{}: every attempt of the CLI's retries was throttled",
+            client.name
+        );
+        // The clock runs again (a new second): the next call goes through.
+        control_http(&server.url, "PUT", "/_mock/clock", "{}");
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let output = run(&client, &server.url, &Env::dev(), &["--domain", "acme"]);
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            client.name,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}

@@ -60,6 +60,9 @@ mod login;
 /// External connections that fetch, from upstreams on loopback and mirror folders.
 mod external;
 
+/// CodeArtifact's request-rate quotas, when enforced.
+mod quotas;
+
 /// Files larger than memory: a gibibyte through the server, every registry's spooled upload.
 mod large_files;
 
