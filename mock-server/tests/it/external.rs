@@ -781,3 +781,49 @@ fn an_upstreams_credentials_never_reach_the_log() {
         "{logs}"
     );
 }
+
+#[test]
+fn a_fetched_file_is_kept_in_the_data_folder_and_served_after_a_restart_without_the_connection() {
+    let root =
+        std::env::temp_dir().join(format!("codeartifact-external-restart-{}", rand_suffix()));
+    let (wheelhouse, data) = (root.join("wheelhouse"), root.join("data"));
+    std::fs::create_dir_all(&wheelhouse).unwrap();
+    std::fs::write(
+        wheelhouse.join("requests-2.0.0-py3-none-any.whl"),
+        b"a kept wheel",
+    )
+    .unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/external-connections.toml");
+    let connection = format!("public:pypi=file://{}", wheelhouse.display());
+    let file = "/d/test-domain-111122223333/us-east-1/pypi/app/simple/requests/2.0.0/requests-2.0.0-py3-none-any.whl";
+    let common = [
+        "--config",
+        fixture.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ];
+    {
+        let args: Vec<&str> = common
+            .iter()
+            .copied()
+            .chain(["--external-connection", connection.as_str()])
+            .collect();
+        let server = MockProcess::start(&args);
+        let token = token_from(&server.url);
+        let (status, body) = repository_call(&server.url, "GET", file, &token, "");
+        assert_eq!((status, body.as_str()), (200, "a kept wheel"));
+        assert_eq!(server.terminate(), Some(0));
+    }
+    std::fs::remove_dir_all(&wheelhouse).unwrap();
+    let server = MockProcess::start(&common);
+    let token = token_from(&server.url);
+    let (status, body) = repository_call(&server.url, "GET", file, &token, "");
+    assert_eq!(
+        (status, body.as_str()),
+        (200, "a kept wheel"),
+        "kept, and served with no connection at all"
+    );
+    drop(server);
+    std::fs::remove_dir_all(&root).unwrap();
+}
