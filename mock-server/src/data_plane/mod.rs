@@ -564,7 +564,8 @@ impl Served<'_> {
     /// in) and its listing, when at hand; when it is not, the handler's miss is noted and
     /// `None` answered for now.
     pub fn external_listing(&self, registry: &Registry, package: &PackageId) -> Option<(String, Arc<Listing>)> {
-        if package.format == "generic" {
+        // The offline default costs nothing: no connection fetches, nothing to look for.
+        if package.format == "generic" || !self.service.external().fetches_anything() {
             return None;
         }
         for key in self.chain(registry, Some(package)) {

@@ -165,6 +165,11 @@ impl External {
         }
     }
 
+    /// Whether any connection fetches from anywhere (`--external-connection` was given).
+    pub fn fetches_anything(&self) -> bool {
+        !self.config.sources.is_empty()
+    }
+
     /// Whether `connection` fetches from anywhere.
     pub fn fetches(&self, connection: &str) -> bool {
         self.config.sources.contains_key(connection)
