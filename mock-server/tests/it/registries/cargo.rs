@@ -263,12 +263,7 @@ fn cargo_builds_a_project_whose_dependency_comes_through_public_crates_io_from_a
     let upstream = super::upstream::StaticServer::start_on(index, port);
 
     let config = super::upstream::fixture(h);
-    let mock = MockProcess::start(&[
-        "--config",
-        config.to_str().unwrap(),
-        "--external-connection",
-        &format!("public:crates-io={}", upstream.url()),
-    ]);
+    let mock = super::upstream::mock_with(&config, "public:crates-io", &upstream.url(), &[]);
     let url = mock.url.clone();
     let endpoint = super::endpoint_of(h, &url, "app", "cargo");
     use_codeartifact(&cargo_home, &endpoint, &url);
@@ -341,18 +336,12 @@ fn cargo_builds_a_project_whose_dependency_comes_through_public_crates_io_from_a
     assert_eq!(versions["versions"][0]["origin"]["originType"], "EXTERNAL");
 
     // An upstream that is not there: cargo fails in time, the mock serves on.
-    let closed = format!(
-        "public:crates-io=http://127.0.0.1:{}",
-        super::upstream::free_port()
+    let nowhere = super::upstream::mock_with(
+        &config,
+        "public:crates-io",
+        &super::upstream::nowhere(),
+        &["--external-connect-timeout-seconds", "2"],
     );
-    let nowhere = MockProcess::start(&[
-        "--config",
-        config.to_str().unwrap(),
-        "--external-connection",
-        &closed,
-        "--external-connect-timeout-seconds",
-        "2",
-    ]);
     let endpoint = super::endpoint_of(h, &nowhere.url, "app", "cargo");
     use_codeartifact(&cargo_home, &endpoint, &nowhere.url);
     let _ = std::fs::remove_dir_all(cargo_home.join("registry"));

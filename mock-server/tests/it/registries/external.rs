@@ -11,9 +11,8 @@ use std::path::Path;
 
 use sha2::Digest;
 
-use super::upstream::{alive, fixture, free_port, without_token, StaticServer};
+use super::upstream::{alive, fixture, free_port, mock_with, nowhere, without_token, StaticServer};
 use super::{aws_ok, must, ok, pip_index_url, run, text, Scratch, EXAMPLE, MAKE_WHEEL};
-use crate::util::*;
 
 /// An `npm pack`-style tarball of `name` `version` with `dependencies` (JSON); prints its
 /// path.
@@ -29,19 +28,6 @@ with tarfile.open(out, "w:gz") as tar:
         tar.addfile(info, io.BytesIO(data))
 print(out)
 "#;
-
-/// A mock on the external-connection fixture whose `connection` fetches from `url`.
-fn mock_with(config: &Path, connection: &str, url: &str, extra: &[&str]) -> MockProcess {
-    let setting = format!("{connection}={url}");
-    let mut args = vec![
-        "--config",
-        config.to_str().unwrap(),
-        "--external-connection",
-        &setting,
-    ];
-    args.extend_from_slice(extra);
-    MockProcess::start(&args)
-}
 
 /// `npm install` in `project` from nothing: no node_modules, no lock file, an empty cache.
 fn fresh_npm_install(home: &Path, project: &Path, install: &[&str], what: &str) {
@@ -270,7 +256,7 @@ fn pip_and_uv_install_through_public_pypi_from_a_pypi_server_and_from_a_wheelhou
     );
 
     // An upstream that is not there: pip fails in time, the mock serves on.
-    let closed = format!("http://127.0.0.1:{}", free_port());
+    let closed = nowhere();
     let nowhere = mock_with(
         &config,
         "public:pypi",
@@ -414,7 +400,7 @@ fn npm_installs_a_package_and_its_dependency_through_public_npmjs_from_a_registr
     fresh_npm_install(h, project, &install, "npm install with the upstream gone");
 
     // An upstream that is not there: npm fails in time, the mock serves on.
-    let closed = format!("http://127.0.0.1:{}", free_port());
+    let closed = nowhere();
     let nowhere = mock_with(
         &config,
         "public:npmjs",

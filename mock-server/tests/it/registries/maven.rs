@@ -239,12 +239,12 @@ fn maven_resolves_a_dependency_through_public_maven_central_from_a_folder_in_mav
     .unwrap();
 
     let config = super::upstream::fixture(h);
-    let mock = MockProcess::start(&[
-        "--config",
-        config.to_str().unwrap(),
-        "--external-connection",
-        &format!("public:maven-central=file://{}", mirror.display()),
-    ]);
+    let mock = super::upstream::mock_with(
+        &config,
+        "public:maven-central",
+        &format!("file://{}", mirror.display()),
+        &[],
+    );
     let url = mock.url.clone();
     let endpoint = super::endpoint_of(h, &url, "app", "maven");
     let token = token_of(h, &url, EXAMPLE);
@@ -305,18 +305,12 @@ fn maven_resolves_a_dependency_through_public_maven_central_from_a_folder_in_mav
     );
 
     // A registry that is not there: Maven fails in time, the mock serves on.
-    let closed = format!(
-        "public:maven-central=http://127.0.0.1:{}",
-        super::upstream::free_port()
+    let nowhere = super::upstream::mock_with(
+        &config,
+        "public:maven-central",
+        &super::upstream::nowhere(),
+        &["--external-connect-timeout-seconds", "2"],
     );
-    let nowhere = MockProcess::start(&[
-        "--config",
-        config.to_str().unwrap(),
-        "--external-connection",
-        &closed,
-        "--external-connect-timeout-seconds",
-        "2",
-    ]);
     let endpoint = super::endpoint_of(h, &nowhere.url, "app", "maven");
     let settings = user_guide_settings(h, &endpoint);
     let token = token_of(h, &nowhere.url, EXAMPLE);

@@ -98,6 +98,29 @@ pub(super) fn alive(url: &str) -> bool {
     .0 == 200
 }
 
+/// A mock on the external-connection fixture whose `connection` fetches from `url`.
+pub(super) fn mock_with(
+    config: &Path,
+    connection: &str,
+    url: &str,
+    extra: &[&str],
+) -> crate::util::MockProcess {
+    let setting = format!("{connection}={url}");
+    let mut args = vec![
+        "--config",
+        config.to_str().unwrap(),
+        "--external-connection",
+        &setting,
+    ];
+    args.extend_from_slice(extra);
+    crate::util::MockProcess::start(&args)
+}
+
+/// The URL of a registry that is not there (a loopback port nothing listens on).
+pub(super) fn nowhere() -> String {
+    format!("http://127.0.0.1:{}", free_port())
+}
+
 /// A loopback port nothing listens on now.
 pub(super) fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
