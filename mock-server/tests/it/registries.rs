@@ -211,6 +211,31 @@ fn endpoint_of(home: &Path, url: &str, repository: &str, format: &str) -> String
         .to_owned()
 }
 
+/// `list-package-versions` of `package` (`group:artifact` for Maven) in `repository` of
+/// test-domain, as JSON.
+fn list_versions(
+    home: &Path,
+    url: &str,
+    repository: &str,
+    format: &str,
+    package: &str,
+) -> serde_json::Value {
+    let mut args = vec![
+        "list-package-versions",
+        "--domain",
+        "test-domain",
+        "--repository",
+        repository,
+        "--format",
+        format,
+    ];
+    match package.split_once(':') {
+        Some((namespace, name)) => args.extend(["--namespace", namespace, "--package", name]),
+        None => args.extend(["--package", package]),
+    }
+    serde_json::from_slice(&aws_ok(home, url, &args).stdout).unwrap()
+}
+
 /// The index URL `login --tool pip` wrote, token included.
 fn pip_index_url(home: &Path) -> String {
     let output = ok(

@@ -122,22 +122,7 @@ fn cargo_publishes_and_builds_through_the_credential_provider_and_a_blocking_gro
     assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), "4");
 
     // The package API reports it.
-    let versions = aws_ok(
-        h,
-        &url,
-        &[
-            "list-package-versions",
-            "--domain",
-            "test-domain",
-            "--repository",
-            "my-repo",
-            "--format",
-            "cargo",
-            "--package",
-            "tiny-mock-crate",
-        ],
-    );
-    let versions: serde_json::Value = serde_json::from_slice(&versions.stdout).unwrap();
+    let versions = super::list_versions(h, &url, "my-repo", "cargo", "tiny-mock-crate");
     assert_eq!(versions["versions"][0]["version"], "0.1.0");
     assert_eq!(versions["versions"][0]["status"], "Published");
 
@@ -317,22 +302,7 @@ fn cargo_builds_a_project_whose_dependency_comes_through_public_crates_io_from_a
     let _ = std::fs::remove_file(app.join("Cargo.lock"));
     let ran = cargo_ok(&cargo_home, app, &["run", "--quiet"]);
     assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), "5");
-    let versions = aws_ok(
-        h,
-        &url,
-        &[
-            "list-package-versions",
-            "--domain",
-            "test-domain",
-            "--repository",
-            "cargo-store",
-            "--format",
-            "cargo",
-            "--package",
-            "ext-tiny",
-        ],
-    );
-    let versions: serde_json::Value = serde_json::from_slice(&versions.stdout).unwrap();
+    let versions = super::list_versions(h, &url, "cargo-store", "cargo", "ext-tiny");
     assert_eq!(versions["versions"][0]["origin"]["originType"], "EXTERNAL");
 
     // An upstream that is not there: cargo fails in time, the mock serves on.

@@ -72,22 +72,7 @@ fn origins(
     format: &str,
     package: &str,
 ) -> Vec<(String, String)> {
-    let listed = aws_ok(
-        home,
-        url,
-        &[
-            "list-package-versions",
-            "--domain",
-            "test-domain",
-            "--repository",
-            repository,
-            "--format",
-            format,
-            "--package",
-            package,
-        ],
-    );
-    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let listed = super::list_versions(home, url, repository, format, package);
     listed["versions"]
         .as_array()
         .unwrap()

@@ -94,24 +94,7 @@ fn maven_deploys_a_release_and_a_snapshot_and_builds_against_them_with_the_users
         "mvn deploy 1.1-SNAPSHOT again",
     );
 
-    let versions = aws_ok(
-        h,
-        &url,
-        &[
-            "list-package-versions",
-            "--domain",
-            "test-domain",
-            "--repository",
-            "my-repo",
-            "--format",
-            "maven",
-            "--namespace",
-            "com.acme",
-            "--package",
-            "tiny",
-        ],
-    );
-    let versions: serde_json::Value = serde_json::from_slice(&versions.stdout).unwrap();
+    let versions = super::list_versions(h, &url, "my-repo", "maven", "com.acme:tiny");
     let mut listed: Vec<(String, String)> = versions["versions"]
         .as_array()
         .unwrap()
@@ -258,24 +241,7 @@ fn maven_resolves_a_dependency_through_public_maven_central_from_a_folder_in_mav
         mvn(h, app, &settings, "m2-app", &token, &["compile"]),
         "mvn compile through public:maven-central",
     );
-    let versions = aws_ok(
-        h,
-        &url,
-        &[
-            "list-package-versions",
-            "--domain",
-            "test-domain",
-            "--repository",
-            "maven-store",
-            "--format",
-            "maven",
-            "--namespace",
-            "com.acme",
-            "--package",
-            "extlib",
-        ],
-    );
-    let versions: serde_json::Value = serde_json::from_slice(&versions.stdout).unwrap();
+    let versions = super::list_versions(h, &url, "maven-store", "maven", "com.acme:extlib");
     assert_eq!(
         versions["versions"][0]["origin"]["originType"], "EXTERNAL",
         "{versions}"
