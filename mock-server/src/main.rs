@@ -134,8 +134,10 @@ fn run(options: &Options) -> anyhow::Result<()> {
             tracing::info!(connection = %name, source = %source, "external connection");
         }
         // Mirror folders are read once in the background: serving starts at once.
-        let indexing = service.clone();
-        std::thread::spawn(move || indexing.external().index_mirrors());
+        if service.external().has_mirrors() {
+            let indexing = service.clone();
+            std::thread::spawn(move || indexing.external().index_mirrors());
+        }
         if let Some(why) = service.store().blobs().unusable() {
             anyhow::bail!("no folder for package files (set TMPDIR, or give --data-dir): {why}");
         }

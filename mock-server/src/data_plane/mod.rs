@@ -610,23 +610,21 @@ impl Served<'_> {
     /// external connection could not give is a 502 saying why.
     pub fn file_response(&self, asset: &Asset, content_type: &str) -> Response<MockBody> {
         if let Some(location) = asset.content.remote_location() {
-            let why = self.failed.get(&location).map_or_else(|| "it is not fetched yet".to_owned(), ToString::to_string);
-            let status = match self.failed.get(&location) {
+            let failure = self.failed.get(&location);
+            let why = failure.map_or_else(|| "it is not fetched yet".to_owned(), ToString::to_string);
+            let status = match failure {
                 Some(FetchError::Status(404)) => StatusCode::NOT_FOUND,
                 _ => StatusCode::BAD_GATEWAY,
             };
             return json_error(status, "BadGateway", &format!("'{}' could not be fetched through the external connection: {why}", asset.name));
         }
-        match asset.open(self.service.store().blobs()) {
-            Ok(source) => Response::builder()
+        match self.service.asset_body(asset) {
+            Some(body) => Response::builder()
                 .status(StatusCode::OK)
                 .header(header::CONTENT_TYPE, content_type)
-                .body(MockBody::source(source))
+                .body(body)
                 .unwrap_or_else(|_| Response::new(MockBody::full(Bytes::new()))),
-            Err(error) => {
-                tracing::error!(%error, asset = %asset.name, "a package file cannot be read");
-                json_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", &format!("The file '{}' cannot be read", asset.name))
-            }
+            None => json_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", &format!("The file '{}' cannot be read", asset.name)),
         }
     }
 }

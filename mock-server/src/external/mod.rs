@@ -165,6 +165,11 @@ impl External {
         }
     }
 
+    /// Whether any connection reads a mirror folder (then [`External::index_mirrors`] has work).
+    pub fn has_mirrors(&self) -> bool {
+        self.config.sources.values().any(|s| matches!(s, Source::Mirror(_)))
+    }
+
     /// Whether any connection fetches from anywhere (`--external-connection` was given).
     pub fn fetches_anything(&self) -> bool {
         !self.config.sources.is_empty()
@@ -336,6 +341,11 @@ impl External {
         }
         Ok(Fetched { connection: connection.to_owned(), package: package.clone(), version: kept })
     }
+}
+
+/// An upstream's RFC 3339 time (`2024-01-02T03:04:05.123456Z`), to the second.
+pub(crate) fn upstream_time(text: &str) -> Option<SystemTime> {
+    humantime::parse_rfc3339_weak(text.trim_end_matches('Z').split('.').next()?).ok()
 }
 
 /// A listed file: its name, where it is fetched from, and the digests its upstream declares

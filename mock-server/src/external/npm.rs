@@ -23,7 +23,7 @@ pub(crate) async fn registry_listing(client: &Client, root: &str, authorization:
     let mut listing = Listing::default();
     for (number, manifest) in packument["versions"].as_object().into_iter().flatten() {
         let Some(tarball) = manifest["dist"]["tarball"].as_str().map(str::to_owned) else { continue };
-        let at = packument["time"][number].as_str().and_then(|t| humantime::parse_rfc3339_weak(t.trim_end_matches('Z').split('.').next()?).ok());
+        let at = packument["time"][number].as_str().and_then(super::upstream_time);
         let mut declared = BTreeMap::new();
         if let Some(sha512) = manifest["dist"]["integrity"].as_str().and_then(integrity_hex) {
             declared.insert("SHA-512".to_owned(), sha512);

@@ -61,9 +61,6 @@ pub(crate) async fn registry_listing(client: &Client, root: &str, authorization:
     Ok(listing)
 }
 
-fn rfc3339(text: Option<&str>) -> Option<SystemTime> {
-    humantime::parse_rfc3339_weak(text?.trim_end_matches('Z').split('.').next()?).ok()
-}
 
 /// PEP 691's `files`.
 fn json_files(page: &str, text: &str) -> Result<Vec<PageFile>, FetchError> {
@@ -79,7 +76,7 @@ fn json_files(page: &str, text: &str) -> Result<Vec<PageFile>, FetchError> {
                 url: join(page, file["url"].as_str()?),
                 sha256: file["hashes"]["sha256"].as_str().map(str::to_owned),
                 requires_python: file["requires-python"].as_str().map(str::to_owned),
-                uploaded: rfc3339(file["upload-time"].as_str()),
+                uploaded: file["upload-time"].as_str().and_then(super::upstream_time),
                 size: file["size"].as_u64().unwrap_or(0),
             })
         })

@@ -198,6 +198,18 @@ impl MockService {
         &self.shared.external
     }
 
+    /// The body of a package file, streamed from wherever it is; `None` (the reason logged)
+    /// when it cannot be opened, which the caller answers as the server's own error.
+    pub fn asset_body(&self, asset: &crate::packages::Asset) -> Option<MockBody> {
+        match asset.open(self.store().blobs()) {
+            Ok(source) => Some(MockBody::source(source)),
+            Err(error) => {
+                tracing::error!(%error, asset = %asset.name, "a package file cannot be read");
+                None
+            }
+        }
+    }
+
     /// Counts a request against CodeArtifact's quotas when they are enforced; the quota it
     /// would break, if any.
     pub fn admit(&self, counters: &[crate::quotas::Counter]) -> Result<(), String> {

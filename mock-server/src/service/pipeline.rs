@@ -201,15 +201,11 @@ impl MockService {
         let Some(asset) = answer.file.take() else {
             return MockBody::full(answer.body.clone());
         };
-        match asset.open(self.store().blobs()) {
-            Ok(source) => MockBody::source(source),
-            Err(error) => {
-                tracing::error!(%error, asset = %asset.name, "a package file cannot be read");
-                let failure = ServiceError::new(ErrorCode::InternalServerException, format!("The asset '{}' cannot be read", asset.name));
-                *answer = Answer::from(Err(failure));
-                MockBody::full(answer.body.clone())
-            }
-        }
+        self.asset_body(&asset).unwrap_or_else(|| {
+            let failure = ServiceError::new(ErrorCode::InternalServerException, format!("The asset '{}' cannot be read", asset.name));
+            *answer = Answer::from(Err(failure));
+            MockBody::full(answer.body.clone())
+        })
     }
 
     /// Counts an authenticated call against its operation's quota and its account's reads or
