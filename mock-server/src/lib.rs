@@ -99,6 +99,8 @@ binary_modules! {
 internal_modules! {
     /// CodeArtifact's operations, one module each.
     api,
+    /// One file out of a tar or a gzipped tar.
+    archive,
     /// Who may do what, for the API and the repository endpoints alike.
     authorization,
     /// Response bodies, including one cut short on purpose.
@@ -123,6 +125,8 @@ internal_modules! {
     external,
     /// Fault rules.
     faults,
+    /// What a Ruby `.gem` says of itself, and the forms RubyGems and Bundler read it in.
+    gems,
     /// Package files: the folder they are kept in, uploads spooled to it, their handles.
     files,
     /// The fixture file.

@@ -32,6 +32,16 @@ pub struct Nuspec {
     pub dependencies: Vec<(String, String, String)>,
 }
 
+impl Nuspec {
+    /// The dependencies as a package version stores them, each in its framework's group.
+    pub fn package_dependencies(&self) -> Vec<crate::packages::Dependency> {
+        self.dependencies
+            .iter()
+            .map(|(framework, id, range)| crate::packages::Dependency::nuget(framework.clone(), id.clone(), range.clone()))
+            .collect()
+    }
+}
+
 fn u16_at(bytes: &[u8], at: usize) -> Option<usize> {
     Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?) as usize)
 }
@@ -40,39 +50,7 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<usize> {
     Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize)
 }
 
-/// An archive read at offsets: bytes in memory, or a file (a spooled upload, never read
-/// whole).
-pub trait ReadAt {
-    /// The archive's length.
-    fn size(&self) -> usize;
-    /// `length` bytes from `offset`; `None` past the end or on a read error.
-    fn read_at(&self, offset: usize, length: usize) -> Option<Vec<u8>>;
-}
-
-impl ReadAt for [u8] {
-    fn size(&self) -> usize {
-        self.len()
-    }
-
-    fn read_at(&self, offset: usize, length: usize) -> Option<Vec<u8>> {
-        self.get(offset..offset.checked_add(length)?).map(<[u8]>::to_vec)
-    }
-}
-
-impl ReadAt for (std::fs::File, usize) {
-    fn size(&self) -> usize {
-        self.1
-    }
-
-    fn read_at(&self, offset: usize, length: usize) -> Option<Vec<u8>> {
-        if offset.checked_add(length)? > self.1 {
-            return None;
-        }
-        let mut buffer = vec![0; length];
-        std::os::unix::fs::FileExt::read_exact_at(&self.0, &mut buffer, offset as u64).ok()?;
-        Some(buffer)
-    }
-}
+pub use crate::files::read_at::ReadAt;
 
 /// The longest central directory read (a package of tens of thousands of files fits).
 const CENTRAL_DIRECTORY_LIMIT: usize = 16 * 1024 * 1024;
@@ -157,13 +135,7 @@ fn attribute(tag: &str, attribute: &str) -> Option<String> {
 
 /// The nuspec of a pushed `.nupkg`, in memory or spooled.
 pub fn read_piece(nupkg: &crate::files::spool::Piece) -> Option<Nuspec> {
-    match nupkg {
-        crate::files::spool::Piece::Bytes(bytes) => read(bytes),
-        crate::files::spool::Piece::File(spooled) => {
-            let file = std::fs::File::open(spooled.file.path()).ok()?;
-            read_from(&(file, usize::try_from(spooled.size).ok()?))
-        }
-    }
+    read_from(&crate::files::read_at::PieceReader::open(nupkg)?)
 }
 
 /// The nuspec of a `.nupkg`, if it has one with an id and a version.

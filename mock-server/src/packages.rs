@@ -113,6 +113,11 @@ impl PackageId {
         Self::from_api("cargo", None, name)
     }
 
+    /// A Ruby gem, its name as written (RubyGems names are case-sensitive).
+    pub fn ruby(name: &str) -> Self {
+        Self::from_api("ruby", None, name)
+    }
+
     /// A NuGet package, its id lowercased (NuGet compares ids without case).
     pub fn nuget(id: &str) -> Self {
         Self::from_api("nuget", None, id)
@@ -254,10 +259,52 @@ pub struct Dependency {
     pub namespace: Option<String>,
     /// The depended-on package's name.
     pub package: String,
-    /// `dependencies`, `devDependencies`, `install_requires`, ...
+    /// The type as the service model documents it: npm's `regular`, `dev`, `peer` or
+    /// `optional`; Python's `Requires-Dist`; Maven's scope; Cargo's kind; empty for NuGet,
+    /// which has none (the API leaves `dependencyType` out). Data folders written before
+    /// this spelling hold the manifest's key (`dependencies`, `requires_dist`, a NuGet
+    /// framework): [`Dependency::api_type`] reads both.
     pub dependency_type: String,
     /// The range, as declared.
     pub version_requirement: String,
+    /// NuGet's target framework of the dependency group that declares it (`net8.0`; empty:
+    /// any framework).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_framework: Option<String>,
+}
+
+impl Dependency {
+    /// A dependency of `package` (a NuGet one gets its framework through
+    /// [`Dependency::nuget`]).
+    pub fn new(namespace: Option<String>, package: String, dependency_type: &str, version_requirement: String) -> Self {
+        Self { namespace, package, dependency_type: dependency_type.to_owned(), version_requirement, target_framework: None }
+    }
+
+    /// A NuGet dependency, in `framework`'s dependency group.
+    pub fn nuget(framework: String, package: String, range: String) -> Self {
+        Self { namespace: None, package, dependency_type: String::new(), version_requirement: range, target_framework: Some(framework) }
+    }
+
+    /// The `dependencyType` ListPackageVersionDependencies answers for a `format` package:
+    /// `None` for NuGet; a type stored by an earlier version of the mock in the manifest's
+    /// spelling is answered in the model's.
+    pub fn api_type(&self, format: &str) -> Option<&str> {
+        match (format, self.dependency_type.as_str()) {
+            ("nuget", _) | (_, "") => None,
+            ("npm", "dependencies") => Some("regular"),
+            ("npm", "devDependencies") => Some("dev"),
+            ("npm", "peerDependencies") => Some("peer"),
+            ("npm", "optionalDependencies") => Some("optional"),
+            ("pypi", "requires_dist") => Some("Requires-Dist"),
+            (_, kind) => Some(kind),
+        }
+    }
+
+    /// A NuGet dependency's framework group (earlier data folders kept it in
+    /// `dependency_type`).
+    pub fn framework(&self) -> &str {
+        self.target_framework.as_deref().unwrap_or(&self.dependency_type)
+    }
 }
 
 /// A version of a package.

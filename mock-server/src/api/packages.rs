@@ -423,12 +423,17 @@ pub fn dependencies(ctx: &Context<'_>, caller: &Identity, request: &Request<'_>)
     let dependencies: Vec<Value> = version
         .dependencies
         .iter()
-        .map(|d| json!({
-            "namespace": d.namespace,
-            "package": d.package,
-            "dependencyType": d.dependency_type,
-            "versionRequirement": d.version_requirement,
-        }))
+        .map(|d| {
+            let mut dependency = json!({
+                "namespace": d.namespace,
+                "package": d.package,
+                "versionRequirement": d.version_requirement,
+            });
+            if let Some(kind) = d.api_type(&id.format) {
+                dependency["dependencyType"] = json!(kind);
+            }
+            dependency
+        })
         .collect();
     Ok(value_body(json!({
         "format": id.format,

@@ -251,11 +251,10 @@ fn dependencies(metadata: &Value) -> Vec<Dependency> {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|dep| Dependency {
-            namespace: None,
-            package: dep["name"].as_str().unwrap_or_default().to_owned(),
-            dependency_type: dep["kind"].as_str().unwrap_or("normal").to_owned(),
-            version_requirement: dep["version_req"].as_str().unwrap_or_default().to_owned(),
+        .map(|dep| {
+            let package = dep["name"].as_str().unwrap_or_default().to_owned();
+            let kind = dep["kind"].as_str().unwrap_or("normal");
+            Dependency::new(None, package, kind, dep["version_req"].as_str().unwrap_or_default().to_owned())
         })
         .collect()
 }

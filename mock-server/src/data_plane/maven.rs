@@ -310,12 +310,9 @@ fn pom_dependencies(pom: &str) -> Vec<Dependency> {
         .split("<dependency>")
         .skip(1)
         .filter_map(|dependency| {
-            Some(Dependency {
-                namespace: inner(dependency, "groupId"),
-                package: inner(dependency, "artifactId")?,
-                dependency_type: inner(dependency, "scope").unwrap_or_else(|| "compile".to_owned()),
-                version_requirement: inner(dependency, "version").unwrap_or_default(),
-            })
+            let scope = inner(dependency, "scope").unwrap_or_else(|| "compile".to_owned());
+            let version = inner(dependency, "version").unwrap_or_default();
+            Some(Dependency::new(inner(dependency, "groupId"), inner(dependency, "artifactId")?, &scope, version))
         })
         .collect()
 }

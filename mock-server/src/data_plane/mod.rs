@@ -17,6 +17,7 @@ pub mod maven;
 pub mod npm;
 pub mod nuget;
 pub mod pypi;
+pub mod ruby;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -40,7 +41,7 @@ use crate::repository::repository_arn;
 use crate::service::{MockService, Reply};
 
 /// The formats whose registries are served.
-pub const SERVED_FORMATS: &[&str] = &["pypi", "npm", "cargo", "maven", "nuget"];
+pub const SERVED_FORMATS: &[&str] = &["pypi", "npm", "cargo", "maven", "nuget", "ruby"];
 
 /// Answers a request to a repository endpoint, logs it (never its token) and applies the
 /// fault rules that target repository requests.
@@ -357,6 +358,7 @@ fn answer(
         "cargo" => cargo::serve(&served, request, endpoint.rest),
         "maven" => maven::serve(&served, request, endpoint.rest),
         "nuget" => nuget::serve(&served, request, endpoint.rest),
+        "ruby" => ruby::serve(&served, request, endpoint.rest),
         "generic" => text(
             StatusCode::NOT_FOUND,
             "Generic packages have no package-manager endpoint: publish with PublishPackageVersion and download with GetPackageVersionAsset",

@@ -395,18 +395,21 @@ fn publish(served: &Served<'_>, name: &str, body: &[u8]) -> Response<MockBody> {
     json_response(StatusCode::OK, &json!({ "ok": true, "id": name }))
 }
 
-/// A manifest's dependencies, by the manifest key that declares them.
+/// A manifest's dependencies, typed by the manifest key that declares them as the service
+/// model names it (`dependencies` is `regular`, `devDependencies` `dev`, ...).
 fn dependencies(manifest: &Value) -> Vec<Dependency> {
     let mut out = Vec::new();
-    for kind in ["dependencies", "devDependencies", "peerDependencies", "optionalDependencies"] {
-        for (name, range) in manifest[kind].as_object().into_iter().flatten() {
+    let kinds = [
+        ("dependencies", "regular"),
+        ("devDependencies", "dev"),
+        ("peerDependencies", "peer"),
+        ("optionalDependencies", "optional"),
+    ];
+    for (key, kind) in kinds {
+        for (name, range) in manifest[key].as_object().into_iter().flatten() {
             let id = PackageId::npm(name);
-            out.push(Dependency {
-                namespace: id.namespace,
-                package: id.name,
-                dependency_type: kind.to_owned(),
-                version_requirement: range.as_str().unwrap_or_default().to_owned(),
-            });
+            let range = range.as_str().unwrap_or_default().to_owned();
+            out.push(Dependency::new(id.namespace, id.name, kind, range));
         }
     }
     out
@@ -434,6 +437,6 @@ mod tests {
         }));
         assert_eq!(deps.len(), 2);
         assert_eq!((deps[0].namespace.as_deref(), deps[0].package.as_str()), (Some("acme"), "util"));
-        assert_eq!(deps[1].dependency_type, "devDependencies");
+        assert_eq!(deps[1].dependency_type, "dev");
     }
 }

@@ -19,7 +19,7 @@ use super::{json as json_response, respond, text, Served};
 use crate::upload::RequestBody;
 use crate::nupkg;
 use crate::body::MockBody;
-use crate::packages::{new_revision, Asset, Dependency, PackageId, PackageVersion, VersionStatus};
+use crate::packages::{new_revision, Asset, PackageId, PackageVersion, VersionStatus};
 
 /// Answers a request to a NuGet repository endpoint.
 pub fn serve(served: &Served<'_>, request: &Request<RequestBody>, rest: &str) -> Response<MockBody> {
@@ -117,7 +117,7 @@ fn catalog_entry(served: &Served<'_>, id: &PackageId, version: &PackageVersion) 
     let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for dependency in &version.dependencies {
         groups
-            .entry(dependency.dependency_type.clone())
+            .entry(dependency.framework().to_owned())
             .or_default()
             .push(json!({ "id": dependency.package, "range": dependency.version_requirement }));
     }
@@ -265,16 +265,7 @@ fn push(served: &Served<'_>, request: &Request<RequestBody>) -> Response<MockBod
             home_page: nuspec.project_url.clone(),
             licenses: nuspec.license.clone().into_iter().collect(),
             readme: None,
-            dependencies: nuspec
-                .dependencies
-                .iter()
-                .map(|(framework, dependency, range)| Dependency {
-                    namespace: None,
-                    package: dependency.clone(),
-                    dependency_type: framework.clone(),
-                    version_requirement: range.clone(),
-                })
-                .collect(),
+            dependencies: nuspec.package_dependencies(),
             assets: vec![asset],
             metadata: json!({ "nuspec": nuspec.text, "authors": nuspec.authors }),
             entry_point: None,

@@ -372,12 +372,7 @@ fn requirements(parts: &[Part]) -> Vec<Dependency> {
                 .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
                 .unwrap_or(requirement.len());
             let package = normalize_python_name(&requirement[..end]);
-            (!package.is_empty()).then(|| Dependency {
-                namespace: None,
-                package,
-                dependency_type: "requires_dist".to_owned(),
-                version_requirement: requirement[end..].trim().to_owned(),
-            })
+            (!package.is_empty()).then(|| Dependency::new(None, package, "Requires-Dist", requirement[end..].trim().to_owned()))
         })
         .collect()
 }

@@ -96,12 +96,12 @@ fn kind(format: &str) -> Option<Kind> {
 }
 
 fn npm_manifest(content: &[u8]) -> Option<Value> {
-    let json = super::archive::tar_gz_entry(content, |p| p.split_once('/').is_some_and(|(_, rest)| rest == "package.json"))?;
+    let json = crate::archive::tar_gz_entry(content, |p| p.split_once('/').is_some_and(|(_, rest)| rest == "package.json"))?;
     serde_json::from_slice::<Value>(&json).ok()
 }
 
 fn cargo_line(content: &[u8]) -> Option<Value> {
-    let toml = super::archive::tar_gz_entry(content, |p| p.split_once('/').is_some_and(|(_, rest)| rest == "Cargo.toml"))?;
+    let toml = crate::archive::tar_gz_entry(content, |p| p.split_once('/').is_some_and(|(_, rest)| rest == "Cargo.toml"))?;
     super::cargo::manifest_to_index(&String::from_utf8_lossy(&toml))
 }
 

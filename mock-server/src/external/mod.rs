@@ -14,7 +14,6 @@
 //! as if there were none; the data plane then resolves the misses here ([`External::resolve`],
 //! concurrent requests for one file fetching it once) and asks the handler again.
 
-pub mod archive;
 mod cargo;
 pub mod config;
 pub mod http;

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::http::{join, Client};
 use super::{listed_version, remote_asset, FetchError, Listing, MAX_LISTING_BYTES};
 use crate::files::spool::Piece;
-use crate::packages::{Dependency, PackageId, PackageVersion};
+use crate::packages::{PackageId, PackageVersion};
 
 /// The package's versions from the flat container of the service index at `root`.
 pub(crate) async fn registry_listing(client: &Client, root: &str, authorization: Option<&str>, package: &PackageId) -> Result<Listing, FetchError> {
@@ -43,15 +43,6 @@ pub(crate) fn describe(version: &mut PackageVersion, nupkg: &Piece) {
     version.summary = nuspec.description.clone();
     version.home_page = nuspec.project_url.clone();
     version.licenses = nuspec.license.clone().into_iter().collect();
-    version.dependencies = nuspec
-        .dependencies
-        .iter()
-        .map(|(framework, package, range)| Dependency {
-            namespace: None,
-            package: package.clone(),
-            dependency_type: framework.clone(),
-            version_requirement: range.clone(),
-        })
-        .collect();
+    version.dependencies = nuspec.package_dependencies();
     version.metadata = json!({ "nuspec": nuspec.text, "authors": nuspec.authors });
 }

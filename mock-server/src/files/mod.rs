@@ -6,4 +6,5 @@
 
 pub mod blobs;
 pub mod content;
+pub mod read_at;
 pub mod spool;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use bytes::Bytes;
-use codeartifact_mock::external::archive::tar_gz;
+use codeartifact_mock::archive::tar_gz;
 use codeartifact_mock::{ExternalConfig, ExternalSource, MockService, ServiceConfig};
 use http::Request;
 use serde_json::{json, Value};

@@ -10,6 +10,9 @@ use sha2::Digest;
 
 use crate::util::*;
 
+/// The RubyGems registry.
+mod ruby;
+
 fn endpoint(format: &str) -> String {
     format!("/d/acme-111122223333/us-east-1/{format}/releases/")
 }
@@ -592,17 +595,12 @@ async fn the_package_api_reports_what_each_format_published_and_unserved_formats
     .assert_ok();
     assert_eq!(assets["assets"][0]["name"], "acme.tiny.1.0.0.nupkg");
 
-    let ruby = get(
-        &service,
-        &format!("{}api/v1/dependencies", endpoint("ruby")),
-        &token,
-    )
-    .await;
-    assert_eq!(ruby.status, 501);
-    assert!(ruby.json()["message"]
+    let swift = get(&service, &format!("{}acme/tiny", endpoint("swift")), &token).await;
+    assert_eq!(swift.status, 501);
+    assert!(swift.json()["message"]
         .as_str()
         .unwrap()
-        .contains("does not serve ruby packages"));
+        .contains("does not serve swift packages"));
     let generic = get(
         &service,
         &format!("{}anything", endpoint("generic")),
@@ -626,13 +624,15 @@ async fn the_package_api_reports_what_each_format_published_and_unserved_formats
 }
 
 #[tokio::test]
-async fn a_fixture_seeds_a_crate_a_nupkg_a_jar_and_a_generic_file() {
+async fn a_fixture_seeds_a_crate_a_nupkg_a_jar_a_gem_and_a_generic_file() {
     let dir = std::env::temp_dir().join(format!("codeartifact-mock-seeds-{}", rand_suffix()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("tiny-1.0.0.crate"), b"a crate").unwrap();
     std::fs::write(dir.join("acme.tiny.1.0.0.nupkg"), nupkg("Acme.Tiny", "1.0")).unwrap();
     std::fs::write(dir.join("tiny-1.0.0.jar"), b"PK jar").unwrap();
     std::fs::write(dir.join("tool.tar.gz"), b"tool").unwrap();
+    let gem = codeartifact_mock::gems::build_gem(&ruby::spec_yaml("hello", "1.0.0", "ruby"));
+    std::fs::write(dir.join("hello-1.0.0.gem"), &gem).unwrap();
     let mut text = std::fs::read_to_string(fixture_path()).unwrap();
     for (format, namespace, name, file) in [
         ("cargo", "", "tiny", "tiny-1.0.0.crate"),
@@ -644,6 +644,7 @@ async fn a_fixture_seeds_a_crate_a_nupkg_a_jar_and_a_generic_file() {
             "tiny-1.0.0.jar",
         ),
         ("generic", "namespace = \"tools\"\n", "tool", "tool.tar.gz"),
+        ("ruby", "", "hello", "hello-1.0.0.gem"),
     ] {
         text.push_str(&format!(
             "\n[[packages]]\ndomain = \"acme\"\nrepository = \"releases\"\nformat = \"{format}\"\n{namespace}name = \"{name}\"\nversion = \"1.0.0\"\nfile = \"{file}\"\n"
@@ -710,4 +711,17 @@ async fn a_fixture_seeds_a_crate_a_nupkg_a_jar_and_a_generic_file() {
         described["packageVersion"]["summary"], "Tiny",
         "from the nuspec"
     );
+    let info = get(&service, &format!("{}info/hello", endpoint("ruby")), &auth).await;
+    let sha256 = hex::encode(sha2::Sha256::digest(&gem));
+    assert_eq!(
+        info.body_text(),
+        format!("---\n1.0.0 rack:~> 2.0|checksum:{sha256},ruby:>= 2.7\n")
+    );
+    let download = get(
+        &service,
+        &format!("{}gems/hello-1.0.0.gem", endpoint("ruby")),
+        &auth,
+    )
+    .await;
+    assert_eq!(&download.body[..], &gem[..]);
 }

@@ -25,6 +25,8 @@ mod kill;
 mod maven;
 /// npm's deprecate, unpublish and dist-tag as CodeArtifact answers them.
 mod npm;
+/// Ruby gems with gem and Bundler.
+mod ruby;
 /// An upstream registry on loopback, and a fixture with external connections.
 mod upstream;
 

@@ -282,3 +282,71 @@ async fn every_package_answer_is_an_output_of_the_model() {
             .unwrap_or_else(|e| panic!("{operation}: {e}"));
     }
 }
+
+/// ListPackageVersionDependencies types npm's dependencies as the service model documents
+/// them (`regular`, `dev`, `peer`, `optional`) and Python's as `Requires-Dist`.
+#[tokio::test]
+async fn dependency_types_are_the_service_models() {
+    let service = service_at(t0());
+    let token = token_of(&service, &everything()).await;
+    let form = upload_form("hello", "1.0", "hello-1.0-py3-none-any.whl", WHEEL, None);
+    assert_eq!(upload(&service, PYPI, &token, form).await.status, 200);
+    let mut document: Value =
+        serde_json::from_slice(&publish_document("tiny", "1.0.0", b"tgz")).unwrap();
+    let manifest = &mut document["versions"]["1.0.0"];
+    manifest["devDependencies"] = json!({ "@types/node": "^20" });
+    manifest["peerDependencies"] = json!({ "react": ">=18" });
+    manifest["optionalDependencies"] = json!({ "fsevents": "^2" });
+    let document = Bytes::from(document.to_string());
+    assert_eq!(
+        put(&service, &format!("{NPM}tiny"), &token, document)
+            .await
+            .status,
+        200
+    );
+
+    let dependencies = |format: &'static str, package: &'static str, version: &'static str| {
+        let service = &service;
+        async move {
+            let path = format!("/v1/package/version/dependencies?domain=acme&repository=releases&format={format}&package={package}&version={version}");
+            api(service, "POST", &path, b"").await.assert_ok()["dependencies"].clone()
+        }
+    };
+    assert_eq!(
+        dependencies("npm", "tiny", "1.0.0").await,
+        json!([
+            { "package": "left-pad", "dependencyType": "regular", "versionRequirement": "^1.3.0" },
+            { "namespace": "types", "package": "node", "dependencyType": "dev", "versionRequirement": "^20" },
+            { "package": "react", "dependencyType": "peer", "versionRequirement": ">=18" },
+            { "package": "fsevents", "dependencyType": "optional", "versionRequirement": "^2" },
+        ])
+    );
+    assert_eq!(
+        dependencies("pypi", "hello", "1.0").await,
+        json!([{ "package": "requests", "dependencyType": "Requires-Dist", "versionRequirement": "(>=2.0)" }])
+    );
+}
+
+/// A data folder written before the model's spelling answers in it too; NuGet's framework
+/// is never a dependency type.
+#[test]
+fn stored_manifest_spellings_are_answered_in_the_models() {
+    use codeartifact_mock::packages::Dependency;
+    let stored = |kind: &str| Dependency::new(None, "x".into(), kind, String::new());
+    assert_eq!(stored("devDependencies").api_type("npm"), Some("dev"));
+    assert_eq!(
+        stored("requires_dist").api_type("pypi"),
+        Some("Requires-Dist")
+    );
+    assert_eq!(stored("net8.0").api_type("nuget"), None);
+    assert_eq!(stored("compile").api_type("maven"), Some("compile"));
+    let nuget = Dependency::nuget(
+        "net8.0".into(),
+        "Newtonsoft.Json".into(),
+        "[13.0.1, )".into(),
+    );
+    assert_eq!(
+        (nuget.api_type("nuget"), nuget.framework()),
+        (None, "net8.0")
+    );
+}

@@ -1,19 +1,28 @@
-//! One file out of a `.tar.gz` (an npm tarball's `package/package.json`, a `.crate`'s
-//! `Cargo.toml`), for the mirror folders: gzip inflated with a size limit, then the tar
-//! headers walked to the entry.
+//! One file out of an archive: a tar, walked header by header at offsets (a `.gem`, whose
+//! `metadata.gz` comes first, read without reading the gem), and a gzipped tar (an npm
+//! tarball's `package/package.json`, a `.crate`'s `Cargo.toml`, for the mirror folders),
+//! inflated with a size limit.
 
 use miniz_oxide::inflate::decompress_to_vec_with_limit;
+
+use crate::files::read_at::ReadAt;
 
 /// The most a tarball is inflated to while looking for its manifest.
 const INFLATED_LIMIT: usize = 512 * 1024 * 1024;
 
 /// The content of the first entry of the gzipped tar `archive` whose path `wanted` accepts.
 pub fn tar_gz_entry(archive: &[u8], wanted: impl Fn(&str) -> bool) -> Option<Vec<u8>> {
-    let tar = gunzip(archive)?;
+    let tar = gunzip(archive, INFLATED_LIMIT)?;
+    tar_entry(&tar[..], wanted, INFLATED_LIMIT)
+}
+
+/// The content of the first regular entry of the tar `tar` whose path `wanted` accepts, if
+/// it is at most `limit` bytes.
+pub fn tar_entry(tar: &(impl ReadAt + ?Sized), wanted: impl Fn(&str) -> bool, limit: usize) -> Option<Vec<u8>> {
     let mut at = 0;
     let mut long_name: Option<String> = None;
-    while at + 512 <= tar.len() {
-        let header = &tar[at..at + 512];
+    while at + 512 <= tar.size() {
+        let header = tar.read_at(at, 512)?;
         if header.iter().all(|&b| b == 0) {
             return None;
         }
@@ -21,17 +30,20 @@ pub fn tar_gz_entry(archive: &[u8], wanted: impl Fn(&str) -> bool) -> Option<Vec
         let kind = header[156];
         let data = at + 512;
         let end = data.checked_add(size)?;
-        let body = tar.get(data..end)?;
+        if end > tar.size() {
+            return None;
+        }
         let name = long_name.take().unwrap_or_else(|| {
             let name = text(&header[0..100]);
             let prefix = if &header[257..262] == b"ustar" { text(&header[345..500]) } else { String::new() };
             if prefix.is_empty() { name } else { format!("{prefix}/{name}") }
         });
+        // GNU long name, then PAX extended header: the next entry's path.
+        let body = |limit: usize| (size <= limit).then(|| tar.read_at(data, size)).flatten();
         match kind {
-            // GNU long name, then PAX extended header: the next entry's path.
-            b'L' => long_name = Some(text(body)),
-            b'x' => long_name = pax_path(body),
-            b'0' | 0 if wanted(&name) => return Some(body.to_vec()),
+            b'L' => long_name = Some(text(&body(64 * 1024)?)),
+            b'x' => long_name = pax_path(&body(1024 * 1024)?),
+            b'0' | 0 if wanted(&name) => return body(limit),
             _ => {}
         }
         at = data + size.div_ceil(512) * 512;
@@ -39,8 +51,8 @@ pub fn tar_gz_entry(archive: &[u8], wanted: impl Fn(&str) -> bool) -> Option<Vec
     None
 }
 
-/// The deflate stream of a gzip member, inflated.
-fn gunzip(archive: &[u8]) -> Option<Vec<u8>> {
+/// The deflate stream of a gzip member, inflated to at most `limit` bytes.
+pub fn gunzip(archive: &[u8], limit: usize) -> Option<Vec<u8>> {
     if archive.get(..3)? != [0x1f, 0x8b, 8] {
         return None;
     }
@@ -58,7 +70,7 @@ fn gunzip(archive: &[u8]) -> Option<Vec<u8>> {
     if flags & 2 != 0 {
         at += 2;
     }
-    decompress_to_vec_with_limit(archive.get(at..)?, INFLATED_LIMIT).ok()
+    decompress_to_vec_with_limit(archive.get(at..)?, limit).ok()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -87,6 +99,12 @@ fn pax_path(body: &[u8]) -> Option<String> {
 /// mirror files.
 #[cfg(any(test, feature = "internals"))]
 pub fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    gzip(&tar(entries))
+}
+
+/// A tar of `entries` (a `.gem` is one).
+#[cfg(any(test, feature = "internals"))]
+pub fn tar(entries: &[(&str, &[u8])]) -> Vec<u8> {
         let mut tar = Vec::new();
         for (name, content) in entries {
             let mut header = [0u8; 512];
@@ -103,11 +121,17 @@ pub fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
             tar.resize(tar.len().div_ceil(512) * 512, 0);
         }
         tar.resize(tar.len() + 1024, 0);
-        let mut gz = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
-        gz.extend_from_slice(&miniz_oxide::deflate::compress_to_vec(&tar, 6));
-        gz.extend_from_slice(&crc32(&tar).to_le_bytes());
-        gz.extend_from_slice(&(tar.len() as u32).to_le_bytes());
-        gz
+        tar
+}
+
+/// `bytes` gzipped.
+#[cfg(any(test, feature = "internals"))]
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+    gz.extend_from_slice(&miniz_oxide::deflate::compress_to_vec(bytes, 6));
+    gz.extend_from_slice(&crc32(bytes).to_le_bytes());
+    gz.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    gz
 }
 
 /// CRC-32 (IEEE), gzip's trailer.
