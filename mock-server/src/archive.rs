@@ -1,7 +1,8 @@
 //! One file out of an archive: a tar, walked header by header at offsets (a `.gem`, whose
-//! `metadata.gz` comes first, read without reading the gem), and a gzipped tar (an npm
+//! `metadata.gz` comes first, read without reading the gem); a gzipped tar (an npm
 //! tarball's `package/package.json`, a `.crate`'s `Cargo.toml`, for the mirror folders),
-//! inflated with a size limit.
+//! inflated with a size limit; a zip, through its central directory at offsets (a
+//! `.nupkg`'s nuspec, a Swift source archive's manifests).
 
 use miniz_oxide::inflate::decompress_to_vec_with_limit;
 
@@ -49,6 +50,107 @@ pub fn tar_entry(tar: &(impl ReadAt + ?Sized), wanted: impl Fn(&str) -> bool, li
         at = data + size.div_ceil(512) * 512;
     }
     None
+}
+
+fn u16_at(bytes: &[u8], at: usize) -> Option<usize> {
+    Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?) as usize)
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> Option<usize> {
+    Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize)
+}
+
+/// The longest central directory read (a package of tens of thousands of files fits).
+const CENTRAL_DIRECTORY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// The names of the zip `archive`'s entries, from its central directory.
+pub fn zip_names(archive: &(impl ReadAt + ?Sized)) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    walk_zip(archive, |name, _| {
+        names.push(name.to_owned());
+        false
+    })?;
+    Some(names)
+}
+
+/// The name and content of the first entry of the zip `archive` whose name `wanted` accepts,
+/// if it inflates to at most `limit` bytes.
+pub fn zip_entry(archive: &(impl ReadAt + ?Sized), wanted: impl Fn(&str) -> bool, limit: usize) -> Option<(String, Vec<u8>)> {
+    let mut found = None;
+    walk_zip(archive, |name, entry| {
+        if !wanted(name) {
+            return false;
+        }
+        found = Some((name.to_owned(), entry));
+        true
+    })?;
+    let (name, entry) = found?;
+    Some((name, entry.read(archive, limit)?))
+}
+
+/// Where an entry's data is, as its central directory record says.
+#[derive(Debug, Clone, Copy)]
+struct ZipEntry {
+    method: usize,
+    compressed: usize,
+    local: usize,
+}
+
+impl ZipEntry {
+    /// The entry's content, stored or deflated, if it is at most `limit` bytes.
+    fn read(self, archive: &(impl ReadAt + ?Sized), limit: usize) -> Option<Vec<u8>> {
+        let header = archive.read_at(self.local, 30)?;
+        if header.get(..4)? != [0x50, 0x4b, 0x03, 0x04] {
+            return None;
+        }
+        // A compressed entry larger than the limit would not inflate within it either.
+        if self.compressed > limit {
+            return None;
+        }
+        let data = self.local + 30 + u16_at(&header, 26)? + u16_at(&header, 28)?;
+        let raw = archive.read_at(data, self.compressed)?;
+        match self.method {
+            0 => Some(raw),
+            8 => decompress_to_vec_with_limit(&raw, limit).ok(),
+            _ => None,
+        }
+    }
+}
+
+/// Calls `visit` with each entry's name and place until it answers `true`; `None` for an
+/// archive whose central directory cannot be read.
+fn walk_zip(archive: &(impl ReadAt + ?Sized), mut visit: impl FnMut(&str, ZipEntry) -> bool) -> Option<()> {
+    // The end-of-central-directory record: within the last 64 KiB + 22 bytes.
+    let size = archive.size();
+    let floor = size.saturating_sub(65_557);
+    let tail = archive.read_at(floor, size - floor)?;
+    let end = (0..tail.len().saturating_sub(21))
+        .rev()
+        .find(|&i| tail.get(i..i + 4) == Some(&[0x50, 0x4b, 0x05, 0x06]))?;
+    let entries = u16_at(&tail, end + 10)?;
+    let directory_size = u32_at(&tail, end + 12)?;
+    let directory_start = u32_at(&tail, end + 16)?;
+    if directory_size > CENTRAL_DIRECTORY_LIMIT {
+        return None;
+    }
+    let directory = archive.read_at(directory_start, directory_size)?;
+    let mut at = 0;
+    for _ in 0..entries {
+        if directory.get(at..at + 4)? != [0x50, 0x4b, 0x01, 0x02] {
+            return None;
+        }
+        let method = u16_at(&directory, at + 10)?;
+        let compressed = u32_at(&directory, at + 20)?;
+        let name_length = u16_at(&directory, at + 28)?;
+        let skip = name_length + u16_at(&directory, at + 30)? + u16_at(&directory, at + 32)?;
+        let local = u32_at(&directory, at + 42)?;
+        let name = std::str::from_utf8(directory.get(at + 46..at + 46 + name_length)?).ok()?;
+        at += 46 + skip;
+        if visit(name, ZipEntry { method, compressed, local }) {
+            return Some(());
+        }
+    }
+    Some(())
 }
 
 /// The deflate stream of a gzip member, inflated to at most `limit` bytes.

@@ -161,6 +161,8 @@ internal_modules! {
     service,
     /// SigV4 verification.
     sigv4,
+    /// What a Swift source archive says of itself.
+    swift_release,
     /// The world, what users made, and the one place it is committed (`--data-dir`).
     state,
     /// Resource tags.
@@ -193,7 +195,7 @@ pub mod log_writer;
 pub use clock::ClockMode;
 pub use data_plane::SERVED_FORMATS;
 pub use error::ErrorCode;
-pub use external::{ExternalConfig, Source as ExternalSource};
+pub use external::{ExternalConfig, Source as ExternalSource, FETCHED_FORMATS};
 pub use faults::{FaultAction, FaultRule, FaultSpec};
 pub use fixture::{Fixture, LoadError};
 pub use journal::JournalEntry;

@@ -127,7 +127,7 @@ fn run(options: &Options) -> anyhow::Result<()> {
         if let Some(store) = options.store().map_err(anyhow::Error::msg)? {
             service.attach_store(store).map_err(|e| anyhow::anyhow!("--data-dir: {e}"))?;
         }
-        for note in service.config().external.check(codeartifact_mock::SERVED_FORMATS).map_err(anyhow::Error::msg)? {
+        for note in service.config().external.check(codeartifact_mock::FETCHED_FORMATS).map_err(anyhow::Error::msg)? {
             eprintln!("codeartifact-mock: note: {note}");
         }
         for (name, source) in &service.config().external.sources {

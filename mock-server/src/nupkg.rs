@@ -6,7 +6,6 @@
 //! allocate more than that. The nuspec is read as NuGet's schema lays it out, without a
 //! general XML parser: the elements it needs are never nested in themselves.
 
-use miniz_oxide::inflate::decompress_to_vec_with_limit;
 
 /// The largest nuspec read (real ones are a few kilobytes).
 const NUSPEC_LIMIT: usize = 1024 * 1024;
@@ -42,67 +41,12 @@ impl Nuspec {
     }
 }
 
-fn u16_at(bytes: &[u8], at: usize) -> Option<usize> {
-    Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?) as usize)
-}
-
-fn u32_at(bytes: &[u8], at: usize) -> Option<usize> {
-    Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize)
-}
-
 pub use crate::files::read_at::ReadAt;
-
-/// The longest central directory read (a package of tens of thousands of files fits).
-const CENTRAL_DIRECTORY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// The content of the first root entry of the zip `archive` whose name ends in `suffix`.
 pub fn root_entry(archive: &(impl ReadAt + ?Sized), suffix: &str, limit: usize) -> Option<Vec<u8>> {
-    // The end-of-central-directory record: within the last 64 KiB + 22 bytes.
-    let size = archive.size();
-    let floor = size.saturating_sub(65_557);
-    let tail = archive.read_at(floor, size - floor)?;
-    let end = (0..tail.len().saturating_sub(21))
-        .rev()
-        .find(|&i| tail.get(i..i + 4) == Some(&[0x50, 0x4b, 0x05, 0x06]))?;
-    let entries = u16_at(&tail, end + 10)?;
-    let directory_size = u32_at(&tail, end + 12)?;
-    let directory_start = u32_at(&tail, end + 16)?;
-    if directory_size > CENTRAL_DIRECTORY_LIMIT {
-        return None;
-    }
-    let directory = archive.read_at(directory_start, directory_size)?;
-    let mut at = 0;
-    for _ in 0..entries {
-        if directory.get(at..at + 4)? != [0x50, 0x4b, 0x01, 0x02] {
-            return None;
-        }
-        let method = u16_at(&directory, at + 10)?;
-        let compressed = u32_at(&directory, at + 20)?;
-        let name_length = u16_at(&directory, at + 28)?;
-        let skip = name_length + u16_at(&directory, at + 30)? + u16_at(&directory, at + 32)?;
-        let local = u32_at(&directory, at + 42)?;
-        let name = std::str::from_utf8(directory.get(at + 46..at + 46 + name_length)?).ok()?;
-        at += 46 + skip;
-        if name.contains('/') || !name.to_ascii_lowercase().ends_with(suffix) {
-            continue;
-        }
-        let header = archive.read_at(local, 30)?;
-        if header.get(..4)? != [0x50, 0x4b, 0x03, 0x04] {
-            return None;
-        }
-        // A compressed entry larger than the limit would not inflate within it either.
-        if compressed > limit {
-            return None;
-        }
-        let data = local + 30 + u16_at(&header, 26)? + u16_at(&header, 28)?;
-        let raw = archive.read_at(data, compressed)?;
-        return match method {
-            0 => Some(raw),
-            8 => decompress_to_vec_with_limit(&raw, limit).ok(),
-            _ => None,
-        };
-    }
-    None
+    let wanted = |name: &str| !name.contains('/') && name.to_ascii_lowercase().ends_with(suffix);
+    crate::archive::zip_entry(archive, wanted, limit).map(|(_, content)| content)
 }
 
 /// The text of the first `<name>` element (attributes allowed) of `xml`.

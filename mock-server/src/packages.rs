@@ -118,6 +118,11 @@ impl PackageId {
         Self::from_api("ruby", None, name)
     }
 
+    /// A Swift package: its scope is the namespace; both compared without case (SE-0292).
+    pub fn swift(scope: &str, name: &str) -> Self {
+        Self::from_api("swift", Some(scope), name)
+    }
+
     /// A NuGet package, its id lowercased (NuGet compares ids without case).
     pub fn nuget(id: &str) -> Self {
         Self::from_api("nuget", None, id)
@@ -129,7 +134,7 @@ impl PackageId {
     pub fn from_api(format: &str, namespace: Option<&str>, name: &str) -> Self {
         Self {
             format: format.to_owned(),
-            namespace: namespace.filter(|n| !n.is_empty()).map(str::to_owned),
+            namespace: namespace.filter(|n| !n.is_empty()).map(|n| if format == "swift" { n.to_ascii_lowercase() } else { n.to_owned() }),
             name: stored_name(format, name),
         }
     }
@@ -156,7 +161,7 @@ impl PackageId {
 pub fn stored_name(format: &str, name: &str) -> String {
     match format {
         "pypi" => normalize_python_name(name),
-        "cargo" | "nuget" => name.to_ascii_lowercase(),
+        "cargo" | "nuget" | "swift" => name.to_ascii_lowercase(),
         _ => name.to_owned(),
     }
 }

@@ -18,6 +18,7 @@ pub mod npm;
 pub mod nuget;
 pub mod pypi;
 pub mod ruby;
+pub mod swift;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -41,7 +42,7 @@ use crate::repository::repository_arn;
 use crate::service::{MockService, Reply};
 
 /// The formats whose registries are served.
-pub const SERVED_FORMATS: &[&str] = &["pypi", "npm", "cargo", "maven", "nuget", "ruby"];
+pub const SERVED_FORMATS: &[&str] = &["pypi", "npm", "cargo", "maven", "nuget", "ruby", "swift"];
 
 /// Answers a request to a repository endpoint, logs it (never its token) and applies the
 /// fault rules that target repository requests.
@@ -359,20 +360,15 @@ fn answer(
         "maven" => maven::serve(&served, request, endpoint.rest),
         "nuget" => nuget::serve(&served, request, endpoint.rest),
         "ruby" => ruby::serve(&served, request, endpoint.rest),
+        "swift" => swift::serve(&served, request, endpoint.rest),
         "generic" => text(
             StatusCode::NOT_FOUND,
             "Generic packages have no package-manager endpoint: publish with PublishPackageVersion and download with GetPackageVersionAsset",
         ),
-        format => {
-            let (last, rest) = SERVED_FORMATS.split_last().unwrap_or((&"", &[]));
-            text(
-                StatusCode::NOT_IMPLEMENTED,
-                &format!(
-                    "codeartifact-mock does not serve {format} packages: the token was accepted; it serves {} and {last}; see docs/registries.md",
-                    rest.join(", ")
-                ),
-            )
-        }
+        format => text(
+            StatusCode::NOT_FOUND,
+            &format!("'{format}' is not a package format CodeArtifact serves: one of {}, generic", SERVED_FORMATS.join(", ")),
+        ),
     };
     (response, served.retained.into_inner(), served.misses.into_inner())
 }

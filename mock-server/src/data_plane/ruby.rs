@@ -23,7 +23,7 @@ use super::{respond, Served};
 use crate::body::MockBody;
 use crate::files::read_at::PieceReader;
 use crate::gems::{self, compact_index, marshal, GemSpec};
-use crate::packages::{new_revision, rfc3339, Asset, Dependency, PackageId, PackageVersion, VersionStatus, MAX_ASSETS_PER_VERSION};
+use crate::packages::{new_revision, rfc3339, Asset, PackageId, PackageVersion, VersionStatus, MAX_ASSETS_PER_VERSION};
 use crate::upload::RequestBody;
 
 /// Most gems one Dependencies API request may name (rubygems.org's limit).
@@ -225,19 +225,6 @@ fn quick_spec(served: &Served<'_>, stem: &str) -> Response<MockBody> {
     }
 }
 
-/// A gem's dependencies as the package API reports them (typed `runtime` or `development`).
-pub fn dependencies_of(spec: &GemSpec) -> Vec<Dependency> {
-    spec.dependencies
-        .iter()
-        .map(|d| Dependency::new(None, d.name.clone(), &d.kind, gems::requirement_text(&d.requirement, ", ")))
-        .collect()
-}
-
-/// The metadata of a version whose one build is `spec`.
-pub fn builds_metadata(spec: &GemSpec) -> Value {
-    json!({ "builds": { &spec.platform: spec } })
-}
-
 /// `POST api/v1/gems`: `gem push`, the `.gem` as the body.
 fn push(served: &Served<'_>, body: &RequestBody) -> Response<MockBody> {
     let piece = body.piece();
@@ -270,7 +257,7 @@ fn push(served: &Served<'_>, body: &RequestBody) -> Response<MockBody> {
         home_page: spec.homepage.clone(),
         licenses: spec.licenses.clone(),
         readme: None,
-        dependencies: dependencies_of(&spec),
+        dependencies: gems::dependencies_of(&spec),
         assets: Vec::new(),
         metadata: json!({ "builds": {} }),
         entry_point: None,

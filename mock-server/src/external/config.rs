@@ -96,13 +96,13 @@ impl ExternalConfig {
     }
 
     /// What a start should say of these connections: a note for each one whose format is
-    /// not among `served` (it fetches nothing); an error for a mirror that is not a folder.
-    pub fn check(&self, served: &[&str]) -> Result<Vec<String>, String> {
+    /// not among `fetched` (it fetches nothing); an error for a mirror that is not a folder.
+    pub fn check(&self, fetched: &[&str]) -> Result<Vec<String>, String> {
         let mut notes = Vec::new();
         for (name, source) in &self.sources {
             let format = Self::format_of(name).unwrap_or("");
-            if !served.contains(&format) {
-                notes.push(format!("{name} fetches nothing: {format} packages are not served"));
+            if !fetched.contains(&format) {
+                notes.push(format!("{name} fetches nothing: {format} packages are not fetched through external connections"));
             }
             if let Source::Mirror(dir) = source {
                 if !dir.is_dir() {

@@ -31,6 +31,10 @@ use crate::files::content::Content;
 use crate::files::spool::SpoolPlace;
 use crate::packages::{Asset, PackageId, PackageVersion, VersionStatus};
 
+/// The formats an external connection fetches (Ruby gems and Swift packages are served
+/// from what is published and seeded only).
+pub const FETCHED_FORMATS: &[&str] = &["pypi", "npm", "cargo", "maven", "nuget"];
+
 pub use config::{ExternalConfig, Source};
 pub use http::FetchError;
 
@@ -234,7 +238,7 @@ impl External {
         (fetched, failed)
     }
 
-    /// Reads the listing of `package` from its source.
+    /// Reads the listing of `package` from its source (one of [`FETCHED_FORMATS`]).
     async fn read_listing(&self, connection: &str, package: &PackageId) -> Result<Listing, FetchError> {
         let source = self.config.sources.get(connection).ok_or(FetchError::Status(404))?;
         let client = self.client();

@@ -114,6 +114,19 @@ impl GemSpec {
     }
 }
 
+/// A gem's dependencies as the package API reports them (typed `runtime` or `development`).
+pub fn dependencies_of(spec: &GemSpec) -> Vec<crate::packages::Dependency> {
+    spec.dependencies
+        .iter()
+        .map(|d| crate::packages::Dependency::new(None, d.name.clone(), &d.kind, requirement_text(&d.requirement, ", ")))
+        .collect()
+}
+
+/// The metadata of a version whose one build is `spec`.
+pub fn builds_metadata(spec: &GemSpec) -> serde_json::Value {
+    serde_json::json!({ "builds": { &spec.platform: spec } })
+}
+
 /// The platform of a gem built for any platform.
 pub const RUBY_PLATFORM: &str = "ruby";
 

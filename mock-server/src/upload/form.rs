@@ -138,9 +138,12 @@ impl FormSplitter {
                     .map_err(|_| UploadError::Malformed("a part's headers are not UTF-8".to_owned()))?;
                 let (name, filename) = disposition(head)
                     .ok_or_else(|| UploadError::Malformed("a part has no Content-Disposition name".to_owned()))?;
-                let (place, limit) = match filename {
-                    Some(_) => (self.place.clone(), self.file_limit),
-                    None => (None, MAX_FIELD),
+                // A file: named as one, or binary content without a name (Swift's
+                // `source-archive`).
+                let (place, limit) = if filename.is_some() || binary(head) {
+                    (self.place.clone(), self.file_limit)
+                } else {
+                    (None, MAX_FIELD)
                 };
                 self.state = State::Content { name, filename, content: Growing::new(place, limit) };
                 Ok((at + length + separator, true))
@@ -195,6 +198,17 @@ fn disposition(head: &str) -> Option<(String, Option<String>)> {
         }
     }
     Some((name?, filename))
+}
+
+/// Whether a part's `Content-Type` says it holds a binary file (`application/zip`,
+/// `application/octet-stream`).
+fn binary(head: &str) -> bool {
+    head.lines().any(|line| {
+        line.split_once(':').is_some_and(|(key, value)| {
+            let value = value.trim().to_ascii_lowercase();
+            key.trim().eq_ignore_ascii_case("content-type") && (value.starts_with("application/zip") || value.starts_with("application/octet-stream"))
+        })
+    })
 }
 
 /// Where `needle` first occurs in `haystack`.

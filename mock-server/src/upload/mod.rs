@@ -203,6 +203,8 @@ impl Shape {
             // A checksum is a line of hex; anything else is an artifact.
             "maven" if *method == Method::PUT => Some(Self::File(max_asset)),
             "pypi" | "nuget" => form(),
+            // `swift package-registry publish`: the source archive in a form.
+            "swift" if *method == Method::PUT => form(),
             // `gem push`: the `.gem` is the body.
             "ruby" if endpoint.rest.trim_matches('/').ends_with("api/v1/gems") => Some(Self::File(max_asset)),
             _ => None,

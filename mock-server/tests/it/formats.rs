@@ -12,6 +12,8 @@ use crate::util::*;
 
 /// The RubyGems registry.
 mod ruby;
+/// The Swift package registry.
+mod swift;
 
 fn endpoint(format: &str) -> String {
     format!("/d/acme-111122223333/us-east-1/{format}/releases/")
@@ -596,11 +598,7 @@ async fn the_package_api_reports_what_each_format_published_and_unserved_formats
     assert_eq!(assets["assets"][0]["name"], "acme.tiny.1.0.0.nupkg");
 
     let swift = get(&service, &format!("{}acme/tiny", endpoint("swift")), &token).await;
-    assert_eq!(swift.status, 501);
-    assert!(swift.json()["message"]
-        .as_str()
-        .unwrap()
-        .contains("does not serve swift packages"));
+    assert_eq!(swift.status, 404, "a package the repository does not have");
     let generic = get(
         &service,
         &format!("{}anything", endpoint("generic")),
@@ -633,6 +631,11 @@ async fn a_fixture_seeds_a_crate_a_nupkg_a_jar_a_gem_and_a_generic_file() {
     std::fs::write(dir.join("tool.tar.gz"), b"tool").unwrap();
     let gem = codeartifact_mock::gems::build_gem(&ruby::spec_yaml("hello", "1.0.0", "ruby"));
     std::fs::write(dir.join("hello-1.0.0.gem"), &gem).unwrap();
+    std::fs::write(
+        dir.join("LinkedList-1.0.0.zip"),
+        swift::source_archive(true),
+    )
+    .unwrap();
     let mut text = std::fs::read_to_string(fixture_path()).unwrap();
     for (format, namespace, name, file) in [
         ("cargo", "", "tiny", "tiny-1.0.0.crate"),
@@ -645,6 +648,12 @@ async fn a_fixture_seeds_a_crate_a_nupkg_a_jar_a_gem_and_a_generic_file() {
         ),
         ("generic", "namespace = \"tools\"\n", "tool", "tool.tar.gz"),
         ("ruby", "", "hello", "hello-1.0.0.gem"),
+        (
+            "swift",
+            "namespace = \"mona\"\n",
+            "LinkedList",
+            "LinkedList-1.0.0.zip",
+        ),
     ] {
         text.push_str(&format!(
             "\n[[packages]]\ndomain = \"acme\"\nrepository = \"releases\"\nformat = \"{format}\"\n{namespace}name = \"{name}\"\nversion = \"1.0.0\"\nfile = \"{file}\"\n"
