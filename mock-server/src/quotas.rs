@@ -106,6 +106,18 @@ impl Quotas {
         *self.window.lock().unwrap_or_else(|p| p.into_inner()) = (0, HashMap::new());
     }
 
+    /// Counts `requests` already made at `now` against `counter` (its count in that second
+    /// becomes at least `requests`).
+    pub fn spend(&self, now: SystemTime, counter: &Counter, requests: u32) {
+        let second = unix_seconds(now);
+        let mut window = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        if window.0 != second {
+            *window = (second, HashMap::new());
+        }
+        let count = window.1.entry(counter.clone()).or_default();
+        *count = (*count).max(requests);
+    }
+
     /// Counts a request at `now` against `counters`; the quota it would break, if any (then it
     /// is not counted).
     pub fn admit(&self, now: SystemTime, counters: &[Counter]) -> Result<(), String> {

@@ -13,6 +13,14 @@
 //! error = "ThrottlingException"
 //! retry_after_seconds = 1
 //! times = 1
+//!
+//! [quotas]                                # optional: CodeArtifact's request-rate quotas
+//! enforce = true                          # as --enforce-quotas, until the next reset
+//! [[quotas.spent]]                        # requests already made in the current second
+//! operation = "GetAuthorizationToken"
+//! account = "111122223333"
+//! region = "us-east-1"                    # optional; us-east-1
+//! requests = 40
 //! ```
 //!
 //! The same files carry `[client]` and `[expect]` tables for the conformance suite; the mock
@@ -47,7 +55,48 @@ pub struct Scenario {
     pub fixture: Option<toml::Table>,
     /// Faults, in order.
     pub faults: Vec<FaultSpec>,
+    /// Quotas it applies and spends, if any.
+    pub quotas: Option<QuotaSpec>,
     source_name: String,
+}
+
+/// A scenario's `[quotas]`: whether the quotas apply, and what is spent of them already.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaSpec {
+    /// Apply the quotas (or stop), until the next reset.
+    pub enforce: Option<bool>,
+    /// Requests counted in the current second of the server's clock, as if just made.
+    #[serde(default)]
+    pub spent: Vec<SpentQuota>,
+}
+
+/// Requests of one operation by one account, already counted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpentQuota {
+    /// An operation with a quota of its own (`GetAuthorizationToken`, `PublishPackageVersion`, ...).
+    pub operation: String,
+    /// The account (12 digits).
+    pub account: String,
+    /// The region; `us-east-1` when not given.
+    pub region: Option<String>,
+    /// How many.
+    pub requests: u32,
+}
+
+impl SpentQuota {
+    /// The counter it fills, or why it names none.
+    fn counter(&self) -> Result<crate::quotas::Counter, String> {
+        if self.account.len() != 12 || !self.account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("account '{}' is not 12 digits", self.account));
+        }
+        let region = self.region.as_deref().unwrap_or("us-east-1");
+        crate::quotas::Counter::operation(&self.operation, &self.account, region).ok_or_else(|| {
+            let names: Vec<&str> = crate::quotas::OPERATION_QUOTAS.iter().map(|(n, _)| *n).collect();
+            format!("operation '{}' has no quota of its own: one of {}", self.operation, names.join(", "))
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -60,6 +109,7 @@ struct RawScenario {
     fixture: Option<Spanned<toml::Table>>,
     #[serde(default)]
     faults: Vec<Spanned<FaultSpec>>,
+    quotas: Option<Spanned<QuotaSpec>>,
     // Read by the conformance suite, not by the mock.
     #[serde(rename = "client")]
     _client: Option<toml::Value>,
@@ -112,6 +162,11 @@ impl Scenario {
                 .validate()
                 .map_err(|e| at(Some(fault.span().start), format!("invalid fault: {e}")))?;
         }
+        if let Some(quotas) = &raw.quotas {
+            for spent in &quotas.get_ref().spent {
+                spent.counter().map_err(|e| at(Some(quotas.span().start), format!("invalid [[quotas.spent]]: {e}")))?;
+            }
+        }
         Ok(Self {
             name: raw.name,
             description: raw.description,
@@ -119,12 +174,13 @@ impl Scenario {
             expiration_format: raw.expiration_format,
             fixture: raw.fixture.map(Spanned::into_inner),
             faults: raw.faults.into_iter().map(Spanned::into_inner).collect(),
+            quotas: raw.quotas.map(Spanned::into_inner),
             source_name: source_name.to_owned(),
         })
     }
 
-    /// Plays the scenario on a service: fixture overrides, then the clock, then the faults
-    /// (appended after any already there). Returns the ids of the faults added. Nothing
+    /// Plays the scenario on a service: fixture overrides, then the clock, the `expiration`
+    /// spelling and the quotas, then the faults (appended after any already there). Returns the ids of the faults added. Nothing
     /// changes when the fixture overrides do not validate.
     pub fn apply(&self, service: &MockService) -> Result<Vec<u64>, LoadError> {
         if let Some(overrides) = &self.fixture {
@@ -146,6 +202,17 @@ impl Scenario {
         }
         if let Some(format) = self.expiration_format {
             service.set_expiration_format(format);
+        }
+        if let Some(quotas) = &self.quotas {
+            if let Some(enforce) = quotas.enforce {
+                service.set_enforce_quotas(enforce);
+            }
+            // Checked in `parse`; spent in the second of the clock just set.
+            for spent in &quotas.spent {
+                if let Ok(counter) = spent.counter() {
+                    service.spend_quota(&counter, spent.requests);
+                }
+            }
         }
         let ids = self
             .faults

@@ -109,7 +109,7 @@ pub async fn serve(service: &MockService, request: Request<RequestBody>) -> Repl
 /// address's. Past a quota, the answer: `429` with `Retry-After: 1`, as the service throttles.
 fn throttled(service: &MockService, endpoint: &Endpoint<'_>, request: &Request<RequestBody>) -> Option<Response<MockBody>> {
     use crate::quotas::{account_of, ClientAddress, Counter};
-    if !service.config().enforce_quotas {
+    if !service.enforces_quotas() {
         return None;
     }
     let now = service.clock().now();

@@ -123,6 +123,9 @@ struct Shared {
     external: crate::external::External,
     /// The request-rate quotas' counts (`--enforce-quotas`).
     quotas: crate::quotas::Quotas,
+    /// Whether the quotas are applied: `--enforce-quotas`, or a scenario's `[quotas]` until
+    /// the next reset.
+    enforce_quotas: std::sync::atomic::AtomicBool,
 }
 
 impl MockService {
@@ -150,6 +153,7 @@ impl MockService {
         };
         let world = World::new(Arc::clone(&start_fixture), clock.now());
         let config_external = config.external.clone();
+        let config_enforce_quotas = config.enforce_quotas;
         Self {
             shared: Arc::new(Shared {
                 verifier: Verifier::new(SIGNING_NAME, config.max_skew_seconds),
@@ -164,6 +168,7 @@ impl MockService {
                 committer: Committer::default(),
                 external: crate::external::External::new(config_external),
                 quotas: crate::quotas::Quotas::default(),
+                enforce_quotas: std::sync::atomic::AtomicBool::new(config_enforce_quotas),
             }),
         }
     }
@@ -213,10 +218,26 @@ impl MockService {
     /// Counts a request against CodeArtifact's quotas when they are enforced; the quota it
     /// would break, if any.
     pub fn admit(&self, counters: &[crate::quotas::Counter]) -> Result<(), String> {
-        if !self.shared.config.enforce_quotas {
+        if !self.enforces_quotas() {
             return Ok(());
         }
         self.shared.quotas.admit(self.shared.clock.now(), counters)
+    }
+
+    /// Whether CodeArtifact's request-rate quotas are applied.
+    pub fn enforces_quotas(&self) -> bool {
+        self.shared.enforce_quotas.load(Ordering::Relaxed)
+    }
+
+    /// Applies the quotas (or stops) until the next reset.
+    pub fn set_enforce_quotas(&self, enforce: bool) {
+        self.shared.enforce_quotas.store(enforce, Ordering::Relaxed);
+    }
+
+    /// Counts `requests` against `counter` in the current second of the server's clock, as
+    /// if they had just been made (a scenario's `[[quotas.spent]]`).
+    pub fn spend_quota(&self, counter: &crate::quotas::Counter, requests: u32) {
+        self.shared.quotas.spend(self.shared.clock.now(), counter, requests);
     }
 
     /// The fixture being served, with its lookup tables.
@@ -257,11 +278,13 @@ impl MockService {
     }
 
     /// Back to the start: the fixture loaded at start, no faults, the real clock, an empty
-    /// journal, no request counted against a quota, the configured `expiration` spelling, and
+    /// journal, no request counted against a quota and quotas applied as configured, the
+    /// configured `expiration` spelling, and
     /// nothing of what users made (with `--data-dir`, the folder is emptied too).
     pub fn reset(&self) -> Result<(), StoreError> {
         self.shared.clock.set(ClockMode::Real);
         self.shared.quotas.clear();
+        self.set_enforce_quotas(self.shared.config.enforce_quotas);
         self.set_expiration_format(self.shared.config.expiration_format);
         self.shared.faults.clear();
         self.shared.journal.clear();
