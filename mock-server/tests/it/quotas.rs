@@ -128,3 +128,42 @@ async fn the_repositories_throttle_an_accounts_reads_past_800_and_an_address_wit
         reads.message()
     );
 }
+
+/// A scenario's `[quotas]` turns the quotas on without the switch and spends one, so the next
+/// call is throttled; a reset turns them off again.
+#[tokio::test]
+async fn a_scenario_applies_the_quotas_and_spends_them_until_a_reset() {
+    let service = service(false);
+    let scenario = r#"
+name = "burst"
+clock = { frozen_at = "2026-11-28T12:00:00Z" }
+[quotas]
+enforce = true
+[[quotas.spent]]
+operation = "GetAuthorizationToken"
+account = "111122223333"
+requests = 40
+"#;
+    control(&service, "POST", "/_mock/scenario", scenario)
+        .await
+        .assert_ok();
+    call(&service, signed("domain=acme", &dev()))
+        .await
+        .assert_error(429, "ThrottlingException");
+    control(&service, "POST", "/_mock/reset", "").await.assert_ok();
+    control(&service, "PUT", "/_mock/clock", r#"{"frozen_at": "2026-11-28T12:00:00Z"}"#)
+        .await
+        .assert_ok();
+    call(&service, signed("domain=acme", &dev()))
+        .await
+        .assert_ok();
+    let refused = control(
+        &service,
+        "POST",
+        "/_mock/scenario",
+        "name = \"x\"\n[[quotas.spent]]\noperation = \"DescribeDomain\"\naccount = \"111122223333\"\nrequests = 1\n",
+    )
+    .await;
+    assert_eq!(refused.status, 400, "{}", refused.body_text());
+    assert!(refused.body_text().contains("has no quota of its own"), "{}", refused.body_text());
+}
