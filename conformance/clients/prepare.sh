@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes every client the tests drive ready: AWS CLI v1 (pip), AWS CLI v2 (Debian package),
-# boto3, twine and uv, Maven with Debian's plugins, the JS SDK client (npm ci) and the Rust SDK
-# client (cargo build --release). cargo is this project's own; npm comes with Node.js.
+# boto3, twine and uv, Maven with Debian's plugins, Ruby and Bundler (Debian), pnpm (npm
+# registry), Yarn 4 for corepack, the JS SDK client (npm ci) and the Rust SDK client (cargo
+# build --release). cargo is this project's own; npm comes with Node.js.
 # As root (CI, and machines of this project's kind) it installs what is missing; otherwise it
 # stops and prints the exact command to run.
 set -euo pipefail
@@ -30,6 +31,21 @@ if ! command -v mvn >/dev/null || ! command -v javac >/dev/null \
     || [ ! -d /usr/share/maven-repo/org/apache/maven/plugins/maven-deploy-plugin ]; then
     need_root "Maven, a JDK and Debian's Maven plugins, for the Maven registry test" \
         "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jdk-headless maven libmaven-deploy-plugin-java libmaven-install-plugin-java libmaven-jar-plugin-java libmaven-resources-plugin-java libmaven-compiler-plugin-java libsurefire-java junit4 junit5 >/dev/null"
+fi
+if ! command -v ruby >/dev/null || ! command -v gem >/dev/null || ! command -v bundle >/dev/null; then
+    need_root "Ruby and Bundler (Debian packages), for the RubyGems registry test" \
+        "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ruby bundler >/dev/null"
+fi
+if ! command -v pnpm >/dev/null; then
+    need_root "pnpm 9 (npm registry), for the npm commands test" "npm install --global --silent pnpm@9"
+fi
+# Yarn 4 through corepack, fetched once from the npm registry into a folder of its own: the
+# tests run it with the network off for corepack.
+yarn_version=4.18.1
+if [ ! -d "corepack/v1/yarn/$yarn_version" ]; then
+    echo "preparing Yarn $yarn_version for corepack (npm registry)"
+    COREPACK_HOME="$PWD/corepack" COREPACK_NPM_REGISTRY=https://registry.npmjs.org COREPACK_ENABLE_DOWNLOAD_PROMPT=0 \
+        corepack install --global "yarn@$yarn_version" >/dev/null
 fi
 if [ ! -d js-sdk/node_modules/@aws-sdk/client-codeartifact ]; then
     echo "preparing the JS SDK client: npm ci"

@@ -150,10 +150,17 @@ requests = 40
     call(&service, signed("domain=acme", &dev()))
         .await
         .assert_error(429, "ThrottlingException");
-    control(&service, "POST", "/_mock/reset", "").await.assert_ok();
-    control(&service, "PUT", "/_mock/clock", r#"{"frozen_at": "2026-11-28T12:00:00Z"}"#)
+    control(&service, "POST", "/_mock/reset", "")
         .await
         .assert_ok();
+    control(
+        &service,
+        "PUT",
+        "/_mock/clock",
+        r#"{"frozen_at": "2026-11-28T12:00:00Z"}"#,
+    )
+    .await
+    .assert_ok();
     call(&service, signed("domain=acme", &dev()))
         .await
         .assert_ok();
@@ -165,5 +172,9 @@ requests = 40
     )
     .await;
     assert_eq!(refused.status, 400, "{}", refused.body_text());
-    assert!(refused.body_text().contains("has no quota of its own"), "{}", refused.body_text());
+    assert!(
+        refused.body_text().contains("has no quota of its own"),
+        "{}",
+        refused.body_text()
+    );
 }
