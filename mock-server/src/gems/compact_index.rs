@@ -62,7 +62,7 @@ mod tests {
 
     #[test]
     fn info_lines_are_rubygems_orgs() {
-        let spec = super::super::spec_yaml::parse(super::super::spec_yaml::HELLO_YAML).unwrap();
+        let spec = super::super::spec_yaml::parse(&super::super::sample_spec_yaml("hello", "1.10.0", "ruby")).unwrap();
         assert_eq!(
             info_line(&spec, "ab12"),
             "1.10.0 rack:~> 2.0&>= 2.0.1|checksum:ab12,ruby:>= 2.7.0"

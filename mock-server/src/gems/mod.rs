@@ -165,6 +165,85 @@ pub fn read_gem(gem: &(impl ReadAt + ?Sized)) -> Result<GemSpec, String> {
     spec_yaml::parse(&text)
 }
 
+/// A specification as `gem build` writes it into `metadata.gz`, for a gem needing `rack`
+/// (`~> 2.0, >= 2.0.1`) and, for development, `rspec`: the tests' gems.
+#[cfg(any(test, feature = "internals"))]
+pub fn sample_spec_yaml(name: &str, version: &str, platform: &str) -> String {
+    format!(
+        r#"--- !ruby/object:Gem::Specification
+name: {name}
+version: !ruby/object:Gem::Version
+  version: {version}
+platform: {platform}
+authors:
+- Acme
+autorequire:
+bindir: bin
+cert_chain: []
+date: 2024-01-31 00:00:00.000000000 Z
+dependencies:
+- !ruby/object:Gem::Dependency
+  name: rack
+  requirement: !ruby/object:Gem::Requirement
+    requirements:
+    - - "~>"
+      - !ruby/object:Gem::Version
+        version: '2.0'
+    - - ">="
+      - !ruby/object:Gem::Version
+        version: 2.0.1
+  type: :runtime
+  prerelease: false
+  version_requirements: !ruby/object:Gem::Requirement
+    requirements:
+    - - "~>"
+      - !ruby/object:Gem::Version
+        version: '2.0'
+- !ruby/object:Gem::Dependency
+  name: rspec
+  requirement: !ruby/object:Gem::Requirement
+    requirements:
+    - - ">="
+      - !ruby/object:Gem::Version
+        version: '0'
+  type: :development
+  prerelease: false
+description: Says hello.
+email: dev@example.com
+executables: []
+extensions: []
+extra_rdoc_files: []
+files:
+- lib/hello.rb
+homepage: https://example.com/hello
+licenses:
+- MIT
+metadata:
+  source_code_uri: https://example.com/hello/src
+post_install_message:
+rdoc_options: []
+require_paths:
+- lib
+required_ruby_version: !ruby/object:Gem::Requirement
+  requirements:
+  - - ">="
+    - !ruby/object:Gem::Version
+      version: 2.7.0
+required_rubygems_version: !ruby/object:Gem::Requirement
+  requirements:
+  - - ">="
+    - !ruby/object:Gem::Version
+      version: '0'
+requirements: []
+rubygems_version: 3.3.15
+signing_key:
+specification_version: 4
+summary: Hello
+test_files: []
+"#
+    )
+}
+
 /// A `.gem` of `spec` (its metadata as RubyGems writes it) and one file: the tests' gems.
 #[cfg(any(test, feature = "internals"))]
 pub fn build_gem(yaml: &str) -> Vec<u8> {

@@ -86,78 +86,6 @@ fn requirement(node: &Yaml) -> Requirement {
         .collect()
 }
 
-#[cfg(test)]
-pub(crate) const HELLO_YAML: &str = r#"--- !ruby/object:Gem::Specification
-name: hello
-version: !ruby/object:Gem::Version
-  version: 1.10.0
-platform: ruby
-authors:
-- Acme
-autorequire:
-bindir: bin
-cert_chain: []
-date: 2024-01-31 00:00:00.000000000 Z
-dependencies:
-- !ruby/object:Gem::Dependency
-  name: rack
-  requirement: !ruby/object:Gem::Requirement
-    requirements:
-    - - "~>"
-      - !ruby/object:Gem::Version
-        version: '2.0'
-    - - ">="
-      - !ruby/object:Gem::Version
-        version: 2.0.1
-  type: :runtime
-  prerelease: false
-  version_requirements: !ruby/object:Gem::Requirement
-    requirements:
-    - - "~>"
-      - !ruby/object:Gem::Version
-        version: '2.0'
-- !ruby/object:Gem::Dependency
-  name: rspec
-  requirement: !ruby/object:Gem::Requirement
-    requirements:
-    - - ">="
-      - !ruby/object:Gem::Version
-        version: '0'
-  type: :development
-  prerelease: false
-description: Says hello.
-email: dev@example.com
-executables: []
-extensions: []
-extra_rdoc_files: []
-files:
-- lib/hello.rb
-homepage: https://example.com/hello
-licenses:
-- MIT
-metadata:
-  source_code_uri: https://example.com/hello/src
-post_install_message:
-rdoc_options: []
-require_paths:
-- lib
-required_ruby_version: !ruby/object:Gem::Requirement
-  requirements:
-  - - ">="
-    - !ruby/object:Gem::Version
-      version: 2.7.0
-required_rubygems_version: !ruby/object:Gem::Requirement
-  requirements:
-  - - ">="
-    - !ruby/object:Gem::Version
-      version: '0'
-requirements: []
-rubygems_version: 3.3.15
-signing_key:
-specification_version: 4
-summary: Hello
-test_files: []
-"#;
 
 #[cfg(test)]
 mod tests {
@@ -165,7 +93,7 @@ mod tests {
 
     #[test]
     fn reads_psychs_dump_of_a_specification() {
-        let spec = parse(HELLO_YAML).unwrap();
+        let spec = parse(&super::super::sample_spec_yaml("hello", "1.10.0", "ruby")).unwrap();
         assert_eq!((spec.name.as_str(), spec.version.as_str(), spec.platform.as_str()), ("hello", "1.10.0", "ruby"));
         assert_eq!(spec.dependencies.len(), 2);
         let rack = &spec.dependencies[0];

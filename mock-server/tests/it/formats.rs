@@ -724,7 +724,7 @@ async fn a_fixture_seeds_a_crate_a_nupkg_a_jar_a_gem_and_a_generic_file() {
     let sha256 = hex::encode(sha2::Sha256::digest(&gem));
     assert_eq!(
         info.body_text(),
-        format!("---\n1.0.0 rack:~> 2.0|checksum:{sha256},ruby:>= 2.7\n")
+        format!("---\n1.0.0 rack:~> 2.0&>= 2.0.1|checksum:{sha256},ruby:>= 2.7.0\n")
     );
     let download = get(
         &service,

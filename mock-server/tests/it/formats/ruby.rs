@@ -12,46 +12,7 @@ use crate::util::*;
 
 /// A gem's specification as `gem build` writes it into `metadata.gz`.
 pub(super) fn spec_yaml(name: &str, version: &str, platform: &str) -> String {
-    format!(
-        r#"--- !ruby/object:Gem::Specification
-name: {name}
-version: !ruby/object:Gem::Version
-  version: {version}
-platform: {platform}
-authors:
-- Acme
-date: 2024-01-31 00:00:00.000000000 Z
-dependencies:
-- !ruby/object:Gem::Dependency
-  name: rack
-  requirement: !ruby/object:Gem::Requirement
-    requirements:
-    - - "~>"
-      - !ruby/object:Gem::Version
-        version: '2.0'
-  type: :runtime
-  prerelease: false
-- !ruby/object:Gem::Dependency
-  name: rspec
-  requirement: !ruby/object:Gem::Requirement
-    requirements:
-    - - ">="
-      - !ruby/object:Gem::Version
-        version: '3'
-  type: :development
-  prerelease: false
-licenses:
-- MIT
-required_ruby_version: !ruby/object:Gem::Requirement
-  requirements:
-  - - ">="
-    - !ruby/object:Gem::Version
-      version: '2.7'
-rubygems_version: 3.3.15
-specification_version: 4
-summary: A tiny gem
-"#
-    )
+    codeartifact_mock::gems::sample_spec_yaml(name, version, platform)
 }
 
 /// `gem push` of `gem` with the key `Bearer TOKEN`.
@@ -90,7 +51,7 @@ async fn gem_push_then_the_compact_index_gemspecs_and_downloads_serve_it() {
     let sha256 = hex::encode(sha2::Sha256::digest(&gem));
     assert_eq!(
         info.body_text(),
-        format!("---\n1.0.0 rack:~> 2.0|checksum:{sha256},ruby:>= 2.7\n")
+        format!("---\n1.0.0 rack:~> 2.0&>= 2.0.1|checksum:{sha256},ruby:>= 2.7.0\n")
     );
     // Bundler checks the ETag against the MD5 of what it received, quoted.
     assert_eq!(
@@ -184,7 +145,7 @@ async fn gem_push_then_the_compact_index_gemspecs_and_downloads_serve_it() {
     .assert_ok();
     assert_eq!(
         as_json,
-        json!([{ "name": "hello", "number": "1.0.0", "platform": "ruby", "dependencies": [["rack", "~> 2.0"]] }])
+        json!([{ "name": "hello", "number": "1.0.0", "platform": "ruby", "dependencies": [["rack", "~> 2.0, >= 2.0.1"]] }])
     );
 
     for missing in [
@@ -215,8 +176,8 @@ async fn gem_push_then_the_compact_index_gemspecs_and_downloads_serve_it() {
     assert_eq!(
         described["dependencies"],
         json!([
-            { "package": "rack", "dependencyType": "runtime", "versionRequirement": "~> 2.0" },
-            { "package": "rspec", "dependencyType": "development", "versionRequirement": ">= 3" },
+            { "package": "rack", "dependencyType": "runtime", "versionRequirement": "~> 2.0, >= 2.0.1" },
+            { "package": "rspec", "dependencyType": "development", "versionRequirement": ">= 0" },
         ])
     );
     let assets = op(

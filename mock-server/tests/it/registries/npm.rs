@@ -9,103 +9,8 @@ use std::path::Path;
 use super::{aws_ok, must, ok, run, run_with, text, Scratch, EXAMPLE};
 use crate::util::*;
 
-#[test]
-#[ignore = "real clients: run by `just test` (just clients)"]
-fn npm_deprecate_shows_in_npm_view_and_unpublish_fails_leaving_the_package() {
-    let mock = MockProcess::start(&[]);
-    let home = Scratch::new("npm-commands");
-    let h = home.0.as_path();
-    aws_ok(
-        h,
-        &mock.url,
-        &[
-            "login",
-            "--tool",
-            "npm",
-            "--domain",
-            "test-domain",
-            "--repository",
-            "my-repo",
-        ],
-    );
-    let package = home.join("deprecate-me/.keep");
-    let package = package.parent().unwrap();
-    std::fs::write(
-        package.join("package.json"),
-        r#"{"name": "deprecate-me", "version": "1.0.0", "main": "index.js"}"#,
-    )
-    .unwrap();
-    std::fs::write(package.join("index.js"), "module.exports = 1;\n").unwrap();
-    must(h, package, "npm", &["publish"]);
-    std::fs::write(
-        package.join("package.json"),
-        r#"{"name": "deprecate-me", "version": "1.0.1", "main": "index.js"}"#,
-    )
-    .unwrap();
-    must(h, package, "npm", &["publish"]);
-
-    must(
-        h,
-        h,
-        "npm",
-        &["deprecate", "deprecate-me@1.0.0", "use 2.0.0"],
-    );
-    let view = must(h, h, "npm", &["view", "deprecate-me@1.0.0", "deprecated"]);
-    assert_eq!(
-        String::from_utf8_lossy(&view.stdout).trim(),
-        "use 2.0.0",
-        "{}",
-        text(&view)
-    );
-    must(h, h, "npm", &["deprecate", "deprecate-me@1.0.0", ""]);
-    let view = must(h, h, "npm", &["view", "deprecate-me@1.0.0", "deprecated"]);
-    assert_eq!(
-        String::from_utf8_lossy(&view.stdout).trim(),
-        "",
-        "an empty message removes it: {}",
-        text(&view)
-    );
-
-    for args in [
-        vec!["unpublish", "deprecate-me@1.0.0"],
-        vec!["unpublish", "deprecate-me", "--force"],
-    ] {
-        let refused = run(h, h, EXAMPLE, "npm", &args);
-        assert!(
-            !refused.status.success(),
-            "npm {args:?} must fail: {}",
-            text(&refused)
-        );
-        assert!(text(&refused).contains("405"), "{}", text(&refused));
-    }
-    let versions = must(h, h, "npm", &["view", "deprecate-me", "versions", "--json"]);
-    assert!(
-        String::from_utf8_lossy(&versions.stdout).contains("1.0.0"),
-        "nothing was removed: {}",
-        text(&versions)
-    );
-
-    must(
-        h,
-        h,
-        "npm",
-        &["dist-tag", "add", "deprecate-me@1.0.0", "beta"],
-    );
-    let tags = ok(
-        run(
-            h,
-            h,
-            EXAMPLE,
-            "npm",
-            &["view", "deprecate-me", "dist-tags.beta"],
-        ),
-        "npm view dist-tags",
-    );
-    assert_eq!(String::from_utf8_lossy(&tags.stdout).trim(), "1.0.0");
-}
-
-/// `npm login --tool npm` for `my-repo` of test-domain in the HOME `h`, then a package folder
-/// `name` with `package.json` at `version`.
+/// `aws codeartifact login --tool npm` for `my-repo` of test-domain in the HOME `h`, then a
+/// package folder `name` with `package.json` at `version`.
 fn npm_package(h: &Path, url: &str, name: &str, version: &str) -> std::path::PathBuf {
     let login = [
         "login",
@@ -119,32 +24,31 @@ fn npm_package(h: &Path, url: &str, name: &str, version: &str) -> std::path::Pat
     aws_ok(h, url, &login);
     let package = h.join(name);
     std::fs::create_dir_all(&package).unwrap();
-    std::fs::write(
-        package.join("package.json"),
-        format!(r#"{{"name": "{name}", "version": "{version}", "main": "index.js"}}"#),
-    )
-    .unwrap();
+    set_version(&package, name, version);
     std::fs::write(package.join("index.js"), "module.exports = 1;\n").unwrap();
     package
 }
 
-#[test]
-#[ignore = "real clients: run by `just test` (just clients)"]
-fn pnpm_deprecate_shows_and_unpublish_fails_leaving_the_package() {
-    let mock = MockProcess::start(&[]);
-    let home = Scratch::new("pnpm-commands");
-    let h = home.0.as_path();
-    let package = npm_package(h, &mock.url, "pnpm-made", "1.0.0");
-    must(h, &package, "pnpm", &["publish", "--no-git-checks"]);
-    std::fs::write(
-        package.join("package.json"),
-        r#"{"name": "pnpm-made", "version": "1.0.1", "main": "index.js"}"#,
-    )
-    .unwrap();
-    must(h, &package, "pnpm", &["publish", "--no-git-checks"]);
+fn set_version(package: &Path, name: &str, version: &str) {
+    let manifest = format!(r#"{{"name": "{name}", "version": "{version}", "main": "index.js"}}"#);
+    std::fs::write(package.join("package.json"), manifest).unwrap();
+}
 
-    must(h, h, "pnpm", &["deprecate", "pnpm-made@1.0.0", "use 1.0.1"]);
-    let view = must(h, h, "npm", &["view", "pnpm-made@1.0.0", "deprecated"]);
+/// With `tool` (npm, or pnpm, which hands these commands to npm): `name` 1.0.0 and 1.0.1
+/// published, 1.0.0 deprecated and `npm view` showing it, both forms of `unpublish` failing
+/// with CodeArtifact's 405 and every version still there. Answers the mock and the HOME.
+fn deprecate_then_unpublish(tool: &str, name: &str, publish: &[&str]) -> (MockProcess, Scratch) {
+    let mock = MockProcess::start(&[]);
+    let home = Scratch::new(&format!("{tool}-commands"));
+    let h = home.0.as_path();
+    let package = npm_package(h, &mock.url, name, "1.0.0");
+    must(h, &package, tool, publish);
+    set_version(&package, name, "1.0.1");
+    must(h, &package, tool, publish);
+
+    let release = format!("{name}@1.0.0");
+    must(h, h, tool, &["deprecate", &release, "use 1.0.1"]);
+    let view = must(h, h, "npm", &["view", &release, "deprecated"]);
     assert_eq!(
         String::from_utf8_lossy(&view.stdout).trim(),
         "use 1.0.1",
@@ -152,22 +56,52 @@ fn pnpm_deprecate_shows_and_unpublish_fails_leaving_the_package() {
         text(&view)
     );
     for args in [
-        vec!["unpublish", "pnpm-made@1.0.0"],
-        vec!["unpublish", "pnpm-made", "--force"],
+        vec!["unpublish", release.as_str()],
+        vec!["unpublish", name, "--force"],
     ] {
-        let refused = run(h, h, EXAMPLE, "pnpm", &args);
+        let refused = run(h, h, EXAMPLE, tool, &args);
         assert!(
             !refused.status.success() && text(&refused).contains("405"),
-            "pnpm {args:?} must fail: {}",
+            "{tool} {args:?} must fail: {}",
             text(&refused)
         );
     }
-    let versions = must(h, h, "npm", &["view", "pnpm-made", "versions", "--json"]);
+    let versions = must(h, h, "npm", &["view", name, "versions", "--json"]);
     let listed = String::from_utf8_lossy(&versions.stdout);
     assert!(
         listed.contains("1.0.0") && listed.contains("1.0.1"),
         "nothing was removed: {listed}"
     );
+    (mock, home)
+}
+
+#[test]
+#[ignore = "real clients: run by `just test` (just clients)"]
+fn npm_deprecate_shows_in_npm_view_and_unpublish_fails_leaving_the_package() {
+    let (_mock, home) = deprecate_then_unpublish("npm", "deprecate-me", &["publish"]);
+    let h = home.0.as_path();
+    must(h, h, "npm", &["deprecate", "deprecate-me@1.0.0", ""]);
+    let view = must(h, h, "npm", &["view", "deprecate-me@1.0.0", "deprecated"]);
+    assert_eq!(
+        String::from_utf8_lossy(&view.stdout).trim(),
+        "",
+        "an empty message removes it: {}",
+        text(&view)
+    );
+    must(
+        h,
+        h,
+        "npm",
+        &["dist-tag", "add", "deprecate-me@1.0.0", "beta"],
+    );
+    let tags = must(h, h, "npm", &["view", "deprecate-me", "dist-tags.beta"]);
+    assert_eq!(String::from_utf8_lossy(&tags.stdout).trim(), "1.0.0");
+}
+
+#[test]
+#[ignore = "real clients: run by `just test` (just clients)"]
+fn pnpm_deprecate_shows_and_unpublish_fails_leaving_the_package() {
+    deprecate_then_unpublish("pnpm", "pnpm-made", &["publish", "--no-git-checks"]);
 }
 
 /// Where `just prepare-clients` put Yarn 4 for corepack (`corepack install -g yarn@4...`).
