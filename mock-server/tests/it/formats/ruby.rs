@@ -305,3 +305,55 @@ async fn a_repush_a_broken_gem_and_a_missing_token_are_refused() {
         200
     );
 }
+
+/// A gem is copied between repositories like any package, and a package group that blocks
+/// publishing refuses `gem push` with the group named.
+#[tokio::test]
+async fn copies_and_package_groups_cover_gems() {
+    let service = service_at(t0());
+    let token = token(&service).await;
+    let gem = codeartifact_mock::gems::build_gem(&spec_yaml("hello", "1.0.0", "ruby"));
+    assert_eq!(push(&service, &token, gem).await.status, 200);
+    let copied = acme_op(
+        &service,
+        "CopyPackageVersions",
+        "format=ruby&package=hello&source-repository=releases&destination-repository=team",
+        Some(json!({ "versions": ["1.0.0"] })),
+    )
+    .await
+    .assert_ok();
+    assert_eq!(copied["successfulVersions"]["1.0.0"]["status"], "Published");
+    let team = "/d/acme-111122223333/us-east-1/ruby/team/";
+    let download = get(
+        &service,
+        &format!("{team}gems/hello-1.0.0.gem"),
+        &basic(&token),
+    )
+    .await;
+    assert_eq!(download.status, 200);
+
+    acme_op(
+        &service,
+        "CreatePackageGroup",
+        "",
+        Some(json!({ "packageGroup": "/ruby//blocked$" })),
+    )
+    .await
+    .assert_ok();
+    acme_op(
+        &service,
+        "UpdatePackageGroupOriginConfiguration",
+        "package-group=%2Fruby%2F%2Fblocked%24",
+        Some(json!({ "restrictions": { "PUBLISH": "BLOCK" } })),
+    )
+    .await
+    .assert_ok();
+    let blocked = codeartifact_mock::gems::build_gem(&spec_yaml("blocked", "1.0.0", "ruby"));
+    let refused = push(&service, &token, blocked).await;
+    assert_eq!(refused.status, 403, "{}", refused.body_text());
+    assert!(
+        refused.body_text().contains("/ruby//blocked$"),
+        "{}",
+        refused.body_text()
+    );
+}

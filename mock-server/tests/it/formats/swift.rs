@@ -480,3 +480,61 @@ async fn login_versions_conflicts_and_bad_archives_answer_as_the_specification_s
         404
     );
 }
+
+/// A release is copied between repositories like any package, and a package group over the
+/// scope (matched without case) refuses publishing with 403 as problem details.
+#[tokio::test]
+async fn copies_and_package_groups_cover_swift_releases() {
+    let service = service_at(t0());
+    let token = token(&service).await;
+    let base = endpoint("swift");
+    let path = format!("{base}mona/LinkedList/1.0.0");
+    assert_eq!(
+        publish(
+            &service,
+            &token,
+            &path,
+            publish_form(&source_archive(true), None)
+        )
+        .await
+        .status,
+        201
+    );
+    let copied = acme_op(
+        &service,
+        "CopyPackageVersions",
+        "format=swift&namespace=mona&package=linkedlist&source-repository=releases&destination-repository=team",
+        Some(json!({ "versions": ["1.0.0"] })),
+    )
+    .await
+    .assert_ok();
+    assert_eq!(copied["successfulVersions"]["1.0.0"]["status"], "Published");
+
+    acme_op(
+        &service,
+        "CreatePackageGroup",
+        "",
+        Some(json!({ "packageGroup": "/swift/Octo/*" })),
+    )
+    .await
+    .assert_ok();
+    acme_op(
+        &service,
+        "UpdatePackageGroupOriginConfiguration",
+        "package-group=%2Fswift%2FOcto%2F%2A",
+        Some(json!({ "restrictions": { "PUBLISH": "BLOCK" } })),
+    )
+    .await
+    .assert_ok();
+    let refused = publish(
+        &service,
+        &token,
+        &format!("{base}octo/Thing/1.0.0"),
+        publish_form(&source_archive(true), None),
+    )
+    .await;
+    assert_eq!(
+        (refused.status, refused.header("content-type")),
+        (403, Some("application/problem+json"))
+    );
+}
