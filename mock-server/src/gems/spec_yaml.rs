@@ -7,8 +7,16 @@ use yaml_rust2::{Yaml, YamlLoader};
 
 use super::{GemDependency, GemSpec, Requirement, RUBY_PLATFORM};
 
+/// How deeply a specification may nest. Psych writes a gem's specification four levels
+/// deep; `yaml-rust2` loads and drops nodes recursively, so a pushed gem nesting a million
+/// levels would overflow the stack and end the process: it is refused before it is parsed.
+const MAX_NESTING: usize = 256;
+
 /// The specification in `text`, if it names a gem and a version.
 pub fn parse(text: &str) -> Result<GemSpec, String> {
+    if nesting_bound(text) > MAX_NESTING {
+        return Err(format!("the gem's specification nests more than {MAX_NESTING} levels deep"));
+    }
     let documents = YamlLoader::load_from_str(text).map_err(|e| format!("the gem's specification is not YAML: {e}"))?;
     let spec = documents.first().ok_or("the gem's specification is empty")?;
     let name = scalar(&spec["name"]).ok_or("the gem's specification has no name")?;
@@ -49,6 +57,29 @@ pub fn parse(text: &str) -> Result<GemSpec, String> {
         rubygems_version: scalar(&spec["rubygems_version"]),
         specification_version: spec["specification_version"].as_i64(),
     })
+}
+
+/// An upper bound of how deeply `text` nests: a block node is indented past its parent
+/// (`- - x` nests twice, its content two columns in each time), a flow node opens a bracket;
+/// the column of each line's content past its indentation and sequence dashes, plus the
+/// brackets open at that point, bound the depth there.
+fn nesting_bound(text: &str) -> usize {
+    let mut flow: usize = 0;
+    let mut deepest = 0;
+    for line in text.lines() {
+        let content = line.trim_start_matches([' ', '-', '?', ':']);
+        let column = line.len() - content.len();
+        for byte in content.bytes() {
+            match byte {
+                b'[' | b'{' => flow += 1,
+                b']' | b'}' => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+            deepest = deepest.max(column + flow);
+        }
+        deepest = deepest.max(column + flow);
+    }
+    deepest
 }
 
 /// A scalar as text (YAML reads `1.10` as a number: its text is kept as written); `None`
@@ -105,6 +136,24 @@ mod tests {
         assert_eq!(spec.date.as_deref(), Some("2024-01-31"));
         assert_eq!(spec.metadata["source_code_uri"], "https://example.com/hello/src");
         assert_eq!((spec.specification_version, spec.summary.as_deref()), (Some(4), Some("Hello")));
+    }
+
+    #[test]
+    fn a_specification_nested_past_the_limit_is_refused_before_it_is_parsed() {
+        let flow = format!("name: x\nversion: 1\nmetadata: {}1{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let block = format!("name: x\nversion: 1\nauthors:\n{}x\n", "- ".repeat(100_000));
+        for text in [flow, block] {
+            assert!(parse(&text).unwrap_err().contains("nests more than"));
+        }
+        assert!(nesting_bound(&super::super::sample_spec_yaml("hello", "1.0.0", "ruby")) < 16);
+    }
+
+    proptest::proptest! {
+        /// Whatever a pushed gem's metadata says, reading it answers, never panics.
+        #[test]
+        fn any_text_is_read_without_a_panic(text in "[ a-z:\\-\\[\\]{}!'\"#&*|>\n0-9.,]{0,400}") {
+            let _ = parse(&text);
+        }
     }
 
     #[test]
