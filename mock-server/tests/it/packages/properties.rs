@@ -41,6 +41,22 @@ fn any_request_with_a_good_token_gets_a_registry_answer_and_leaves_the_store_con
         Just("%2f".to_owned()),
         Just("..".to_owned()),
         Just(String::new()),
+        // RubyGems' and Swift's paths.
+        prop_oneof![
+            Just("info"),
+            Just("versions"),
+            Just("gems"),
+            Just("api"),
+            Just("v1"),
+            Just("dependencies"),
+            Just("quick"),
+            Just("Marshal.4.8"),
+            Just("identifiers"),
+            Just("Package.swift"),
+            Just("1.0.0.zip"),
+            Just("login"),
+        ]
+        .prop_map(str::to_owned),
         "[a-zA-Z0-9._~%@!*'()-]{1,12}",
         "\\PC{1,6}",
     ];
@@ -53,6 +69,9 @@ fn any_request_with_a_good_token_gets_a_registry_answer_and_leaves_the_store_con
             prop::collection::vec(any::<u8>(), 0..40)
         )
             .prop_map(|(name, version, tarball)| publish_document(&name, &version, &tarball)),
+        // A gem whose specification is arbitrary text.
+        "[ a-z:\\-\\[\\]{}!'\n0-9.]{0,200}"
+            .prop_map(|yaml| Bytes::from(codeartifact_mock::gems::build_gem(&yaml))),
         // twine's form with arbitrary fields.
         (
             "[A-Za-z_.-]{0,10}",
@@ -79,7 +98,8 @@ fn any_request_with_a_good_token_gets_a_registry_answer_and_leaves_the_store_con
             Just("maven"),
             Just("cargo"),
             Just("nuget"),
-            Just("ruby")
+            Just("ruby"),
+            Just("swift")
         ],
         prop::collection::vec(segment, 0..5),
         body,
