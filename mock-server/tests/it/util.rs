@@ -467,6 +467,27 @@ pub(crate) async fn op(
     op_with(service, signing, operation, query, &[], body).await
 }
 
+/// A package group `pattern` in domain `acme` whose `PUBLISH` restriction is `BLOCK`.
+pub(crate) async fn block_publishing(service: &MockService, pattern: &str) {
+    acme_op(
+        service,
+        "CreatePackageGroup",
+        "",
+        Some(serde_json::json!({ "packageGroup": pattern })),
+    )
+    .await
+    .assert_ok();
+    let group = percent_encoding::utf8_percent_encode(pattern, percent_encoding::NON_ALPHANUMERIC);
+    acme_op(
+        service,
+        "UpdatePackageGroupOriginConfiguration",
+        &format!("package-group={group}"),
+        Some(serde_json::json!({ "restrictions": { "PUBLISH": "BLOCK" } })),
+    )
+    .await
+    .assert_ok();
+}
+
 /// [`op`] by the all-powerful [`admin`] on domain `acme` (`query` continues the query).
 pub(crate) async fn acme_op(
     service: &MockService,

@@ -332,22 +332,7 @@ async fn copies_and_package_groups_cover_gems() {
     .await;
     assert_eq!(download.status, 200);
 
-    acme_op(
-        &service,
-        "CreatePackageGroup",
-        "",
-        Some(json!({ "packageGroup": "/ruby//blocked$" })),
-    )
-    .await
-    .assert_ok();
-    acme_op(
-        &service,
-        "UpdatePackageGroupOriginConfiguration",
-        "package-group=%2Fruby%2F%2Fblocked%24",
-        Some(json!({ "restrictions": { "PUBLISH": "BLOCK" } })),
-    )
-    .await
-    .assert_ok();
+    block_publishing(&service, "/ruby//blocked$").await;
     let blocked = codeartifact_mock::gems::build_gem(&spec_yaml("blocked", "1.0.0", "ruby"));
     let refused = push(&service, &token, blocked).await;
     assert_eq!(refused.status, 403, "{}", refused.body_text());

@@ -74,6 +74,19 @@ async fn publish(
     .await
 }
 
+/// `publish` of the release at `path` (`.../SCOPE/NAME/VERSION`) with the sample archive and
+/// no metadata: the status.
+async fn publish_release(service: &codeartifact_mock::MockService, token: &str, path: &str) -> u16 {
+    publish(
+        service,
+        token,
+        path,
+        publish_form(&source_archive(true), None),
+    )
+    .await
+    .status
+}
+
 /// A GET as SwiftPM sends it: the token as Bearer, the media type it wants.
 async fn fetch(
     service: &codeartifact_mock::MockService,
@@ -373,17 +386,7 @@ async fn login_versions_conflicts_and_bad_archives_answer_as_the_specification_s
     assert_eq!(anonymous.status, 401);
 
     let path = format!("{base}mona/LinkedList/1.0.0");
-    assert_eq!(
-        publish(
-            &service,
-            &token,
-            &path,
-            publish_form(&source_archive(true), None)
-        )
-        .await
-        .status,
-        201
-    );
+    assert_eq!(publish_release(&service, &token, &path).await, 201);
     let again = publish(
         &service,
         &token,
@@ -489,17 +492,7 @@ async fn copies_and_package_groups_cover_swift_releases() {
     let token = token(&service).await;
     let base = endpoint("swift");
     let path = format!("{base}mona/LinkedList/1.0.0");
-    assert_eq!(
-        publish(
-            &service,
-            &token,
-            &path,
-            publish_form(&source_archive(true), None)
-        )
-        .await
-        .status,
-        201
-    );
+    assert_eq!(publish_release(&service, &token, &path).await, 201);
     let copied = acme_op(
         &service,
         "CopyPackageVersions",
@@ -510,22 +503,7 @@ async fn copies_and_package_groups_cover_swift_releases() {
     .assert_ok();
     assert_eq!(copied["successfulVersions"]["1.0.0"]["status"], "Published");
 
-    acme_op(
-        &service,
-        "CreatePackageGroup",
-        "",
-        Some(json!({ "packageGroup": "/swift/Octo/*" })),
-    )
-    .await
-    .assert_ok();
-    acme_op(
-        &service,
-        "UpdatePackageGroupOriginConfiguration",
-        "package-group=%2Fswift%2FOcto%2F%2A",
-        Some(json!({ "restrictions": { "PUBLISH": "BLOCK" } })),
-    )
-    .await
-    .assert_ok();
+    block_publishing(&service, "/swift/Octo/*").await;
     let refused = publish(
         &service,
         &token,
