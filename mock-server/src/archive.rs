@@ -63,14 +63,18 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<usize> {
 /// The longest central directory read (a package of tens of thousands of files fits).
 const CENTRAL_DIRECTORY_LIMIT: usize = 16 * 1024 * 1024;
 
-/// The names of the zip `archive`'s entries, from its central directory.
-pub fn zip_names(archive: &(impl ReadAt + ?Sized)) -> Option<Vec<String>> {
-    let mut names = Vec::new();
-    walk_zip(archive, |name, _| {
-        names.push(name.to_owned());
+/// The name and content of every entry of the zip `archive` whose name `wanted` accepts, in
+/// the central directory's order, from one reading of it; `None` when the directory cannot
+/// be read or an entry does not inflate to at most `limit` bytes.
+pub fn zip_entries(archive: &(impl ReadAt + ?Sized), wanted: impl Fn(&str) -> bool, limit: usize) -> Option<Vec<(String, Vec<u8>)>> {
+    let mut found = Vec::new();
+    walk_zip(archive, |name, entry| {
+        if wanted(name) {
+            found.push((name.to_owned(), entry));
+        }
         false
     })?;
-    Some(names)
+    found.into_iter().map(|(name, entry)| Some((name, entry.read(archive, limit)?))).collect()
 }
 
 /// The name and content of the first entry of the zip `archive` whose name `wanted` accepts,

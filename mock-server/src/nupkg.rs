@@ -41,10 +41,10 @@ impl Nuspec {
     }
 }
 
-pub use crate::files::read_at::ReadAt;
+use crate::files::read_at::ReadAt;
 
 /// The content of the first root entry of the zip `archive` whose name ends in `suffix`.
-pub fn root_entry(archive: &(impl ReadAt + ?Sized), suffix: &str, limit: usize) -> Option<Vec<u8>> {
+fn root_entry(archive: &(impl ReadAt + ?Sized), suffix: &str, limit: usize) -> Option<Vec<u8>> {
     let wanted = |name: &str| !name.contains('/') && name.to_ascii_lowercase().ends_with(suffix);
     crate::archive::zip_entry(archive, wanted, limit).map(|(_, content)| content)
 }

@@ -278,6 +278,14 @@ pub struct Dependency {
     pub target_framework: Option<String>,
 }
 
+/// npm's manifest keys and the `dependencyType` the service model gives each.
+pub const NPM_DEPENDENCY_KINDS: [(&str, &str); 4] = [
+    ("dependencies", "regular"),
+    ("devDependencies", "dev"),
+    ("peerDependencies", "peer"),
+    ("optionalDependencies", "optional"),
+];
+
 impl Dependency {
     /// A dependency of `package` (a NuGet one gets its framework through
     /// [`Dependency::nuget`]).
@@ -296,10 +304,7 @@ impl Dependency {
     pub fn api_type(&self, format: &str) -> Option<&str> {
         match (format, self.dependency_type.as_str()) {
             ("nuget", _) | (_, "") => None,
-            ("npm", "dependencies") => Some("regular"),
-            ("npm", "devDependencies") => Some("dev"),
-            ("npm", "peerDependencies") => Some("peer"),
-            ("npm", "optionalDependencies") => Some("optional"),
+            ("npm", key) => Some(NPM_DEPENDENCY_KINDS.iter().find(|(k, _)| *k == key).map_or(key, |(_, kind)| kind)),
             ("pypi", "requires_dist") => Some("Requires-Dist"),
             (_, kind) => Some(kind),
         }

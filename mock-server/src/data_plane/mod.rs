@@ -714,6 +714,15 @@ pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<MockBody>
     respond(status, "application/json", Bytes::from(value.to_string()))
 }
 
+/// The values of `key` in a request's query, percent-decoded (`+` is kept: a URL or a list of
+/// names, not a form).
+pub fn query_values<'q>(query: &'q str, key: &'q str) -> impl Iterator<Item = String> + 'q {
+    query
+        .split('&')
+        .filter_map(move |pair| pair.strip_prefix(key)?.strip_prefix('='))
+        .map(|value| percent_encoding::percent_decode_str(value).decode_utf8_lossy().into_owned())
+}
+
 /// Whether the method only reads.
 pub fn is_read(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD)

@@ -399,13 +399,7 @@ fn publish(served: &Served<'_>, name: &str, body: &[u8]) -> Response<MockBody> {
 /// model names it (`dependencies` is `regular`, `devDependencies` `dev`, ...).
 fn dependencies(manifest: &Value) -> Vec<Dependency> {
     let mut out = Vec::new();
-    let kinds = [
-        ("dependencies", "regular"),
-        ("devDependencies", "dev"),
-        ("peerDependencies", "peer"),
-        ("optionalDependencies", "optional"),
-    ];
-    for (key, kind) in kinds {
+    for (key, kind) in crate::packages::NPM_DEPENDENCY_KINDS {
         for (name, range) in manifest[key].as_object().into_iter().flatten() {
             let id = PackageId::npm(name);
             let range = range.as_str().unwrap_or_default().to_owned();

@@ -23,6 +23,7 @@ use super::{respond, Served};
 use crate::body::MockBody;
 use crate::files::read_at::PieceReader;
 use crate::gems::{self, compact_index, marshal, GemSpec};
+use crate::registry::Registry;
 use crate::packages::{new_revision, rfc3339, Asset, PackageId, PackageVersion, VersionStatus, MAX_ASSETS_PER_VERSION};
 use crate::upload::RequestBody;
 
@@ -104,7 +105,13 @@ fn builds(version: &PackageVersion) -> Vec<(GemSpec, String)> {
         .collect()
 }
 
-/// Every gem the repository and its upstreams list, with its listed versions.
+/// The listed builds of gem `name`, through the repository and its upstreams.
+fn listed_builds(served: &Served<'_>, registry: &Registry, name: &str) -> Vec<(GemSpec, String)> {
+    let versions = served.versions_through(registry, &PackageId::ruby(name), |v| v.status.is_listed());
+    versions.values().flat_map(|v| builds(v)).collect()
+}
+
+/// Every gem the repository and its upstreams list, with its listed builds.
 fn listed_gems(served: &Served<'_>) -> BTreeMap<String, Vec<(GemSpec, String)>> {
     let registry = served.ctx.world.read();
     let mut names = std::collections::BTreeSet::new();
@@ -118,11 +125,10 @@ fn listed_gems(served: &Served<'_>) -> BTreeMap<String, Vec<(GemSpec, String)>> 
     names
         .into_iter()
         .map(|name| {
-            let versions = served.versions_through(&registry, &PackageId::ruby(&name), |v| v.status.is_listed());
-            let builds = versions.values().flat_map(|v| builds(v)).collect();
+            let builds = listed_builds(served, &registry, &name);
             (name, builds)
         })
-        .filter(|(_, builds): &(String, Vec<_>)| !builds.is_empty())
+        .filter(|(_, builds)| !builds.is_empty())
         .collect()
 }
 
@@ -131,7 +137,7 @@ fn versions(served: &Served<'_>) -> String {
     let gems: Vec<(String, Vec<String>, String)> = listed_gems(served)
         .into_iter()
         .map(|(name, builds)| {
-            let info = compact_index::info_file(builds.iter().map(|(spec, sha)| (spec, sha.as_str())));
+            let info = compact_index::info_file(&builds);
             let numbers = builds.iter().map(|(spec, _)| spec.version_and_platform()).collect();
             (name, numbers, hex::encode(md5::Md5::digest(info.as_bytes())))
         })
@@ -145,26 +151,17 @@ fn names(served: &Served<'_>) -> String {
     compact_index::names_file(gems.keys().map(String::as_str))
 }
 
-/// The listed builds of gem `name`, through the repository and its upstreams.
-fn listed_builds(served: &Served<'_>, name: &str) -> Vec<(GemSpec, String)> {
-    let registry = served.ctx.world.read();
-    let versions = served.versions_through(&registry, &PackageId::ruby(name), |v| v.status.is_listed());
-    versions.values().flat_map(|v| builds(v)).collect()
-}
-
 /// `info/NAME`: a line per listed build; `None` (404) for a gem with none.
 fn info(served: &Served<'_>, name: &str) -> Option<String> {
-    let builds = listed_builds(served, name);
-    (!builds.is_empty()).then(|| compact_index::info_file(builds.iter().map(|(spec, sha)| (spec, sha.as_str()))))
+    let builds = listed_builds(served, &served.ctx.world.read(), name);
+    (!builds.is_empty()).then(|| compact_index::info_file(&builds))
 }
 
 /// `api/v1/dependencies?gems=a,b`: each listed build of the gems named, in Marshal (or JSON
 /// for `.json`); without `gems`, an empty answer (Bundler's probe that the API is there).
 fn dependencies(served: &Served<'_>, query: &str, as_json: bool) -> Response<MockBody> {
-    let requested: Vec<String> = query
-        .split('&')
-        .filter_map(|pair| pair.strip_prefix("gems="))
-        .flat_map(|list| list.split(',').map(|g| percent_encoding::percent_decode_str(g).decode_utf8_lossy().into_owned()))
+    let requested: Vec<String> = super::query_values(query, "gems")
+        .flat_map(|list| list.split(',').map(str::to_owned).collect::<Vec<_>>())
         .filter(|g| !g.is_empty())
         .collect();
     if requested.is_empty() && !as_json {
@@ -173,15 +170,15 @@ fn dependencies(served: &Served<'_>, query: &str, as_json: bool) -> Response<Moc
     if requested.len() > MAX_DEPENDENCY_GEMS {
         return text(StatusCode::UNPROCESSABLE_ENTITY, &format!("Too many gems (use --full-index instead): at most {MAX_DEPENDENCY_GEMS}"));
     }
-    let specs: Vec<GemSpec> = requested.iter().flat_map(|name| listed_builds(served, name)).map(|(spec, _)| spec).collect();
+    let specs: Vec<GemSpec> = {
+        let registry = served.ctx.world.read();
+        requested.iter().flat_map(|name| listed_builds(served, &registry, name)).map(|(spec, _)| spec).collect()
+    };
     if as_json {
         let entries: Vec<Value> = specs
             .iter()
             .map(|spec| {
-                let dependencies: Vec<Value> = spec
-                    .runtime_dependencies()
-                    .map(|d| json!([d.name, gems::requirement_text(&d.requirement, ", ")]))
-                    .collect();
+                let dependencies: Vec<Value> = spec.runtime_requirements().map(|(name, requirement)| json!([name, requirement])).collect();
                 json!({ "name": spec.name, "number": spec.version, "platform": spec.platform, "dependencies": dependencies })
             })
             .collect();
@@ -190,27 +187,34 @@ fn dependencies(served: &Served<'_>, query: &str, as_json: bool) -> Response<Moc
     respond(StatusCode::OK, "application/octet-stream", Bytes::from(marshal::dependencies_answer(specs.iter())))
 }
 
-/// The gem, version and build a file stem (`NAME-VERSION[-PLATFORM]`) names: a name may hold
-/// `-` too, so each split before a digit is tried.
-fn find_build(served: &Served<'_>, stem: &str) -> Option<(PackageId, String, GemSpec)> {
-    let registry = served.ctx.world.read();
-    let splits = stem.match_indices('-').filter(|(at, _)| stem[at + 1..].starts_with(|c: char| c.is_ascii_digit()));
-    for (at, _) in splits {
-        let id = PackageId::ruby(&stem[..at]);
-        let versions = served.versions_through(&registry, &id, |v| v.status.is_served());
-        for version in versions.values() {
-            if let Some((spec, _)) = builds(version).into_iter().find(|(spec, _)| spec.full_name() == stem) {
-                return Some((id, version.version.clone(), spec));
-            }
+/// The gems and versions a file stem (`NAME-VERSION[-PLATFORM]`) may name: a name, a
+/// version and a platform may each hold `-`, so the gem is split before each `-` and a
+/// digit, and the version at each `-` after it.
+fn stem_candidates(stem: &str) -> Vec<(PackageId, &str)> {
+    let mut candidates = Vec::new();
+    for (at, _) in stem.match_indices('-').filter(|(at, _)| stem[at + 1..].starts_with(|c: char| c.is_ascii_digit())) {
+        let rest = &stem[at + 1..];
+        for end in rest.match_indices('-').map(|(end, _)| end).chain([rest.len()]) {
+            candidates.push((PackageId::ruby(&stem[..at]), &rest[..end]));
         }
     }
-    None
+    candidates
+}
+
+/// The build a file stem names, of a served version, through the repository and its upstreams.
+fn find_build(served: &Served<'_>, stem: &str) -> Option<GemSpec> {
+    let registry = served.ctx.world.read();
+    stem_candidates(stem).into_iter().find_map(|(id, number)| {
+        let versions = served.versions_through(&registry, &id, |v| v.status.is_served() && v.version == number);
+        let version = versions.get(number)?;
+        builds(version).into_iter().map(|(spec, _)| spec).find(|spec| spec.full_name() == stem)
+    })
 }
 
 /// `gems/NAME-VERSION[-PLATFORM].gem`: the file (fetched through an upstream retains it).
 fn download(served: &Served<'_>, file: &str) -> Response<MockBody> {
     let stem = file.trim_end_matches(".gem");
-    let found = find_build(served, stem).and_then(|(id, version, _)| served.served_asset(&id, &version, |a| a.name == file));
+    let found = stem_candidates(stem).into_iter().find_map(|(id, number)| served.served_asset(&id, number, |a| a.name == file));
     match found {
         Some(asset) => served.file_response(&asset, "application/octet-stream"),
         None => text(StatusCode::NOT_FOUND, &format!("'{file}' was not found in this repository")),
@@ -220,7 +224,7 @@ fn download(served: &Served<'_>, file: &str) -> Response<MockBody> {
 /// `quick/Marshal.4.8/STEM.gemspec.rz`: the build's specification as `gem install` loads it.
 fn quick_spec(served: &Served<'_>, stem: &str) -> Response<MockBody> {
     match find_build(served, stem) {
-        Some((_, _, spec)) => respond(StatusCode::OK, "application/octet-stream", Bytes::from(marshal::quick_spec(&spec))),
+        Some(spec) => respond(StatusCode::OK, "application/octet-stream", Bytes::from(marshal::quick_spec(&spec))),
         None => text(StatusCode::NOT_FOUND, &format!("'{stem}.gemspec.rz' was not found in this repository")),
     }
 }

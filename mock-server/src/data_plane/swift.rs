@@ -144,11 +144,10 @@ fn is_semantic_version(version: &str) -> bool {
 }
 
 /// The listed releases of `package` through the repository and its upstreams, newest first.
-fn listed_releases(served: &Served<'_>, package: &Coordinates<'_>) -> Vec<(String, Value)> {
+fn listed_releases(served: &Served<'_>, package: &Coordinates<'_>) -> Vec<String> {
     let registry = served.ctx.world.read();
-    let versions = served.versions_through(&registry, &package.id(), |v| v.status.is_listed());
-    let mut releases: Vec<(String, Value)> = versions.values().map(|v| (v.version.clone(), v.metadata.clone())).collect();
-    releases.sort_by(|a, b| crate::nupkg::compare_versions(&b.0, &a.0));
+    let mut releases: Vec<String> = served.versions_through(&registry, &package.id(), |v| v.status.is_listed()).into_keys().collect();
+    releases.sort_by(|a, b| crate::nupkg::compare_versions(b, a));
     releases
 }
 
@@ -159,13 +158,13 @@ fn release_url(served: &Served<'_>, package: &Coordinates<'_>, version: &str) ->
 /// `SCOPE/NAME`: each listed release and its URL, the newest as `latest-version`.
 fn releases(served: &Served<'_>, package: &Coordinates<'_>) -> Response<MockBody> {
     let releases = listed_releases(served, package);
-    let Some((latest, _)) = releases.first() else {
+    let Some(latest) = releases.first() else {
         return problem(StatusCode::NOT_FOUND, &format!("package '{}.{}' was not found", package.scope, package.name));
     };
     let latest = release_url(served, package, latest);
     let listed: serde_json::Map<String, Value> = releases
         .iter()
-        .map(|(version, _)| (version.clone(), json!({ "url": release_url(served, package, version) })))
+        .map(|version| (version.clone(), json!({ "url": release_url(served, package, version) })))
         .collect();
     let mut response = json_response(StatusCode::OK, &json!({ "releases": listed }));
     if let Ok(link) = HeaderValue::try_from(format!("<{latest}>; rel=\"latest-version\"")) {
@@ -200,7 +199,7 @@ fn release(served: &Served<'_>, package: &Coordinates<'_>, version: &str) -> Res
         body["metadata"] = found.metadata["metadata"].clone();
     }
     let mut response = json_response(StatusCode::OK, &body);
-    if let Some((latest, _)) = listed_releases(served, package).first() {
+    if let Some(latest) = listed_releases(served, package).first() {
         if let Ok(link) = HeaderValue::try_from(format!("<{}>; rel=\"latest-version\"", release_url(served, package, latest))) {
             response.headers_mut().insert(header::LINK, link);
         }
@@ -217,8 +216,8 @@ fn manifest(served: &Served<'_>, package: &Coordinates<'_>, version: &str, query
     };
     let manifests: BTreeMap<String, String> = serde_json::from_value(found.metadata["manifests"].clone()).unwrap_or_default();
     let unqualified = format!("{}/Package.swift", release_url(served, package, version));
-    let wanted = query.split('&').find_map(|p| p.strip_prefix("swift-version=")).filter(|v| !v.is_empty());
-    let file = wanted.map_or_else(|| "Package.swift".to_owned(), |v| format!("Package@swift-{v}.swift"));
+    let wanted = super::query_values(query, "swift-version").next().filter(|v| !v.is_empty());
+    let file = wanted.as_ref().map_or_else(|| "Package.swift".to_owned(), |v| format!("Package@swift-{v}.swift"));
     let Some(content) = manifests.get(&file) else {
         if wanted.is_some() {
             let mut response = versioned(respond(StatusCode::SEE_OTHER, "text/plain", Bytes::new()));
@@ -293,12 +292,7 @@ fn comparable_url(url: &str) -> String {
 /// `identifiers?url=URL`: the packages whose release metadata lists the URL among its
 /// `repositoryURLs`.
 fn identifiers(served: &Served<'_>, query: &str) -> Response<MockBody> {
-    let Some(url) = query
-        .split('&')
-        .find_map(|p| p.strip_prefix("url="))
-        .map(|u| percent_encoding::percent_decode_str(u).decode_utf8_lossy().into_owned())
-        .filter(|u| !u.is_empty())
-    else {
+    let Some(url) = super::query_values(query, "url").next().filter(|u| !u.is_empty()) else {
         return problem(StatusCode::BAD_REQUEST, "the url query parameter is required");
     };
     let wanted = comparable_url(&url);

@@ -9,7 +9,7 @@
 use super::{requirement_text, GemSpec, Requirement};
 
 /// The `info/NAME` file of a gem's builds, each with the SHA-256 of its `.gem`.
-pub fn info_file<'a>(builds: impl Iterator<Item = (&'a GemSpec, &'a str)>) -> String {
+pub fn info_file(builds: &[(GemSpec, String)]) -> String {
     let mut file = String::from("---\n");
     for (spec, sha256) in builds {
         file.push_str(&info_line(spec, sha256));
@@ -68,7 +68,7 @@ mod tests {
             "1.10.0 rack:~> 2.0&>= 2.0.1|checksum:ab12,ruby:>= 2.7.0"
         );
         let bare = GemSpec { name: "x".into(), version: "1.0".into(), platform: "java".into(), ..GemSpec::default() };
-        assert_eq!(info_file([(&bare, "00")].into_iter()), "---\n1.0-java |checksum:00\n");
+        assert_eq!(info_file(&[(bare, "00".to_owned())]), "---\n1.0-java |checksum:00\n");
         let gems = [("x".to_owned(), vec!["1.0".to_owned(), "1.1".to_owned()], "md5".to_owned())];
         assert_eq!(versions_file("2024-01-01T00:00:00Z", &gems), "created_at: 2024-01-01T00:00:00Z\n---\nx 1.0,1.1 md5\n");
     }

@@ -5,7 +5,7 @@
 //! UTF-8 strings, symbols, arrays, hashes, plain objects, and the two user forms (`U`,
 //! `marshal_dump`; `u`, `_dump`).
 
-use super::{requirement_text, GemSpec, Requirement};
+use super::{GemSpec, Requirement};
 
 /// A Ruby value.
 #[derive(Debug, Clone, PartialEq)]
@@ -235,8 +235,8 @@ pub fn dependencies_answer<'a>(specs: impl Iterator<Item = &'a GemSpec>) -> Vec<
     let entries = specs
         .map(|spec| {
             let dependencies = spec
-                .runtime_dependencies()
-                .map(|d| Value::Array(vec![Value::Str(d.name.clone()), Value::Str(requirement_text(&d.requirement, ", "))]))
+                .runtime_requirements()
+                .map(|(name, requirement)| Value::Array(vec![Value::Str(name.to_owned()), Value::Str(requirement)]))
                 .collect();
             Value::Hash(vec![
                 (Value::Sym("name"), Value::Str(spec.name.clone())),

@@ -112,13 +112,26 @@ impl GemSpec {
     pub fn runtime_dependencies(&self) -> impl Iterator<Item = &GemDependency> {
         self.dependencies.iter().filter(|d| d.kind == "runtime")
     }
+
+    /// Each runtime dependency's name and requirement, as the Dependencies API gives them
+    /// (`["rack", "~> 2.0, >= 2.0.1"]`).
+    pub fn runtime_requirements(&self) -> impl Iterator<Item = (&str, String)> {
+        self.runtime_dependencies().map(|d| (d.name.as_str(), d.requirement_text()))
+    }
+}
+
+impl GemDependency {
+    /// The requirement as RubyGems prints it: `~> 2.0, >= 2.0.1`.
+    pub fn requirement_text(&self) -> String {
+        requirement_text(&self.requirement, ", ")
+    }
 }
 
 /// A gem's dependencies as the package API reports them (typed `runtime` or `development`).
 pub fn dependencies_of(spec: &GemSpec) -> Vec<crate::packages::Dependency> {
     spec.dependencies
         .iter()
-        .map(|d| crate::packages::Dependency::new(None, d.name.clone(), &d.kind, requirement_text(&d.requirement, ", ")))
+        .map(|d| crate::packages::Dependency::new(None, d.name.clone(), &d.kind, d.requirement_text()))
         .collect()
 }
 
